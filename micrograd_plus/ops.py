@@ -1,0 +1,150 @@
+"""The primitive table: every differentiable op, its forward and its derivative rule.
+
+Each entry holds a forward on plain floats and a vector-Jacobian rule
+``vjp(g, out, *inputs, B)`` that returns one gradient per input.  The rules
+use only arithmetic on ``g`` (the upstream gradient), ``out`` (the op's
+result) and the inputs, plus a few functions taken from the backend ``B``.
+Because of that, the same rule runs on three kinds of number:
+
+* floats (``MATH``): the ordinary backward pass;
+* Values (``engine.VALUE_BACKEND``): ``backward(create_graph=True)`` builds
+  the graph of the gradient, giving second derivatives;
+* NumPy arrays (``compile.NUMPY``): a traced graph replayed in bulk.
+
+Adding an op means adding one entry here; the table-driven tests check it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+VARIADIC = -1
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One differentiable op: its name (also the graph label), forward and rule."""
+
+    name: str
+    arity: int  # number of inputs, or VARIADIC
+    forward: Callable[..., float]
+    vjp: Callable[..., tuple]
+    const_inputs: tuple[int, ...] = ()  # inputs that are constants (no gradient)
+    doc: str = ""
+
+
+# --- forwards on floats, with the domain checks the error rules ask for ------
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero in '/': {a!r} / {b!r}")
+    return a / b
+
+
+def _pow(a: float, b: float) -> float:
+    if a == 0.0 and b < 0.0:
+        raise ZeroDivisionError(f"'**': 0.0 cannot be raised to a negative power ({b!r})")
+    if a < 0.0 and not float(b).is_integer():
+        raise ValueError(f"'**': a negative base ({a!r}) needs an integer exponent, got {b!r}")
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return math.copysign(math.inf, a) if float(b).is_integer() and b % 2 else math.inf
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:
+        return math.inf
+
+
+def _log(a: float) -> float:
+    if not a > 0.0:
+        raise ValueError(f"log is only defined for positive numbers, got {a!r}")
+    return math.log(a)
+
+
+def _sqrt(a: float) -> float:
+    if a < 0.0:
+        raise ValueError(f"sqrt is only defined for non-negative numbers, got {a!r}")
+    return math.sqrt(a)
+
+
+def _sigmoid(a: float) -> float:
+    # Two branches so that exp never overflows: sigmoid(+-1000) is exactly 1.0 / 0.0.
+    if a >= 0.0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+def _sum(*xs: float) -> float:
+    total = 0.0
+    for x in xs:
+        total += x
+    return total
+
+
+def _step(a: float) -> float:
+    return 1.0 if a > 0.0 else 0.0
+
+
+def _sign(a: float) -> float:
+    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
+
+
+# --- the table ---------------------------------------------------------------
+
+PRIMITIVES: dict[str, Primitive] = {}
+FORWARD: dict[str, Callable[..., float]] = {}  # name -> forward, for fast lookup
+VJP: dict[str, Callable[..., tuple]] = {}  # name -> rule, for fast lookup
+
+
+def primitive(name, arity, forward, vjp, const_inputs=(), doc=""):
+    """Register one op in the table (used below, and by extensions)."""
+    PRIMITIVES[name] = Primitive(name, arity, forward, vjp, tuple(const_inputs), doc)
+    FORWARD[name] = forward
+    VJP[name] = vjp
+
+
+# fmt: off
+primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b")
+primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b")
+primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), doc="a * b")
+primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b")
+primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), 0.0),
+          const_inputs=(1,), doc="a ** c, c a number")
+primitive("pow", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), g * out * B.log(a)),
+          doc="a ** b, b a Value")
+primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a")
+primitive("abs", 1, abs, lambda g, out, a, B: (g * B.sign(a),), doc="|a|")
+primitive("exp", 1, _exp, lambda g, out, a, B: (g * out,), doc="e ** a")
+primitive("log", 1, _log, lambda g, out, a, B: (g / a,), doc="natural log")
+primitive("sqrt", 1, _sqrt, lambda g, out, a, B: (g * 0.5 / out,), doc="square root")
+primitive("sin", 1, math.sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine")
+primitive("cos", 1, math.cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine")
+primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh")
+primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
+          doc="1 / (1 + e ** -a)")
+primitive("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda g, out, a, B: (g * B.step(a),),
+          doc="max(a, 0)")
+primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
+          lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
+          const_inputs=(1,), doc="a if a > 0 else slope * a")
+primitive("sum", VARIADIC, _sum, lambda g, out, *xs_and_B: (g,) * (len(xs_and_B) - 1),
+          doc="a1 + a2 + ... + an, one node")
+# fmt: on
+
+#: Backend for the float backward pass: the few functions rules need beyond arithmetic.
+MATH = SimpleNamespace(
+    log=lambda a: math.log(a) if a > 0.0 else (-math.inf if a == 0.0 else math.nan),
+    sin=math.sin,
+    cos=math.cos,
+    sign=_sign,
+    step=_step,
+)
