@@ -1,0 +1,382 @@
+"""Seeded toy datasets, splitting, standardizing and mini-batches, on plain lists.
+
+Every generator takes ``n_samples``, ``noise`` and ``seed`` and returns
+``(X, y)``: ``X`` a list of rows (lists of floats), ``y`` a list of class
+labels ``0..k-1`` (ints, as scikit-learn) or, for regression, floats.
+Randomness comes from a private ``random.Random(seed)``, so the same seed
+gives the same data and the global ``random`` state is never touched.
+No scikit-learn or NumPy needed.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Iterator, Sequence
+
+Row = list[float]
+
+__all__ = [
+    "Standardizer",
+    "batches",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_regression",
+    "make_spirals",
+    "make_xor",
+    "train_test_split",
+]
+
+
+# --- argument checks ------------------------------------------------------------------
+
+
+def _check_count(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _check_noise(noise, name: str = "noise") -> float:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(noise).__name__} {noise!r}")
+    if not noise >= 0.0:  # also rejects NaN
+        raise ValueError(f"{name} must be a standard deviation >= 0, got {noise}")
+    return float(noise)
+
+
+def _check_xy(X: Sequence, y: Sequence) -> int:
+    if len(X) == 0:
+        raise ValueError("X is empty: expected at least one sample")
+    if len(X) != len(y):
+        raise ValueError(
+            f"X and y must have the same length, got {len(X)} samples and {len(y)} targets"
+        )
+    return len(X)
+
+
+def _split_evenly(n_samples: int, n_parts: int) -> list[int]:
+    """Sizes of n_parts groups adding up to n_samples, the first ones larger (as scikit-learn)."""
+    base, extra = divmod(n_samples, n_parts)
+    return [base + (1 if part < extra else 0) for part in range(n_parts)]
+
+
+def _linspace(start: float, stop: float, count: int) -> list[float]:
+    if count == 1:
+        return [start]
+    step = (stop - start) / (count - 1)
+    return [start + i * step for i in range(count)]
+
+
+def _finish(rng: random.Random, X: list[Row], y: list, noise: float) -> tuple[list[Row], list]:
+    """Add Gaussian noise to every coordinate, then shuffle samples and labels together."""
+    if noise:
+        X = [[x + rng.gauss(0.0, noise) for x in row] for row in X]
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+# --- generators -------------------------------------------------------------------------
+
+
+def make_moons(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = None
+) -> tuple[list[Row], list[int]]:
+    """Two interleaving half circles: the classic 2-D test for a nonlinear boundary.
+
+    Class 0 is the upper moon, class 1 the lower one; ``noise`` is the standard
+    deviation of the Gaussian noise added to each coordinate.
+    """
+    n_samples = _check_count("n_samples", n_samples, 2)
+    noise = _check_noise(noise)
+    rng = random.Random(seed)
+    n_upper, n_lower = _split_evenly(n_samples, 2)
+    X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_upper)]
+    X += [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in _linspace(0.0, math.pi, n_lower)]
+    y = [0] * n_upper + [1] * n_lower
+    return _finish(rng, X, y, noise)
+
+
+def make_circles(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = None, factor: float = 0.8
+) -> tuple[list[Row], list[int]]:
+    """A small circle (class 1, radius ``factor``) inside a unit circle (class 0)."""
+    n_samples = _check_count("n_samples", n_samples, 2)
+    noise = _check_noise(noise)
+    if not 0.0 < factor < 1.0:
+        raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor}")
+    rng = random.Random(seed)
+    n_outer, n_inner = _split_evenly(n_samples, 2)
+
+    def circle(count: int, radius: float) -> list[Row]:
+        angles = [2.0 * math.pi * i / count for i in range(count)]
+        return [[radius * math.cos(t), radius * math.sin(t)] for t in angles]
+
+    X = circle(n_outer, 1.0) + circle(n_inner, factor)
+    y = [0] * n_outer + [1] * n_inner
+    return _finish(rng, X, y, noise)
+
+
+def make_spirals(
+    n_samples: int = 100,
+    n_classes: int = 3,
+    noise: float = 0.0,
+    seed: int | None = None,
+    turns: float = 0.65,
+) -> tuple[list[Row], list[int]]:
+    """``n_classes`` spiral arms starting at the origin, one class per arm.
+
+    Each arm winds ``turns`` full turns while its radius grows from 0 to 1;
+    the arms are rotated by equal angles.  A single linear layer cannot
+    separate them, a small MLP can.
+    """
+    n_samples = _check_count("n_samples", n_samples, 1)
+    n_classes = _check_count("n_classes", n_classes, 2)
+    if n_samples < n_classes:
+        raise ValueError(f"n_samples ({n_samples}) must be at least n_classes ({n_classes})")
+    noise = _check_noise(noise)
+    rng = random.Random(seed)
+    X: list[Row] = []
+    y: list[int] = []
+    for label, count in enumerate(_split_evenly(n_samples, n_classes)):
+        offset = 2.0 * math.pi * label / n_classes
+        for radius in _linspace(0.0, 1.0, count):
+            angle = offset + 2.0 * math.pi * turns * radius
+            X.append([radius * math.cos(angle), radius * math.sin(angle)])
+            y.append(label)
+    return _finish(rng, X, y, noise)
+
+
+def make_blobs(
+    n_samples: int = 100,
+    centers: int | Sequence[Sequence[float]] = 3,
+    noise: float = 1.0,
+    seed: int | None = None,
+    n_features: int = 2,
+    center_box: tuple[float, float] = (-10.0, 10.0),
+) -> tuple[list[Row], list[int]]:
+    """Gaussian blobs, one class per center.
+
+    ``centers`` is a number of centers (drawn uniformly in ``center_box``) or
+    the list of center coordinates.  ``noise`` is the standard deviation of
+    each blob (scikit-learn's ``cluster_std``).
+    """
+    n_samples = _check_count("n_samples", n_samples, 1)
+    noise = _check_noise(noise)
+    rng = random.Random(seed)
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
+        n_centers = _check_count("centers", centers, 1)
+        n_features = _check_count("n_features", n_features, 1)
+        low, high = center_box
+        points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(n_centers)]
+    else:
+        points = [[float(c) for c in center] for center in centers]
+        if not points or len({len(p) for p in points}) != 1 or not points[0]:
+            raise ValueError(
+                "centers must be an int or a non-empty list of coordinate lists of one length"
+            )
+    if n_samples < len(points):
+        raise ValueError(f"n_samples ({n_samples}) must be at least the number of centers")
+    X: list[Row] = []
+    y: list[int] = []
+    for label, count in enumerate(_split_evenly(n_samples, len(points))):
+        X += [list(points[label]) for _ in range(count)]
+        y += [label] * count
+    return _finish(rng, X, y, noise)
+
+
+def make_xor(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = None
+) -> tuple[list[Row], list[int]]:
+    """Points uniform in the square [-1, 1]^2; class 1 where the two coordinates differ in sign.
+
+    The label is decided before the noise is added, so noise blurs the axes.
+    """
+    n_samples = _check_count("n_samples", n_samples, 1)
+    noise = _check_noise(noise)
+    rng = random.Random(seed)
+    X = [[rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)] for _ in range(n_samples)]
+    y = [int((a < 0.0) != (b < 0.0)) for a, b in X]
+    return _finish(rng, X, y, noise)
+
+
+def make_regression(
+    n_samples: int = 100,
+    n_features: int = 1,
+    noise: float = 0.0,
+    seed: int | None = None,
+    bias: float = 0.0,
+    coef: bool = False,
+):
+    """A linear target ``y = X @ w + bias + noise * N(0, 1)`` with standard-normal inputs.
+
+    The weights ``w`` are drawn uniformly from [-2, 2].  Returns ``(X, y)``, or
+    ``(X, y, w)`` when ``coef=True`` (as scikit-learn), so tests can check a fit.
+    """
+    n_samples = _check_count("n_samples", n_samples, 1)
+    n_features = _check_count("n_features", n_features, 1)
+    noise = _check_noise(noise)
+    rng = random.Random(seed)
+    weights = [rng.uniform(-2.0, 2.0) for _ in range(n_features)]
+    X = [[rng.gauss(0.0, 1.0) for _ in range(n_features)] for _ in range(n_samples)]
+    y = [
+        bias + math.fsum(w * x for w, x in zip(weights, row)) + noise * rng.gauss(0.0, 1.0)
+        for row in X
+    ]
+    return (X, y, weights) if coef else (X, y)
+
+
+# --- splitting ---------------------------------------------------------------------------
+
+
+def train_test_split(
+    X: Sequence,
+    y: Sequence,
+    test_size: float = 0.25,
+    seed: int | None = None,
+    stratify: Sequence | None = None,
+):
+    """Shuffle and split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
+
+    The test set has ``ceil(test_size * n)`` samples.  With ``stratify=labels``
+    (usually ``stratify=y``) each class keeps its share in both parts.
+    """
+    n = _check_xy(X, y)
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be a fraction strictly between 0 and 1, got {test_size}")
+    n_test = math.ceil(test_size * n)
+    if n_test >= n:
+        raise ValueError(
+            f"test_size={test_size} leaves no training sample out of {n}; use a smaller test_size"
+        )
+    rng = random.Random(seed)
+    if stratify is None:
+        order = list(range(n))
+        rng.shuffle(order)
+        test_idx, train_idx = order[:n_test], order[n_test:]
+    else:
+        if len(stratify) != n:
+            raise ValueError(f"stratify must have one label per sample ({n}), got {len(stratify)}")
+        test_idx, train_idx = _stratified_indices(stratify, n_test, rng)
+    return (
+        [list(X[i]) for i in train_idx],
+        [list(X[i]) for i in test_idx],
+        [y[i] for i in train_idx],
+        [y[i] for i in test_idx],
+    )
+
+
+def _stratified_indices(labels: Sequence, n_test: int, rng: random.Random):
+    """Per class, a test share proportional to the class size (largest remainders get the rest)."""
+    by_class: dict = {}
+    for i, label in enumerate(labels):
+        by_class.setdefault(label, []).append(i)
+    n = len(labels)
+    classes = list(by_class)
+    exact = {c: n_test * len(by_class[c]) / n for c in classes}
+    share = {c: math.floor(exact[c]) for c in classes}
+    leftover = n_test - sum(share.values())
+    for c in sorted(classes, key=lambda c: exact[c] - share[c], reverse=True)[:leftover]:
+        share[c] += 1
+    test_idx: list[int] = []
+    train_idx: list[int] = []
+    for c in classes:
+        members = by_class[c][:]
+        rng.shuffle(members)
+        test_idx += members[: share[c]]
+        train_idx += members[share[c] :]
+    rng.shuffle(test_idx)
+    rng.shuffle(train_idx)
+    return test_idx, train_idx
+
+
+# --- standardizing -------------------------------------------------------------------------
+
+
+class Standardizer:
+    """Rescale each feature to mean 0 and standard deviation 1 (scikit-learn's StandardScaler).
+
+    Fit on the training data only, then transform every split with the same
+    numbers, so no information leaks from the test set.  A feature that is
+    constant in the training data is only centred (its scale is taken as 1).
+    """
+
+    def __init__(self) -> None:
+        self.mean_: list[float] | None = None
+        self.scale_: list[float] | None = None
+
+    def fit(self, X: Sequence[Sequence[float]]) -> Standardizer:
+        if len(X) == 0:
+            raise ValueError("Standardizer.fit: X is empty, expected at least one sample")
+        width = len(X[0])
+        if any(len(row) != width for row in X):
+            raise ValueError(
+                "Standardizer.fit: every row of X must have the same number of features"
+            )
+        columns = list(zip(*X))
+        means = [math.fsum(col) / len(col) for col in columns]
+        stds = [
+            math.sqrt(math.fsum((x - m) ** 2 for x in col) / len(col))
+            for col, m in zip(columns, means)
+        ]
+        self.mean_ = means
+        self.scale_ = [s if s > 1e-12 else 1.0 for s in stds]
+        return self
+
+    def transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
+        self._check_width(X, "transform")
+        return [[(x - m) / s for x, m, s in zip(row, self.mean_, self.scale_)] for row in X]
+
+    def fit_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
+        """Undo transform: back to the original units."""
+        self._check_width(X, "inverse_transform")
+        return [[x * s + m for x, m, s in zip(row, self.mean_, self.scale_)] for row in X]
+
+    def _check_width(self, X: Sequence[Sequence[float]], method: str) -> None:
+        if self.mean_ is None:
+            raise RuntimeError(f"Standardizer.{method}: call fit(X_train) first")
+        width = len(self.mean_)
+        for row in X:
+            if len(row) != width:
+                raise ValueError(
+                    f"Standardizer.{method}: expected rows of {width} features "
+                    f"(as in fit), got a row of {len(row)}"
+                )
+
+
+# --- mini-batches ------------------------------------------------------------------------------
+
+
+def batches(
+    X: Sequence,
+    y: Sequence,
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int | None = None,
+) -> Iterator[tuple[list, list]]:
+    """Yield ``(X_batch, y_batch)`` pairs covering every sample once; the last may be smaller.
+
+    Arguments are checked when called, not at the first ``next()``.
+    """
+    n = _check_xy(X, y)
+    batch_size = _check_count("batch_size", batch_size, 1)
+    order = list(range(n))
+    if shuffle:
+        random.Random(seed).shuffle(order)
+    return _iterate_batches(X, y, order, batch_size)
+
+
+def _iterate_batches(X, y, order: list[int], batch_size: int) -> Iterator[tuple[list, list]]:
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        yield [X[i] for i in chunk], [y[i] for i in chunk]
