@@ -1,0 +1,181 @@
+"""Every entry of the primitive table, checked the same way.
+
+First derivatives against central differences, second derivatives (through
+``create_graph``) against central differences of the first, and both against
+PyTorch in float64 where it is installed. A new op is covered by adding it to
+``ops.PRIMITIVES``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+
+from micrograd_plus import gradcheck
+from micrograd_plus.engine import Value, grad
+from micrograd_plus.ops import PRIMITIVES, primitive
+
+from .op_cases import apply_op, differentiable, input_strategy, op_as_function
+
+OP_NAMES = sorted(PRIMITIVES)
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+def test_forward_matches_float_forward(name):
+    @given(input_strategy(name))
+    @settings(max_examples=30, deadline=None)
+    def check(point):
+        out = apply_op(name, [Value(x) for x in point])
+        assert out.data == PRIMITIVES[name].forward(*point)
+        assert out._op == name
+        assert len(out._prev) == len(point)
+
+    check()
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+def test_first_derivative_matches_finite_differences(name):
+    @given(input_strategy(name))
+    @settings(max_examples=40, deadline=None)
+    def check(point):
+        f, xs = op_as_function(name, point)
+        assert gradcheck(f, xs, eps=1e-6, atol=1e-6, rtol=1e-5)
+
+    check()
+
+
+def _hessian_row_by_create_graph(f, xs, i):
+    """d/dx (df/dx_i) for every x, by differentiating the gradient graph."""
+    leaves = [Value(x) for x in xs]
+    (gi,) = grad(f(*leaves), [leaves[i]], create_graph=True)
+    if not isinstance(gi, Value):  # the first derivative is a constant
+        return [0.0] * len(xs)
+    return [float(g) for g in grad(gi, leaves)]
+
+
+def _hessian_row_by_differences(f, xs, i, eps=1e-5):
+    def dfi(*point):
+        leaves = [Value(x) for x in point]
+        return grad(f(*leaves), [leaves[i]])[0]
+
+    row = []
+    for j in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[j] += eps
+        down[j] -= eps
+        row.append((dfi(*up) - dfi(*down)) / (2 * eps))
+    return row
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+def test_second_derivative_matches_finite_differences(name):
+    @given(input_strategy(name))
+    @settings(max_examples=25, deadline=None)
+    def check(point):
+        f, xs = op_as_function(name, point)
+        for i in range(len(xs)):
+            exact = _hessian_row_by_create_graph(f, xs, i)
+            approx = _hessian_row_by_differences(f, xs, i)
+            for e, a in zip(exact, approx):
+                assert e == pytest.approx(a, rel=1e-4, abs=1e-5)
+
+    check()
+
+
+# --- PyTorch float64 as an oracle ---------------------------------------------
+
+
+def _torch_op(torch, name):
+    """The same op in PyTorch; a new table entry must be added here to be checked."""
+    F = torch.nn.functional
+    table = {
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+        "**": lambda a, c: a**c,
+        "pow": lambda a, b: a**b,
+        "neg": lambda a: -a,
+        "abs": torch.abs,
+        "exp": torch.exp,
+        "log": torch.log,
+        "sqrt": torch.sqrt,
+        "sin": torch.sin,
+        "cos": torch.cos,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "relu": torch.relu,
+        "leaky_relu": lambda a, s: F.leaky_relu(a, s),
+        "sum": lambda *xs: sum(xs[1:], xs[0]),
+    }
+    return table[name]
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+def test_op_matches_torch_to_second_order(name):
+    torch = pytest.importorskip("torch")
+    torch_fn = _torch_op(torch, name)
+
+    @given(input_strategy(name))
+    @settings(max_examples=20, deadline=None)
+    def check(point):
+        wrt = differentiable(name, len(point))
+        # ours
+        leaves = [Value(x) if i in wrt else x for i, x in enumerate(point)]
+        out = apply_op(name, leaves)
+        firsts = grad(out, [leaves[i] for i in wrt], create_graph=True)
+        seconds = [
+            grad(g, [leaves[i] for i in wrt]) if isinstance(g, Value) else [0.0] * len(wrt)
+            for g in firsts
+        ]
+        # torch
+        targs = [
+            torch.tensor(x, dtype=torch.float64, requires_grad=True) if i in wrt else x
+            for i, x in enumerate(point)
+        ]
+        tout = torch_fn(*targs)
+        tins = [targs[i] for i in wrt]
+        tfirst = torch.autograd.grad(tout, tins, create_graph=True)
+        assert out.data == pytest.approx(tout.item(), rel=1e-12, abs=1e-12)
+        for ours, theirs, row in zip(firsts, tfirst, seconds):
+            assert float(ours) == pytest.approx(theirs.item(), rel=1e-12, abs=1e-12)
+            if theirs.requires_grad:
+                trow = torch.autograd.grad(theirs, tins, allow_unused=True)
+                trow = [0.0 if t is None else t.item() for t in trow]
+            else:
+                trow = [0.0] * len(tins)
+            assert row == pytest.approx(trow, rel=1e-10, abs=1e-12)
+
+    check()
+
+
+def test_a_wrong_rule_is_caught_by_gradcheck():
+    primitive("bad_square", 1, lambda a: a * a, lambda g, out, a, B: (g * a,))  # 2a expected
+    try:
+        from micrograd_plus.engine import _apply1
+
+        with pytest.raises(AssertionError, match="input 0.*mismatch"):
+            gradcheck(lambda x: _apply1("bad_square", x), [1.5])
+    finally:
+        from micrograd_plus import ops
+
+        for table in (ops.PRIMITIVES, ops.FORWARD, ops.VJP):
+            del table["bad_square"]
+
+
+def test_every_rule_is_one_table_entry_with_doc():
+    for name, prim in PRIMITIVES.items():
+        assert prim.name == name
+        assert prim.doc, f"op {name!r} has no doc"
+        assert callable(prim.forward) and callable(prim.vjp)
+
+
+def test_pow_const_matches_math():
+    x = Value(-2.0)
+    y = x**3
+    y.backward()
+    assert y.data == -8.0
+    assert x.grad == 12.0
+    assert math.isclose((Value(4.0) ** 0.5).data, 2.0)
