@@ -1,0 +1,507 @@
+"""Optimizers and gradient clipping with PyTorch's names, defaults and arithmetic.
+
+An optimizer holds ``param_groups``: a list of dicts, each with its
+``"params"`` (Values) and its hyper-parameters (``"lr"``, ...).  ``step()``
+reads every ``p.grad`` and updates ``p.data`` in place; learning-rate
+schedulers (``optim.lr_scheduler``) change ``group["lr"]`` between steps.
+
+Each update is written the way the textbook writes it, in the same order of
+floating-point operations as ``torch.optim``'s single-tensor code, so a run
+gives the same parameters as PyTorch to about 1e-15 relative per step.
+
+One difference from PyTorch: a Value always has a gradient (0.0 until
+backward), so every parameter is updated on every step, where PyTorch skips a
+tensor whose ``.grad`` is None.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .engine import Value
+
+ParamsT = Iterable[Value] | Iterable[dict[str, Any]]
+
+# Keys a param group may hold besides its optimizer's hyper-parameters.
+_EXTRA_GROUP_KEYS = ("params", "initial_lr", "name")
+
+
+class Optimizer:
+    """Base class: param groups, per-parameter state, zero_grad and state dicts.
+
+    A subclass lists its hyper-parameters in ``defaults``, checks them in
+    ``_check_hyperparameters`` and updates one parameter in ``_update``.
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self._check_hyperparameters(self.defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[int, dict[str, Any]] = {}  # id(param) -> that parameter's state
+        if isinstance(params, (Value, dict)) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of Values or of "
+                f"param-group dicts, got {type(params).__name__}"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # --- param groups -------------------------------------------------------------
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters; hyper-parameters it omits take the defaults."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: a param group must be a dict, got {type(param_group)}")
+        if "params" not in param_group:
+            raise ValueError(f"{name}: a param group needs a 'params' entry")
+        unknown = set(param_group) - set(self.defaults) - set(_EXTRA_GROUP_KEYS)
+        if unknown:
+            raise ValueError(
+                f"{name}: unknown param-group key(s) {sorted(unknown)}; "
+                f"expected some of {sorted(self.defaults)}"
+            )
+        params = _as_param_list(param_group["params"], name)
+        if not params:
+            raise ValueError(f"{name}: a param group has an empty parameter list")
+        group = {**self.defaults, **param_group, "params": params}
+        self._check_hyperparameters(group)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if id(p) in seen:
+                raise ValueError(f"{name}: a parameter appears more than once ({p!r})")
+            seen.add(id(p))
+        self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        """Raise ValueError naming the first bad hyper-parameter."""
+
+    # --- the update ---------------------------------------------------------------
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0.0 (backward() accumulates)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = 0.0
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter once from its gradient; return closure() if given."""
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = float(p.grad)
+                if group.get("maximize", False):
+                    grad = -grad
+                self._update(p, grad, self.state.setdefault(id(p), {}), group)
+        return loss
+
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+        raise NotImplementedError
+
+    # --- saving and resuming ------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """A JSON-able dict: per-parameter state by index, and each group's settings.
+
+        Parameters are numbered in order across the groups, as PyTorch does.
+        """
+        state: dict[int, dict[str, Any]] = {}
+        groups = []
+        index = 0
+        for group in self.param_groups:
+            indices = []
+            for p in group["params"]:
+                if self.state.get(id(p)):
+                    state[index] = dict(self.state[id(p)])
+                indices.append(index)
+                index += 1
+            settings = {k: _jsonable(v) for k, v in group.items() if k != "params"}
+            groups.append({**settings, "params": indices})
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state_dict() (also after a JSON round trip); checked before any change."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(f"{name}: a state dict needs exactly 'state' and 'param_groups'")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}: state dict has {len(saved_groups)} param groups, "
+                f"the optimizer has {len(self.param_groups)}"
+            )
+        new_groups = []
+        params_by_index = []
+        for i, (mine, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(saved.get("params", ())) != len(mine["params"]):
+                raise ValueError(
+                    f"{name}: param group {i} has {len(mine['params'])} parameters, "
+                    f"the state dict's has {len(saved.get('params', ()))}"
+                )
+            group = {k: _from_json(k, v) for k, v in saved.items() if k != "params"}
+            group["params"] = mine["params"]
+            unknown = set(group) - set(self.defaults) - set(_EXTRA_GROUP_KEYS)
+            missing = set(self.defaults) - set(group)
+            if unknown or missing:
+                raise ValueError(
+                    f"{name}: param group {i} of the state dict has unknown keys "
+                    f"{sorted(unknown)} / misses keys {sorted(missing)}"
+                )
+            self._check_hyperparameters(group)
+            new_groups.append(group)
+            params_by_index.extend(mine["params"])
+        new_state = {}
+        for key, entry in state_dict["state"].items():
+            index = int(key)
+            if not 0 <= index < len(params_by_index) or not isinstance(entry, dict):
+                raise ValueError(f"{name}: state dict has state for unknown parameter {key!r}")
+            new_state[id(params_by_index[index])] = dict(entry)
+        self.param_groups = new_groups
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+# --- the optimizers ------------------------------------------------------------------
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum, Nesterov and weight decay."""
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        _check_nonnegative(self, group, "lr", "momentum", "dampening", "weight_decay")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                "SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+        """w ← w − lr·g, where g = grad + wd·w, or the momentum buffer b ← μ·b + (1−τ)·g."""
+        g = grad
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p.data
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            buf = g if buf is None else momentum * buf + (1 - group["dampening"]) * g
+            state["momentum_buffer"] = buf
+            g = g + momentum * buf if group["nesterov"] else buf
+        p.data -= group["lr"] * g
+
+
+class Adam(Optimizer):
+    """Adam: steps along a running mean of gradients, scaled by their running RMS."""
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        _check_nonnegative(self, group, "lr", "eps", "weight_decay")
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{type(self).__name__}: betas must be a pair, got {betas!r}")
+        for i, beta in enumerate(betas):
+            _check_number(self, f"betas[{i}]", beta)
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(
+                    f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {beta!r}"
+                )
+
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+        """m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂ / (√v̂ + ε)."""
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        if not state:
+            state.update(step=0, exp_avg=0.0, exp_avg_sq=0.0)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = 0.0
+        state["step"] += 1
+        g = grad
+        if group["weight_decay"] != 0:
+            if group["decoupled_weight_decay"]:
+                p.data *= 1 - lr * group["weight_decay"]
+            else:
+                g = g + group["weight_decay"] * p.data
+        m = state["exp_avg"] = state["exp_avg"] + (1 - beta1) * (g - state["exp_avg"])
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        if group["amsgrad"]:
+            v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
+        bias_correction1 = 1 - beta1 ** state["step"]
+        bias_correction2 = 1 - beta2 ** state["step"]
+        step_size = lr / bias_correction1
+        denom = math.sqrt(v) / bias_correction2**0.5 + eps
+        p.data -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: w ← w·(1 − lr·wd) before the Adam step."""
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divides each gradient by a running root-mean-square of past gradients."""
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        _check_nonnegative(self, group, "lr", "alpha", "eps", "weight_decay", "momentum")
+
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+        """s ← α·s + (1−α)·g²;  w ← w − lr·g / (√s + ε)  (s less mean(g)² if centered)."""
+        alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+        if not state:
+            state.update(step=0, square_avg=0.0)
+        state["step"] += 1
+        g = grad
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p.data
+        square_avg = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+        if group["centered"]:
+            mean = state.get("grad_avg", 0.0)
+            mean = state["grad_avg"] = mean + (1 - alpha) * (g - mean)
+            avg = math.sqrt(square_avg - mean * mean) + eps
+        else:
+            avg = math.sqrt(square_avg) + eps
+        if momentum > 0:
+            buf = momentum * state.get("momentum_buffer", 0.0) + g / avg
+            state["momentum_buffer"] = buf
+            p.data -= group["lr"] * buf
+        else:
+            p.data -= group["lr"] * (g / avg)
+
+
+class Adagrad(Optimizer):
+    """Adagrad: divides each gradient by the root of the sum of all its past squares."""
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        _check_nonnegative(
+            self, group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"
+        )
+
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+        """s ← s + g²;  w ← w − lr/(1 + (t−1)·lr_decay) · g / (√s + ε)."""
+        if not state:
+            state.update(step=0, sum=float(group["initial_accumulator_value"]))
+        state["step"] += 1
+        g = grad
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p.data
+        decayed_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"] = state["sum"] + g * g
+        std = math.sqrt(state["sum"]) + group["eps"]
+        p.data -= decayed_lr * (g / std)
+
+
+# --- gradient clipping ---------------------------------------------------------------
+
+
+def clip_grad_norm_(
+    parameters: Value | Iterable[Value],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> float:
+    """Scale all gradients together so their total norm is at most max_norm.
+
+    Returns the total norm before clipping.  Like PyTorch, the scale is
+    ``max_norm / (total_norm + 1e-6)`` capped at 1, so gradients whose norm is
+    already below ``max_norm`` are left (almost exactly) as they are.
+    """
+    params = _as_param_list([parameters] if isinstance(parameters, Value) else parameters)
+    _check_number("clip_grad_norm_", "max_norm", max_norm)
+    _check_number("clip_grad_norm_", "norm_type", norm_type)
+    if not max_norm >= 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm!r}")
+    if not norm_type > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type!r}")
+    if not params:
+        return 0.0
+    total_norm = _total_norm([float(p.grad) for p in params], float(norm_type))
+    if error_if_nonfinite and not math.isfinite(total_norm):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+            f"{total_norm}, so they cannot be clipped "
+            "(pass error_if_nonfinite=False to scale anyway)"
+        )
+    clip_coef = min(max_norm / (total_norm + 1e-6), 1.0)
+    for p in params:
+        p.grad = float(p.grad) * clip_coef
+    return total_norm
+
+
+def _total_norm(grads: list[float], norm_type: float) -> float:
+    if norm_type == math.inf:
+        return max(abs(g) for g in grads)
+    if norm_type == 2.0:
+        return math.sqrt(math.fsum(g * g for g in grads))
+    return math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type)
+
+
+def clip_grad_value_(parameters: Value | Iterable[Value], clip_value: float) -> None:
+    """Clamp every gradient into [-clip_value, clip_value]."""
+    params = _as_param_list([parameters] if isinstance(parameters, Value) else parameters)
+    _check_number("clip_grad_value_", "clip_value", clip_value)
+    if not clip_value >= 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
+    for p in params:
+        p.grad = min(max(float(p.grad), -clip_value), clip_value)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _as_param_list(params: Any, owner: str = "optimizer") -> list[Value]:
+    if isinstance(params, Value):
+        return [params]
+    if not isinstance(params, Iterable):
+        raise TypeError(f"{owner}: expected Values, got {type(params).__name__}")
+    params = list(params)
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"{owner}: every parameter must be a Value, got {type(p).__name__}")
+    return params
+
+
+def _check_number(owner: Any, name: str, x: Any) -> None:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        owner = owner if isinstance(owner, str) else type(owner).__name__
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(x).__name__} {x!r}")
+
+
+def _check_nonnegative(optimizer: Optimizer, group: dict[str, Any], *names: str) -> None:
+    for name in names:
+        _check_number(optimizer, name, group[name])
+        if not group[name] >= 0:  # also rejects NaN
+            raise ValueError(
+                f"{type(optimizer).__name__}: {name} must be >= 0, got {group[name]!r}"
+            )
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _from_json(key: str, value: Any) -> Any:
+    return tuple(value) if key == "betas" and isinstance(value, list) else value
+
+
+# ``optim.lr_scheduler`` as in PyTorch; the alias in sys.modules also makes
+# ``import micrograd_plus.optim.lr_scheduler`` work although optim is a module.
+from . import lr_scheduler  # noqa: E402
+
+sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
