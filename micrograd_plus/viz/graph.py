@@ -1,0 +1,360 @@
+"""Drawing computation graphs and model architectures with Graphviz.
+
+``draw_dot`` follows micrograd's lecture: one record per Value showing its
+label, data and grad, and one small node per operation.  Graphs are walked
+iteratively (never recursively) and counted before anything is built, so a
+huge graph is refused at once instead of hanging ``dot``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import graphviz
+
+from ..engine import Value, topological_order
+from ..ops import PRIMITIVES
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found, so the graph cannot be rendered "
+    "(building it and reading `.source` still work). Install Graphviz: "
+    "Debian/Ubuntu `sudo apt-get install graphviz`, macOS `brew install graphviz`, "
+    "conda `conda install -c conda-forge graphviz`."
+)
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+
+# How each primitive is shown.  Ops not listed here are shown by their table name.
+_SYMBOL_OVERRIDES = {"sum": "Σ", "neg": "−a", "abs": "|a|", "pow": "**"}
+
+# Binary ops whose operand order matters: the op node shows the formula and the
+# edges are labelled with the operand names used in it.
+_OPERAND_NAMES = {
+    "-": ("a", "b"),
+    "/": ("a", "b"),
+    "**": ("a", "b"),
+    "pow": ("a", "b"),
+    "leaky_relu": ("x", "slope"),
+}
+_FORMULAS = {"-": "a − b", "/": "a / b", "**": "a ** b", "pow": "a ** b"}
+
+OP_SYMBOLS: dict[str, str] = {
+    name: _FORMULAS.get(name, _SYMBOL_OVERRIDES.get(name, name)) for name in PRIMITIVES
+}
+
+# Colours: pale green for highlighted nodes, a white-to-orange ramp for |grad|.
+_HIGHLIGHT_FILL = "#b7e4c7"
+_HIGHLIGHT_BORDER = "#1b7f3b"
+_EMPHASIS_COLOR = "#d62728"
+_CONSTANT_COLOR = "#6b6b6b"
+
+
+class GraphvizNotInstalledError(graphviz.ExecutableNotFound):
+    """Rendering needs Graphviz's `dot` program; the message says how to install it."""
+
+    def __init__(self) -> None:
+        RuntimeError.__init__(self, INSTALL_HINT)
+
+    def __str__(self) -> str:
+        return INSTALL_HINT
+
+
+class Graph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose rendering errors explain how to install Graphviz."""
+
+    def pipe(self, *args: Any, **kwargs: Any):
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound as missing:
+            raise GraphvizNotInstalledError() from missing
+
+    def render(self, *args: Any, **kwargs: Any):
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as missing:
+            raise GraphvizNotInstalledError() from missing
+
+
+def render(graph: graphviz.Digraph, path: str, format: str | None = None) -> str:
+    """Write ``graph`` to ``path`` (extension chosen by ``format``); returns the file written.
+
+    ``path`` is the file name without extension, as in ``graphviz``'s own
+    ``render``; the intermediate DOT source file is removed.
+    """
+    try:
+        return graph.render(path, format=format, cleanup=True)
+    except graphviz.ExecutableNotFound as missing:
+        if isinstance(missing, GraphvizNotInstalledError):
+            raise
+        raise GraphvizNotInstalledError() from missing
+
+
+# --- draw_dot --------------------------------------------------------------------------
+
+
+def draw_dot(
+    root: Value,
+    format: str = "svg",
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_op_nodes: bool = True,
+    max_nodes: int = 500,
+    highlight: Iterable[Value] | None = None,
+    color_by_grad: bool = False,
+) -> Graph:
+    """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
+
+    Each Value is a record ``label | data | grad`` (4 decimals); each operation
+    is a small node (``+``, ``*``, ``tanh``, ``Σ`` ...) with its inputs' edges
+    in operand order.  Nodes in ``highlight`` are filled green;
+    ``color_by_grad`` fills nodes by ``|grad|`` (darker is larger).  A graph
+    with more than ``max_nodes`` Values raises ``ValueError`` before drawing.
+    """
+    return build_graph(
+        root,
+        format=format,
+        rankdir=rankdir,
+        show_grad=show_grad,
+        show_op_nodes=show_op_nodes,
+        max_nodes=max_nodes,
+        highlight=highlight,
+        color_by_grad=color_by_grad,
+    )
+
+
+def build_graph(
+    root: Value,
+    *,
+    format: str = "svg",
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_op_nodes: bool = True,
+    max_nodes: int = 500,
+    highlight: Iterable[Value] | None = None,
+    color_by_grad: bool = False,
+    grad_of: Callable[[Value], float] | None = None,
+    emphasize_edge: tuple[Value, int] | None = None,
+    label_of: Callable[[Value], str] | None = None,
+) -> Graph:
+    """``draw_dot`` with two extras used by the backward explainer.
+
+    ``grad_of`` replaces reading ``node.grad`` (to show gradients part-way
+    through backward); ``emphasize_edge=(node, i)`` draws the edge from
+    ``node._prev[i]`` into ``node`` in bold red; ``label_of`` replaces
+    reading ``node.label``.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot expects a Value as root, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    _check_max_nodes(max_nodes)
+    nodes = topological_order(root)  # iterative: safe for very deep graphs
+    if len(nodes) > max_nodes:
+        raise ValueError(
+            f"draw_dot: the graph has {len(nodes)} nodes, more than max_nodes={max_nodes}; "
+            f"pass a larger max_nodes= to draw it anyway (dot gets slow beyond a few thousand)"
+        )
+    grad_of = grad_of or (lambda v: v.grad)
+    label_of = label_of or (lambda v: v.label)
+    highlighted = {id(v) for v in highlight} if highlight is not None else set()
+    ids = {id(node): f"n{i}" for i, node in enumerate(nodes)}
+    constants = _constant_inputs(nodes)
+    max_abs_grad = max((abs(float(grad_of(n))) for n in nodes), default=0.0)
+
+    graph = Graph(format=format, graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
+    for node in nodes:
+        nid = ids[id(node)]
+        if id(node) in constants:
+            graph.node(nid, label=_number(node.data), shape="plain", fontcolor=_CONSTANT_COLOR)
+            continue
+        style = _value_style(node, highlighted, color_by_grad, float(grad_of(node)), max_abs_grad)
+        graph.node(
+            nid,
+            label=_record_label(label_of(node), node.data, grad_of(node), show_grad),
+            shape="record",
+            **style,
+        )
+        if node._prev:
+            _add_op(graph, node, nid, ids, show_op_nodes, emphasize_edge)
+    return graph
+
+
+def _check_max_nodes(max_nodes: int) -> None:
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
+
+
+def _constant_inputs(nodes: list[Value]) -> set[int]:
+    """ids of leaves that only ever appear as constant operands (the 2 of ``a**2``)."""
+    as_constant: set[int] = set()
+    as_operand: set[int] = set()
+    for node in nodes:
+        const = PRIMITIVES[node._op].const_inputs if node._prev else ()
+        for i, parent in enumerate(node._prev):
+            (as_constant if i in const else as_operand).add(id(parent))
+    return as_constant - as_operand
+
+
+def _add_op(graph, node: Value, nid: str, ids: dict, show_op_nodes: bool, emphasize) -> None:
+    """The op node of ``node`` and one edge per operand, in operand order."""
+    symbol = OP_SYMBOLS.get(node._op, node._op)
+    names = _OPERAND_NAMES.get(node._op)
+    target = nid
+    if show_op_nodes:
+        target = nid + "_op"
+        graph.node(target, label=symbol, shape="ellipse", fontsize="12")
+        graph.edge(target, nid)
+    for i, parent in enumerate(node._prev):
+        attrs: dict[str, str] = {}
+        if names:
+            attrs["label"] = names[i] if show_op_nodes else f"{symbol} ({names[i]})"
+        elif not show_op_nodes:
+            attrs["label"] = symbol
+        if "label" in attrs:
+            attrs["fontsize"] = "9"
+        if emphasize is not None and emphasize[0] is node and emphasize[1] == i:
+            attrs.update(color=_EMPHASIS_COLOR, penwidth="3")
+        graph.edge(ids[id(parent)], target, **attrs)
+
+
+def _record_label(label: str, data: float, grad, show_grad: bool) -> str:
+    fields = [_escape(label)] if label else []
+    fields.append(f"data {_four(data)}")
+    if show_grad:
+        fields.append(f"grad {_four(float(grad))}")
+    return "{ " + " | ".join(fields) + " }"
+
+
+def _value_style(node, highlighted, color_by_grad, grad: float, max_abs_grad: float) -> dict:
+    if id(node) in highlighted:
+        return {"style": "filled", "fillcolor": _HIGHLIGHT_FILL, "color": _HIGHLIGHT_BORDER}
+    if color_by_grad and max_abs_grad > 0.0 and grad == grad:
+        return {"style": "filled", "fillcolor": _orange(abs(grad) / max_abs_grad)}
+    return {}
+
+
+def _orange(t: float) -> str:
+    """White (t=0) to orange (t=1): a light ramp so the text stays readable."""
+    t = min(max(t, 0.0), 1.0)
+    r, g, b = (255, round(255 - t * (255 - 140)), round(255 - t * (255 - 40)))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _four(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"
+
+
+def _escape(text: str) -> str:
+    """Escape the characters that have a meaning inside a Graphviz record label."""
+    for ch in '\\{}|<>"':
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+# --- draw_module -------------------------------------------------------------------
+
+
+def draw_module(
+    model: Any, format: str = "svg", rankdir: str = "LR", show_weights: bool = False
+) -> Graph:
+    """The architecture of an MLP-like model: inputs, then each layer's neurons.
+
+    Works with any object with ``layers``, each with ``neurons`` that have a
+    weight list ``w`` (micrograd's names).  Neurons show their activation.
+    With ``show_weights`` edges are coloured by the weight's sign (red
+    positive, blue negative) and thickened by its size.
+    """
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        raise TypeError(
+            f"draw_module expects a model with .layers (like MLP), got {type(model).__name__}"
+        )
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    layers = list(layers)
+    nin = _input_count(layers)
+    graph = Graph(
+        format=format,
+        graph_attr={"rankdir": rankdir, "ranksep": "1.2", "nodesep": "0.15"},
+        node_attr={"fontsize": "10"},
+    )
+    previous = _draw_inputs(graph, nin)
+    for index, layer in enumerate(layers):
+        is_last = index == len(layers) - 1
+        previous = _draw_layer(graph, layer, index, previous, is_last, show_weights)
+    return graph
+
+
+def _input_count(layers: list) -> int:
+    for layer in layers:
+        neurons = getattr(layer, "neurons", None)
+        if neurons:
+            return len(neurons[0].w)
+    raise ValueError("draw_module: found no layer with neurons (each needs .neurons with .w)")
+
+
+def _draw_inputs(graph: Graph, nin: int) -> list[str]:
+    names = [f"x{i}" for i in range(nin)]
+    with graph.subgraph(name="cluster_inputs") as sub:
+        sub.attr(label=f"input ({nin})", color="#999999", fontsize="11")
+        for i, name in enumerate(names):
+            sub.node(name, label=f"x{i + 1}", shape="circle", style="filled", fillcolor="#e8e8e8")
+    return names
+
+
+def _draw_layer(graph, layer, index: int, previous: list[str], is_last: bool, weights: bool):
+    """One layer as a cluster; returns the names of its nodes (inputs of the next)."""
+    neurons = getattr(layer, "neurons", None)
+    cluster = f"cluster_layer{index}"
+    if not neurons:  # an activation, dropout, ...: one box the signal passes through
+        name = f"L{index}"
+        with graph.subgraph(name=cluster) as sub:
+            sub.attr(label="", color="white")
+            sub.node(name, label=type(layer).__name__, shape="box", style="rounded")
+        for p in previous:
+            graph.edge(p, name, color="#bbbbbb", arrowsize="0.4")
+        return [name]
+    activation = _activation_name(layer, neurons[0])
+    title = "output" if is_last else f"layer {index + 1}"
+    names = [f"L{index}_{j}" for j in range(len(neurons))]
+    with graph.subgraph(name=cluster) as sub:
+        sub.attr(label=f"{title}: {len(neurons)} × {activation}", color="#999999", fontsize="11")
+        for name in names:
+            sub.node(name, label=activation, shape="circle", style="filled", fillcolor="#dbe9f6")
+    for j, neuron in enumerate(neurons):
+        for i, p in enumerate(previous):
+            graph.edge(p, names[j], arrowsize="0.4", **_weight_style(neuron, i, weights))
+    return names
+
+
+def _weight_style(neuron, i: int, weights: bool) -> dict:
+    if not weights or i >= len(neuron.w):
+        return {"color": "#bbbbbb"}
+    w = float(getattr(neuron.w[i], "data", neuron.w[i]))
+    width = min(0.3 + 2.0 * abs(w), 4.0)
+    return {"color": "#d62728" if w > 0 else "#1f77b4", "penwidth": f"{width:.2f}"}
+
+
+def _activation_name(layer, neuron) -> str:
+    """The activation's name from the attributes the nn modules commonly use."""
+    for owner in (layer, neuron):
+        for attr in ("activation", "act", "nonlin"):
+            if hasattr(owner, attr):
+                return _describe_activation(getattr(owner, attr))
+    return "?"
+
+
+def _describe_activation(act) -> str:
+    if act is None or act is False:
+        return "linear"
+    if act is True:  # micrograd's Neuron(nonlin=True) means ReLU
+        return "relu"
+    if isinstance(act, str):
+        return act
+    name = getattr(act, "__name__", None) or type(act).__name__
+    return name.lower()
