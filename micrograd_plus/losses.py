@@ -1,0 +1,216 @@
+"""Loss functions on Values, with PyTorch's formulas and mean reduction.
+
+Every batch loss takes the predictions for a whole batch and returns one
+Value, the mean over the batch (PyTorch's default ``reduction="mean"``).
+Predictions can be Values or plain numbers; a model with one output unit
+gives one Value per sample, and a list of those is what ``mse_loss``,
+``binary_cross_entropy(_with_logits)`` and ``hinge_loss`` expect. Samples with
+several outputs (lists) are flattened, so the mean is over every element, as
+in PyTorch.
+
+The exponentials are arranged so that nothing overflows: ``cross_entropy``
+and ``log_softmax`` subtract the row's largest logit first (log-sum-exp), and
+``binary_cross_entropy_with_logits`` only ever exponentiates a non-positive
+number.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+
+from .engine import Value, sum_values
+
+Scalar = Value | float | int
+
+# PyTorch clamps log(p) at -100 in binary_cross_entropy, so that p = 0 gives a finite loss.
+_LOG_FLOOR = -100.0
+
+
+# --- checking and flattening inputs -------------------------------------------------------
+
+
+def _flatten(items, who: str, what: str) -> list:
+    if isinstance(items, Value | numbers.Real):
+        items = [items]
+    if isinstance(items, str) or not isinstance(items, Iterable):
+        raise TypeError(f"{who}: {what} must be a list of numbers or Values, got {items!r}")
+    flat = []
+    for item in items:
+        if isinstance(item, Value | numbers.Real) and not isinstance(item, bool):
+            flat.append(item)
+        elif isinstance(item, list | tuple):
+            flat.extend(_flatten(item, who, what))
+        else:
+            raise TypeError(f"{who}: {what} must be numbers or Values, got {item!r}")
+    return flat
+
+
+def _pairs(preds, targets, who: str, pred_name: str = "predictions") -> tuple[list, list]:
+    """Flat, equally long, non-empty lists of predictions and targets."""
+    preds = _flatten(preds, who, pred_name)
+    targets = _flatten(targets, who, "targets")
+    if len(preds) != len(targets):
+        raise ValueError(f"{who}: got {len(preds)} {pred_name} but {len(targets)} targets")
+    if not preds:
+        raise ValueError(f"{who}: the batch is empty (no {pred_name})")
+    return preds, targets
+
+
+def _mean(terms: list) -> Value:
+    return sum_values(terms) / len(terms)
+
+
+def _data(x) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _check_range(values: list, low: float, high: float, who: str, what: str) -> None:
+    for i, v in enumerate(values):
+        if not low <= _data(v) <= high:
+            raise ValueError(f"{who}: {what} must be in [{low}, {high}], item {i} is {_data(v)}")
+
+
+# --- regression and binary classification ---------------------------------------------------
+
+
+def mse_loss(preds, targets) -> Value:
+    """Mean of (prediction - target) ** 2."""
+    preds, targets = _pairs(preds, targets, "mse_loss")
+    return _mean([(p - t) ** 2 for p, t in zip(preds, targets)])
+
+
+def binary_cross_entropy(probs, targets) -> Value:
+    """Mean of -(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
+
+    As in PyTorch each log is clamped at -100, so a confident wrong answer costs
+    100 instead of infinity (the clamped term passes no gradient). Prefer
+    ``binary_cross_entropy_with_logits`` on raw scores: it is exact everywhere.
+    """
+    probs, targets = _pairs(probs, targets, "binary_cross_entropy", "probabilities")
+    _check_range(probs, 0.0, 1.0, "binary_cross_entropy", "probabilities")
+    _check_range(targets, 0.0, 1.0, "binary_cross_entropy", "targets")
+    terms = []
+    for p, t in zip(probs, targets):
+        p = p if isinstance(p, Value) else Value(p)
+        terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
+    return _mean(terms)
+
+
+def _clamped_log(v: Value) -> Value:
+    if v.data <= 0.0 or math.log(v.data) < _LOG_FLOOR:
+        return Value(_LOG_FLOOR)
+    return v.log()
+
+
+def binary_cross_entropy_with_logits(logits, targets) -> Value:
+    """``binary_cross_entropy(sigmoid(x), t)`` computed without overflow for any logit x.
+
+    Uses (1 - t) x + log(1 + e^-x) for x >= 0 and -t x + log(1 + e^x) for x < 0:
+    equal formulas whose exponent is never positive. Gradient: sigmoid(x) - t.
+    """
+    logits, targets = _pairs(logits, targets, "binary_cross_entropy_with_logits", "logits")
+    terms = []
+    for x, t in zip(logits, targets):
+        x = x if isinstance(x, Value) else Value(x)
+        if x.data >= 0.0:
+            terms.append((1 - t) * x + (1 + (-x).exp()).log())
+        else:
+            terms.append(-t * x + (1 + x.exp()).log())
+    return _mean(terms)
+
+
+def hinge_loss(scores, targets) -> Value:
+    """Mean of max(0, 1 - y * s) for labels y in {-1, +1}: micrograd's demo loss (an SVM's)."""
+    scores, targets = _pairs(scores, targets, "hinge_loss", "scores")
+    for i, y in enumerate(targets):
+        if _data(y) not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss: targets must be -1 or +1, item {i} is {_data(y)}")
+    return _mean([(1 - y * s).relu() for s, y in zip(scores, targets)])
+
+
+# --- several classes ---------------------------------------------------------------------------
+
+
+def _row(values, who: str) -> list[Value]:
+    row = [v if isinstance(v, Value) else Value(v) for v in _flatten(values, who, "logits")]
+    if not row:
+        raise ValueError(f"{who}: needs at least one value, got an empty list")
+    return row
+
+
+def _shifted(row: list[Value]) -> list[Value]:
+    """The logits minus their largest one, so that exp never overflows.
+
+    The max is taken as a constant: softmax and log-sum-exp do not depend on it.
+    """
+    top = max(v.data for v in row)
+    return [v - top for v in row]
+
+
+def _log_sum_exp(shifted: list[Value]) -> Value:
+    return sum_values([s.exp() for s in shifted]).log()
+
+
+def softmax(values: Sequence[Scalar]) -> list[Value]:
+    """exp(z_i) / sum_j exp(z_j), computed after subtracting max(z) so it never overflows."""
+    exps = [s.exp() for s in _shifted(_row(values, "softmax"))]
+    total = sum_values(exps)
+    return [e / total for e in exps]
+
+
+def log_softmax(values: Sequence[Scalar]) -> list[Value]:
+    """z_i - log(sum_j exp(z_j)), stable for any logits."""
+    shifted = _shifted(_row(values, "log_softmax"))
+    log_total = _log_sum_exp(shifted)
+    return [s - log_total for s in shifted]
+
+
+def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], class_indices: Sequence[int]) -> Value:
+    """Mean over the batch of -log softmax(row)[class]: PyTorch's ``cross_entropy``.
+
+    ``logits_rows`` holds one list of raw scores per sample, ``class_indices``
+    the right class of each sample (an int in 0..k-1).
+    """
+    who = "cross_entropy"
+    if isinstance(logits_rows, Value | numbers.Real) or not isinstance(logits_rows, Iterable):
+        raise TypeError(f"{who}: logits_rows must be a list of rows (one list per sample)")
+    rows = [_row(r, who) for r in logits_rows]
+    classes = list(class_indices)
+    if len(rows) != len(classes):
+        raise ValueError(f"{who}: got {len(rows)} rows of logits but {len(classes)} class indices")
+    if not rows:
+        raise ValueError(f"{who}: the batch is empty (no rows of logits)")
+    terms = []
+    for i, (row, c) in enumerate(zip(rows, classes)):
+        _check_class(c, len(row), i)
+        shifted = _shifted(row)
+        terms.append(_log_sum_exp(shifted) - shifted[c])
+    return _mean(terms)
+
+
+def _check_class(c, n_classes: int, i: int) -> None:
+    if isinstance(c, bool) or not isinstance(c, numbers.Integral):
+        raise ValueError(f"cross_entropy: class index {i} must be an int, got {c!r}")
+    if not 0 <= c < n_classes:
+        raise ValueError(
+            f"cross_entropy: class index {i} is {c}, but the row has {n_classes} logits "
+            f"(valid: 0..{n_classes - 1})"
+        )
+
+
+# --- regularisation -----------------------------------------------------------------------------
+
+
+def l2_penalty(params) -> Value:
+    """Sum of p ** 2 over ``params`` (a list of Values or a Module), with NO factor 1/2.
+
+    Add ``lam * l2_penalty(model)`` to a loss for weight decay; its gradient is 2 lam p.
+    """
+    if hasattr(params, "parameters"):
+        params = params.parameters()
+    params = list(params)
+    if not params:
+        raise ValueError("l2_penalty: got no parameters")
+    return sum_values([p * p for p in params])
