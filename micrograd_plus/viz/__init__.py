@@ -4,6 +4,30 @@ The plots need matplotlib (``pip install 'micrograd_plus[plot]'``); they are
 imported on first use, so ``import micrograd_plus.viz`` works without it.
 """
 
-from .graph import GraphvizNotInstalledError, draw_dot, draw_module, render
+from __future__ import annotations
 
-__all__ = ["GraphvizNotInstalledError", "draw_dot", "draw_module", "render"]
+from .graph import GraphvizNotInstalledError, draw_dot, draw_module, render
+from .steps import BackwardExplainer, Step, backward_steps, explain_backward
+
+_PLOTS = ("plot_history", "plot_decision_boundary", "plot_grad_flow", "plot_lr")
+
+__all__ = [
+    "BackwardExplainer",
+    "GraphvizNotInstalledError",
+    "Step",
+    "backward_steps",
+    "draw_dot",
+    "draw_module",
+    "explain_backward",
+    "render",
+    *_PLOTS,
+]
+
+
+def __getattr__(name: str):
+    """Load the plots module (and matplotlib) only when a plot function is asked for."""
+    if name in _PLOTS:
+        from . import plots
+
+        return getattr(plots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -260,14 +260,19 @@ def _escape(text: str) -> str:
 
 
 def draw_module(
-    model: Any, format: str = "svg", rankdir: str = "LR", show_weights: bool = False
+    model: Any,
+    format: str = "svg",
+    rankdir: str = "LR",
+    show_weights: bool = False,
+    max_nodes: int = 500,
 ) -> Graph:
     """The architecture of an MLP-like model: inputs, then each layer's neurons.
 
     Works with any object with ``layers``, each with ``neurons`` that have a
     weight list ``w`` (micrograd's names).  Neurons show their activation.
     With ``show_weights`` edges are coloured by the weight's sign (red
-    positive, blue negative) and thickened by its size.
+    positive, blue negative) and thickened by its size.  A model with more
+    than ``max_nodes`` inputs and neurons raises ``ValueError``.
     """
     layers = getattr(model, "layers", None)
     if layers is None:
@@ -278,9 +283,16 @@ def draw_module(
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     layers = list(layers)
     nin = _input_count(layers)
+    _check_max_nodes(max_nodes)
+    count = nin + sum(len(getattr(layer, "neurons", None) or [None]) for layer in layers)
+    if count > max_nodes:
+        raise ValueError(
+            f"draw_module: the model has {count} inputs and neurons, more than "
+            f"max_nodes={max_nodes}; pass a larger max_nodes= to draw it anyway"
+        )
     graph = Graph(
         format=format,
-        graph_attr={"rankdir": rankdir, "ranksep": "1.2", "nodesep": "0.15"},
+        graph_attr={"rankdir": rankdir, "ranksep": "1.2", "nodesep": "0.15", "splines": "line"},
         node_attr={"fontsize": "10"},
     )
     previous = _draw_inputs(graph, nin)
@@ -300,32 +312,42 @@ def _input_count(layers: list) -> int:
 
 def _draw_inputs(graph: Graph, nin: int) -> list[str]:
     names = [f"x{i}" for i in range(nin)]
-    with graph.subgraph(name="cluster_inputs") as sub:
-        sub.attr(label=f"input ({nin})", color="#999999", fontsize="11")
-        for i, name in enumerate(names):
-            sub.node(name, label=f"x{i + 1}", shape="circle", style="filled", fillcolor="#e8e8e8")
+    labels = [f"x{i + 1}" for i in range(nin)]
+    _column(graph, "inputs", f"input\n{nin}", names, labels, "#e8e8e8")
     return names
 
 
+def _column(graph, key: str, title: str, names: list[str], labels: list[str], fill: str) -> None:
+    """One layer as a column: a title on top, then the nodes in order.
+
+    Same rank plus invisible edges between neighbours is what makes Graphviz
+    keep the order (clusters would let it shuffle the nodes).
+    """
+    title_node = f"title_{key}"
+    with graph.subgraph(name=f"column_{key}") as sub:
+        sub.attr(rank="same")
+        sub.node(title_node, label=title, shape="plain", fontsize="11")
+        for name, label in zip(names, labels):
+            sub.node(name, label=label, shape="circle", style="filled", fillcolor=fill)
+        chain = [title_node, *names]
+        for a, b in zip(chain, chain[1:]):
+            sub.edge(a, b, style="invis")
+
+
 def _draw_layer(graph, layer, index: int, previous: list[str], is_last: bool, weights: bool):
-    """One layer as a cluster; returns the names of its nodes (inputs of the next)."""
+    """One layer as a column; returns the names of its nodes (inputs of the next)."""
     neurons = getattr(layer, "neurons", None)
-    cluster = f"cluster_layer{index}"
     if not neurons:  # an activation, dropout, ...: one box the signal passes through
         name = f"L{index}"
-        with graph.subgraph(name=cluster) as sub:
-            sub.attr(label="", color="white")
-            sub.node(name, label=type(layer).__name__, shape="box", style="rounded")
+        graph.node(name, label=type(layer).__name__, shape="box", style="rounded")
         for p in previous:
             graph.edge(p, name, color="#bbbbbb", arrowsize="0.4")
         return [name]
     activation = _activation_name(layer, neurons[0])
     title = "output" if is_last else f"layer {index + 1}"
     names = [f"L{index}_{j}" for j in range(len(neurons))]
-    with graph.subgraph(name=cluster) as sub:
-        sub.attr(label=f"{title}: {len(neurons)} × {activation}", color="#999999", fontsize="11")
-        for name in names:
-            sub.node(name, label=activation, shape="circle", style="filled", fillcolor="#dbe9f6")
+    title = f"{title}\n{len(neurons)} × {activation}"
+    _column(graph, f"layer{index}", title, names, [activation] * len(names), "#dbe9f6")
     for j, neuron in enumerate(neurons):
         for i, p in enumerate(previous):
             graph.edge(p, names[j], arrowsize="0.4", **_weight_style(neuron, i, weights))
