@@ -48,8 +48,8 @@ def _flatten(items, who: str, what: str) -> list:
 
 
 def _pairs(preds, targets, who: str, pred_name: str = "predictions") -> tuple[list, list]:
-    """Flat, equally long, non-empty lists of predictions and targets."""
-    preds = _flatten(preds, who, pred_name)
+    """Flat, equally long, non-empty lists of predictions (as Values) and targets."""
+    preds = [p if isinstance(p, Value) else Value(p) for p in _flatten(preds, who, pred_name)]
     targets = _flatten(targets, who, "targets")
     if len(preds) != len(targets):
         raise ValueError(f"{who}: got {len(preds)} {pred_name} but {len(targets)} targets")
@@ -93,7 +93,6 @@ def binary_cross_entropy(probs, targets) -> Value:
     _check_range(targets, 0.0, 1.0, "binary_cross_entropy", "targets")
     terms = []
     for p, t in zip(probs, targets):
-        p = p if isinstance(p, Value) else Value(p)
         terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
     return _mean(terms)
 
@@ -113,7 +112,6 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     logits, targets = _pairs(logits, targets, "binary_cross_entropy_with_logits", "logits")
     terms = []
     for x, t in zip(logits, targets):
-        x = x if isinstance(x, Value) else Value(x)
         if x.data >= 0.0:
             terms.append((1 - t) * x + (1 + (-x).exp()).log())
         else:
