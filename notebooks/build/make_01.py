@@ -1,0 +1,315 @@
+"""Build notebooks/01_values_and_the_chain_rule.ipynb (run, then execute it with nbconvert)."""
+
+from pathlib import Path
+
+import nbformat
+
+NAME = "01_values_and_the_chain_rule.ipynb"
+
+CELLS = [
+    (
+        "md",
+        r"""# 01 · Values and the chain rule
+
+Backpropagation is the chain rule, applied carefully to a graph of small operations.
+Before any neural network, this notebook makes sure the three ways of getting a
+derivative agree:
+
+1. **by hand**, with the rules from calculus;
+2. **by finite differences**, nudging an input and watching the output move;
+3. **by `backward()`**, which is what `micrograd_plus` does for you.
+
+You will see the graph a `Value` records, why gradients *add up* when a value is used
+twice, and how `gradcheck` turns "the three agree" into a one-line test.""",
+    ),
+    (
+        "code",
+        r"""%matplotlib inline
+import math
+
+import matplotlib.pyplot as plt
+
+import micrograd_plus as mp
+from micrograd_plus import Value
+from micrograd_plus.viz import draw_dot
+
+plt.rcParams["figure.dpi"] = 80""",
+    ),
+    (
+        "md",
+        r"""## 1. A derivative is a slope
+
+Take $f(x) = 3x^2 - 4x + 5$. By hand, $f'(x) = 6x - 4$, so at $x = 3$ the slope is $14$.
+
+A computer without calculus can estimate the slope by nudging $x$ by a small $h$.
+The **central difference**
+
+$$f'(x) \approx \frac{f(x+h) - f(x-h)}{2h}$$
+
+has an error proportional to $h^2$ — but only while $h$ is not so small that
+floating-point rounding takes over. Let's watch both effects.""",
+    ),
+    (
+        "code",
+        r"""def f(x):
+    return 3 * x**2 - 4 * x + 5
+
+
+def central_difference(fn, x, h):
+    return (fn(x + h) - fn(x - h)) / (2 * h)
+
+
+x0 = 3.0
+for h in (1e-1, 1e-4, 1e-7, 1e-10):
+    print(f"h = {h:.0e}: estimate {central_difference(f, x0, h):.12f}   (exact {6 * x0 - 4})")""",
+    ),
+    (
+        "md",
+        r"""For a quadratic the $h^2$ error term happens to vanish, so every error above is
+rounding. To see both effects, take $\sin$ at $x = 1$ (exact slope $\cos 1$) and sweep $h$:""",
+    ),
+    (
+        "code",
+        r"""steps = [10.0**-k for k in range(0, 15)]
+errors = [abs(central_difference(math.sin, 1.0, h) - math.cos(1.0)) for h in steps]
+
+fig, ax = plt.subplots(figsize=(5.5, 3.5))
+ax.loglog(steps, [max(e, 1e-17) for e in errors], "o-")
+ax.set_xlabel("step h")
+ax.set_ylabel("|estimate − exact|")
+ax.set_title("central difference for sin'(1)")
+ax.annotate("rounding:\n∝ 1/h", (1e-11, 1e-2), ha="center")
+ax.annotate("truncation:\n∝ h²", (1e-3, 1e-2), ha="center")
+ax.grid(alpha=0.3, which="both")
+plt.show()""",
+    ),
+    (
+        "md",
+        r"""Large steps are inaccurate because the curve bends within $[x-h, x+h]$ (error $\propto h^2$);
+tiny steps divide a difference of nearly equal numbers, whose rounding error is about
+$10^{-16}$, by a tiny $h$. The sweet spot is near $h \approx 10^{-5}$.
+Finite differences are a good *check*, never a good way to train: two function
+evaluations per input and half the digits lost.
+
+## 2. A `Value` remembers how it was made
+
+`Value` wraps a number and records every operation applied to it. `backward()` then walks
+that record from the output back to the inputs.""",
+    ),
+    (
+        "code",
+        r"""x = Value(3.0, label="x")
+y = 3 * x**2 - 4 * x + 5
+y.backward()
+print("f(3)  =", y.data)
+print("by hand:", 6 * 3.0 - 4, "  backward():", x.grad)""",
+    ),
+    (
+        "md",
+        r"""## 3. Several inputs: the chain rule on a graph
+
+Here is an expression with intermediate results that have names:
+
+$$e = a \cdot b,\qquad d = e + c,\qquad L = d \cdot f.$$
+
+With $a = 2$, $b = -3$, $c = 10$, $f = -2$ we get $e = -6$, $d = 4$, $L = -8$.
+By hand, outputs first:
+
+* $\dfrac{\partial L}{\partial d} = f = -2$ and $\dfrac{\partial L}{\partial f} = d = 4$;
+* $+$ passes its gradient through unchanged:
+  $\dfrac{\partial L}{\partial e} = \dfrac{\partial L}{\partial c} = \dfrac{\partial L}{\partial d}\cdot 1 = -2$;
+* $\times$ swaps its inputs: $\dfrac{\partial L}{\partial a} = \dfrac{\partial L}{\partial e}\cdot b = 6$
+  and $\dfrac{\partial L}{\partial b} = \dfrac{\partial L}{\partial e}\cdot a = -4$.
+
+That is the **chain rule**: the gradient of the output with respect to a node is the
+gradient with respect to its consumer times the local derivative of that consumer.""",
+    ),
+    (
+        "code",
+        r"""def build():
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = Value(10.0, label="c")
+    f = Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L, {"a": a, "b": b, "c": c, "f": f}
+
+
+L, leaves = build()
+L.backward()
+draw_dot(L)""",
+    ),
+    (
+        "md",
+        r"""Each box shows a Value's label, its data and its gradient (after `backward()`); each oval
+is the operation that produced the box to its right. Now the three methods side by side:""",
+    ),
+    (
+        "code",
+        r"""by_hand = {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0}
+
+
+def L_of(values):
+    v = dict(values)
+    return (v["a"] * v["b"] + v["c"]) * v["f"]
+
+
+point = {name: leaf.data for name, leaf in leaves.items()}
+h = 1e-6
+print(f"{'input':>5} {'by hand':>9} {'finite diff':>13} {'backward':>9}")
+for name, leaf in leaves.items():
+    up = {**point, name: point[name] + h}
+    down = {**point, name: point[name] - h}
+    numeric = (L_of(up) - L_of(down)) / (2 * h)
+    print(f"{name:>5} {by_hand[name]:>9.4f} {numeric:>13.6f} {leaf.grad:>9.4f}")""",
+    ),
+    (
+        "md",
+        r"""## 4. A value used twice: gradients add up
+
+If a value feeds two operations, a nudge to it moves the output *through both paths*.
+The multivariate chain rule says to **sum** the contributions:
+
+$$\frac{\partial L}{\partial a} = \sum_{\text{consumers } u \text{ of } a}
+  \frac{\partial L}{\partial u}\,\frac{\partial u}{\partial a}.$$
+
+This is why `backward()` *adds* into `.grad` (`+=`) instead of assigning. (An early
+version of micrograd assigned, and `a + a` then had gradient 1 instead of 2.)""",
+    ),
+    (
+        "code",
+        r"""a = Value(3.0, label="a")
+b = a + a
+b.label = "b"
+b.backward()
+print("d(a + a)/da =", a.grad)
+
+a = Value(3.0, label="a")
+q = a * a
+q.label = "q"
+q.backward()
+print("d(a * a)/da =", a.grad, " (by hand: 2a =", 2 * 3.0, ")")
+draw_dot(q)""",
+    ),
+    (
+        "md",
+        r"""Both edges of `a * a` are kept in the graph, and each contributes $a$ to the gradient.
+
+The same accumulation means that calling `backward()` twice **adds** the gradients of both
+calls, as in PyTorch. In training you therefore reset gradients to zero before each step.""",
+    ),
+    (
+        "code",
+        r"""x = Value(3.0, label="x")
+y = 3 * x**2 - 4 * x + 5
+y.backward()
+y.backward()
+print("after two backward() calls:", x.grad, "(= 2 × 14)")
+x.grad = 0.0  # what optimizer.zero_grad() / model.zero_grad() do for every parameter""",
+    ),
+    (
+        "md",
+        r"""## 5. `gradcheck`: the test every gradient must pass
+
+`mp.gradcheck(fn, inputs)` runs `backward()` and central differences on `fn` at `inputs`
+and raises `GradcheckError` if they disagree, listing every input. Our own test suite runs
+it on every operation. Let's check a small but nonlinear function:
+
+$$g(x, y) = \tanh(x\,y) + \frac{e^{x}}{1 + y^2}.$$""",
+    ),
+    (
+        "code",
+        r"""def g(x, y):
+    return (x * y).tanh() + x.exp() / (1 + y**2)
+
+
+print(mp.gradcheck(g, [0.7, -1.3]))""",
+    ),
+    (
+        "md",
+        r"""It passes. Where does it *fail*? At a kink. `relu` has no derivative at 0: the
+slope is 0 on the left and 1 on the right. Like PyTorch, `micrograd_plus` uses 0 there,
+while the central difference straddles the kink and reports the average, 0.5.""",
+    ),
+    (
+        "code",
+        r"""try:
+    mp.gradcheck(lambda x: x.relu(), [0.0])
+except mp.GradcheckError as error:
+    print(error)""",
+    ),
+    (
+        "md",
+        r"""This is not a bug: any choice in $[0, 1]$ is a valid *subgradient*, and inputs land
+exactly on 0 with probability zero in practice. But it is a good reason to run gradcheck
+at random points, away from kinks.
+
+## Exercises
+
+**1.** Work out $\dfrac{d}{dx}\tanh(x)$ at $x = 0.5$ by hand (hint: $\tanh' = 1 - \tanh^2$),
+then check it with `backward()`.
+
+**2.** For $h(a, b) = a\,b + b^2$ at $a = 2$, $b = -3$, what is $\partial h / \partial b$?
+Predict it, then check your answer with `backward()` and with `mp.gradcheck`.
+
+The answers are in the collapsed cell below: call `answer(1)` or `answer(2)`.""",
+    ),
+    (
+        "code",
+        r"""# Your turn: try exercise 1 and 2 here.
+""",
+    ),
+    (
+        "hidden",
+        r"""def answer(n):
+    '''Print the worked answer to exercise n (1 or 2).'''
+    if n == 1:
+        t = math.tanh(0.5)
+        x = Value(0.5)
+        x.tanh().backward()
+        print(f"by hand: 1 - tanh(0.5)^2 = 1 - {t:.4f}^2 = {1 - t * t:.6f}")
+        print(f"backward(): {x.grad:.6f}")
+    elif n == 2:
+        a, b = Value(2.0), Value(-3.0)
+        (a * b + b**2).backward()
+        print("by hand: dh/db = a + 2b = 2 - 6 = -4")
+        print("backward():", b.grad)
+        print("gradcheck:", mp.gradcheck(lambda a, b: a * b + b**2, [2.0, -3.0]))
+    else:
+        print("there are two exercises: answer(1) or answer(2)")""",
+    ),
+    (
+        "md",
+        r"""**Next:** notebook 02 opens up `backward()` and runs it one chain-rule step at a time.""",
+    ),
+]
+
+
+def make_cell(kind: str, source: str):
+    if kind == "md":
+        return nbformat.v4.new_markdown_cell(source)
+    cell = nbformat.v4.new_code_cell(source)
+    if kind == "hidden":
+        cell.metadata["jupyter"] = {"source_hidden": True}
+    return cell
+
+
+def build(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [make_cell(kind, source) for kind, source in CELLS]
+    nbformat.write(nb, path)
+
+
+if __name__ == "__main__":
+    build(Path(__file__).resolve().parent.parent / NAME)
