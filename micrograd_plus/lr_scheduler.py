@@ -125,7 +125,7 @@ class CosineAnnealingLR(LRScheduler):
     Computed recursively from the current lr, like PyTorch; see the module notes.
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         _check_positive_int(self, "T_max", T_max)
         _check_real(self, "eta_min", eta_min)
         self.T_max = T_max

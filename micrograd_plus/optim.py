@@ -161,6 +161,11 @@ class Optimizer:
             index = int(key)
             if not 0 <= index < len(params_by_index) or not isinstance(entry, dict):
                 raise ValueError(f"{name}: state dict has state for unknown parameter {key!r}")
+            for field, value in entry.items():
+                if value is not None and not isinstance(value, numbers.Real):
+                    raise ValueError(
+                        f"{name}: state of parameter {key!r} has a non-number {field}={value!r}"
+                    )
             new_state[id(params_by_index[index])] = dict(entry)
         self.param_groups = new_groups
         self.state = new_state

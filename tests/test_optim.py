@@ -465,3 +465,29 @@ def test_training_with_clipping_matches_torch(name):
     ours = train_ours(name, kwargs, "rosenbrock", clip=1.0)
     theirs = train_torch(torch, name, kwargs, "rosenbrock", clip=1.0)
     assert ours == pytest.approx(theirs, rel=1e-8, abs=1e-12)
+
+
+def test_a_state_dict_with_non_number_state_is_rejected():
+    w = Value(1.0)
+    opt = optim.Adam([w])
+    w.grad = 1.0
+    opt.step()
+    saved = json.loads(json.dumps(opt.state_dict()))
+    saved["state"]["0"]["exp_avg"] = "0.1"
+    with pytest.raises(ValueError, match="exp_avg"):
+        opt.load_state_dict(saved)
+
+
+def test_step_uses_the_number_when_grads_are_values():
+    w = Value(3.0)
+    (w * w).backward(create_graph=True)  # w.grad is the Value 2w = 6
+    optim.SGD([w], lr=0.1).step()
+    assert w.data == pytest.approx(2.4)
+
+
+def test_lr_scheduler_is_reachable_the_pytorch_ways():
+    import micrograd_plus.optim.lr_scheduler as by_import
+    from micrograd_plus.optim import lr_scheduler as by_from
+
+    assert by_import is by_from is optim.lr_scheduler
+    assert optim.lr_scheduler.StepLR.__name__ == "StepLR"
