@@ -84,9 +84,8 @@ def test_one_unit_layers_in_the_middle_work_unlike_micrograd():
     model = MLP(2, [16, 1, 1], seed=0)
     out = model(x)
     assert isinstance(out, Value)
-    by_hand = model.layers[0](x)
-    for layer in model.layers[1:]:
-        by_hand = layer([by_hand])
+    hidden = model.layers[0](x)
+    by_hand = model.layers[2]([model.layers[1](hidden)])
     assert out.data == by_hand.data
     micrograd_nn = pytest.importorskip("micrograd.nn")
     with pytest.raises(TypeError):
