@@ -201,7 +201,7 @@ def plot_grad_flow(source: Any, ax=None):
 
     Log scale, so vanishing (tiny) and exploding (huge) gradients stand out.
     """
-    if hasattr(source, "layers") or hasattr(source, "parameters"):
+    if hasattr(source, "parameters"):
         return _grad_flow_of_model(source, ax)
     history = _history_dict(source)
     norms = dict(history.get("grad_norms") or {})
@@ -231,7 +231,8 @@ def _grad_flow_of_model(model, ax):
     positions = range(len(names))
     axis.bar(positions, _positive(norms), color=_TRAIN_COLOR)
     axis.set_xticks(list(positions), names, rotation=30 if len(names) > 5 else 0)
-    axis.set_yscale("log")
+    if any(value > 0.0 for value in norms):  # all zeros (before backward) cannot be logged
+        axis.set_yscale("log")
     axis.set_ylabel("gradient norm")
     axis.set_title("gradient norm per layer")
     axis.grid(alpha=0.3, axis="y", which="both")
@@ -242,18 +243,19 @@ def _grad_flow_of_model(model, ax):
 
 
 def _parameter_groups(model) -> dict[str, list]:
-    """Parameters per layer: ``layers[i].parameters()`` when there are layers, else one group."""
-    layers = getattr(model, "layers", None)
-    if layers is not None:
-        groups = {}
-        for i, layer in enumerate(layers):
-            params = list(layer.parameters()) if hasattr(layer, "parameters") else []
-            if params:
-                groups[f"layer {i + 1}"] = params
-        if groups:
-            return groups
+    """Parameters per layer, named as ``fit``'s history names them (``"layers.0"``).
+
+    A parameter's layer is its dotted name up to the last dot; without
+    ``named_parameters`` the model's ``parameters()`` form one group.
+    """
+    if hasattr(model, "named_parameters"):
+        groups: dict[str, list] = {}
+        for name, param in model.named_parameters():
+            owner, dot, _ = name.rpartition(".")
+            groups.setdefault(owner if dot else "model", []).append(param)
+        return groups
     if hasattr(model, "parameters"):
-        return {"parameters": list(model.parameters())}
+        return {"model": list(model.parameters())}
     raise TypeError(f"plot_grad_flow expects a History, a dict or a model, got {type(model)}")
 
 
