@@ -1,0 +1,299 @@
+"""compile(fn): trace a function of Values once, replay it as vectorised NumPy.
+
+A scalar engine is slow because every number is a Python object.  Like
+``jax.jit`` and ``torch.compile``, ``compile`` runs ``fn`` once on Value
+inputs to record its graph, flattens the graph into a tape of index arrays
+(``_tape.py``), and from then on replays that tape: forward and backward are a
+few dozen NumPy calls, whatever the number of nodes.  The derivative rules are
+the ones of ``ops.py``, run on arrays.
+
+    fast = compile(lambda X, y: loss_fn(model, X, y))
+    loss = fast(X_batch, y_batch)   # numbers or nested lists of numbers
+    loss.backward()                 # adds into p.grad of every parameter, as eager would
+    opt.step()                      # parameters are read again at the next call
+
+What is traced, and what is not:
+
+* Arguments are traced: a call with a new structure (another batch size)
+  traces again; the last ``cache_size`` structures are kept.
+* Every Value that ``fn`` reads but did not receive as an argument (the
+  parameters) is read at each call, and ``backward()`` adds into its ``.grad``.
+* A comparison or ``bool()`` on a traced Value (``if h > 0:``) is recorded and
+  checked at each call; when an outcome changes, ``fn`` is traced again for
+  that call (or ``GuardError`` names the line, with ``on_guard_failure="raise"``).
+* Not detected: reading ``.data`` (or ``float(v)``) of a traced Value, and
+  making Values inside ``no_grad()``; both freeze what they computed at trace
+  time.  Keep ``fn`` a pure function of its arguments and parameters.
+* ``backward(create_graph=True)`` is not available on a compiled result.
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import numbers
+import operator
+import os
+import sys
+from collections import OrderedDict
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from ._tape import NUMPY, Tape, describe
+from .engine import Value
+
+__all__ = ["NUMPY", "CompiledFunction", "CompiledResult", "GuardError", "compile"]
+
+_OUTCOME = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_OWN_FILES = {os.path.abspath(engine.__file__), os.path.abspath(__file__)}
+
+
+class GuardError(RuntimeError):
+    """A comparison on a traced Value came out differently than when it was traced."""
+
+
+class CompiledResult:
+    """The output of a compiled call: ``.data`` and ``.backward()``, like a Value."""
+
+    __slots__ = ("data", "_tape", "_vals", "_saved", "_root", "_grad_enabled")
+
+    def __init__(self, tape: Tape, vals, saved, root: int, grad_enabled: bool) -> None:
+        self.data = float(vals[root])
+        self._tape, self._vals, self._saved = tape, vals, saved
+        self._root, self._grad_enabled = root, grad_enabled
+
+    def backward(self, create_graph: bool = False) -> None:
+        """Add d(self)/d(p) into ``p.grad`` for every Value p the function read."""
+        if create_graph:
+            raise ValueError(
+                "backward(create_graph=True) is not supported on a compiled result; "
+                "call the function without compile to differentiate twice"
+            )
+        if self._grad_enabled:
+            self._tape.backward(self._vals, self._saved, self._root)
+
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        return f"CompiledResult(data={self.data!r})"
+
+
+class CompiledFunction:
+    """``fn`` traced once per argument structure and replayed on NumPy arrays."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8, on_guard_failure: str = "retrace"):
+        if not callable(fn):
+            raise TypeError(f"compile() expects a callable, got {type(fn).__name__}")
+        if not isinstance(cache_size, int) or cache_size < 1:
+            raise ValueError(f"cache_size must be a positive integer, got {cache_size!r}")
+        if on_guard_failure not in ("retrace", "raise"):
+            raise ValueError(
+                f"on_guard_failure must be 'retrace' or 'raise', got {on_guard_failure!r}"
+            )
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self.on_guard_failure = on_guard_failure
+        self.traces = 0  # how many times fn was traced (for tests and curious users)
+        self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
+
+    def __call__(self, *args: Any):
+        structure, flat = _flatten_args(args)
+        traced = self._cache.get(structure)
+        if traced is None:
+            traced = self._cache[structure] = []
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(structure)
+        for entry in traced:
+            try:
+                vals, saved = entry.tape.forward(flat)
+            except (ValueError, ZeroDivisionError):
+                if not entry.sites:
+                    raise
+                continue  # another branch may not compute what failed: trace again
+            failed = entry.tape.failed_guard(vals)
+            if failed is None:
+                return _results(entry, vals, saved)
+            if self.on_guard_failure == "raise":
+                raise GuardError(
+                    f"a comparison on a traced Value changed outcome since tracing, so "
+                    f"the traced branch no longer applies: {entry.sites[failed]}"
+                )
+        entry = self._trace(structure, flat)
+        traced.insert(0, entry)
+        del traced[self.cache_size :]
+        vals, saved = entry.tape.forward(flat)
+        return _results(entry, vals, saved)
+
+    def _trace(self, structure: tuple, flat: np.ndarray) -> SimpleNamespace:
+        graph, leaf_values, guards, sites, single = _trace_graph(self.fn, structure, flat)
+        self.traces += 1
+        tape = Tape(graph, leaf_values, len(flat), guards)
+        return SimpleNamespace(tape=tape, sites=sites, single=single)
+
+
+def compile(fn: Callable | None = None, *, cache_size: int = 8, on_guard_failure: str = "retrace"):
+    """Trace ``fn`` once per argument structure; replay forward and backward with NumPy.
+
+    ``fn`` takes numbers or (nested) lists of numbers and returns a Value (or a
+    list of Values).  The compiled function returns a ``CompiledResult`` with
+    ``.data`` and ``.backward()``.  Usable as ``@compile`` or ``@compile(cache_size=4)``.
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, cache_size, on_guard_failure)
+    return CompiledFunction(fn, cache_size, on_guard_failure)
+
+
+def _results(entry: SimpleNamespace, vals, saved):
+    grad_enabled = engine.is_grad_enabled()
+    results = [CompiledResult(entry.tape, vals, saved, r, grad_enabled) for r in entry.tape.roots]
+    return results[0] if entry.single else results
+
+
+# --- tracing -----------------------------------------------------------------------------
+
+
+def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray):
+    """Run fn on fresh Value inputs, recording comparisons; return the graph as integers.
+
+    When this returns, no traced Value is referenced any more (except the
+    ones fn's closure or the caller keep), which lets the tape bake constants.
+    """
+    inputs = [Value(x) for x in flat.tolist()]
+    values = iter(inputs)
+    args = [_rebuild(key, values) for key in structure]
+    records: list[tuple] = []
+    previous_hook, previous_grad = engine._compare_hook, engine._grad_enabled
+    engine._compare_hook = functools.partial(_record_comparison, records)
+    engine._grad_enabled = True
+    try:
+        out = fn(*args)
+    finally:
+        engine._compare_hook, engine._grad_enabled = previous_hook, previous_grad
+    single = isinstance(out, Value)
+    roots = [out] if single else _as_value_list(out)
+    pinned_index: dict[int, int] = {}
+    pinned: list[Value] = []
+    for _, a, b, _, _ in records:
+        for v in (a, b):
+            if v.__class__ is Value and id(v) not in pinned_index:
+                pinned_index[id(v)] = len(pinned)
+                pinned.append(v)
+    graph, leaf_values = describe(roots, pinned, inputs)
+    position = {key: graph.pinned[i] for key, i in pinned_index.items()}
+    guards = [
+        (symbol, position[id(a)], position[id(b)] if b.__class__ is Value else b, outcome)
+        for symbol, a, b, outcome, _ in records
+    ]
+    sites = [site for *_, site in records]
+    return graph, leaf_values, guards, sites, single
+
+
+def _as_value_list(out) -> list[Value]:
+    if isinstance(out, (list, tuple)) and out and all(isinstance(v, Value) for v in out):
+        return list(out)
+    raise TypeError(
+        "a compiled function must return a Value or a non-empty list of Values, "
+        f"got {type(out).__name__}"
+    )
+
+
+def _record_comparison(records: list, symbol: str, a: Value, b) -> None:
+    """The compare hook: remember each comparison's operands, outcome and source line."""
+    if symbol == "bool":
+        symbol, b = "!=", 0.0
+    if b.__class__ is not Value:
+        if not isinstance(b, numbers.Real):
+            return  # the comparison itself returns NotImplemented
+        b = float(b)
+    outcome = _OUTCOME[symbol](a.data, b.data if b.__class__ is Value else b)
+    records.append((symbol, a, b, outcome, _user_line()))
+
+
+def _user_line() -> str:
+    """'file:line: source' of the innermost frame outside the engine and this module."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename) in _OWN_FILES:
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown location>"
+    filename, line = frame.f_code.co_filename, frame.f_lineno
+    source = linecache.getline(filename, line).strip()
+    return f"{filename}:{line}: {source}" if source else f"{filename}:{line}"
+
+
+# --- arguments ---------------------------------------------------------------------------
+
+
+def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray]:
+    """The arguments' structure (the cache key) and all their numbers, flattened."""
+    structure, chunks = [], []
+    for position, arg in enumerate(args):
+        array = None
+        if not isinstance(arg, Value):
+            try:
+                array = np.asarray(arg)
+            except ValueError:  # ragged nested lists
+                array = None
+        if array is not None and array.dtype.kind in "fiub":
+            structure.append(("shape", array.shape))
+            chunks.append(array.astype(np.float64, copy=False).ravel())
+        else:
+            numbers_out: list[float] = []
+            structure.append(("nested", _flatten_nested(arg, numbers_out, position)))
+            chunks.append(np.array(numbers_out, dtype=np.float64))
+    flat = np.concatenate(chunks) if chunks else np.zeros(0)
+    return tuple(structure), flat
+
+
+def _flatten_nested(obj, out: list[float], position: int):
+    if isinstance(obj, Value):
+        raise TypeError(
+            f"argument {position} of a compiled function holds a Value; pass plain numbers "
+            "(the arguments are traced), and let the function read Values such as parameters"
+        )
+    if isinstance(obj, numbers.Real):
+        out.append(float(obj))
+        return None
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return tuple(_flatten_nested(x, out, position) for x in obj)
+    raise TypeError(
+        f"argument {position} of a compiled function must be a number or a (nested) list "
+        f"of numbers, got {type(obj).__name__} {obj!r:.60}"
+    )
+
+
+def _rebuild(key: tuple, values):
+    """The argument as fn sees it while tracing: the same nesting, Values for numbers."""
+    kind, shape = key
+    if kind == "shape":
+        return _nest_shape(shape, values)
+    return _nest_ragged(shape, values)
+
+
+def _nest_shape(shape: tuple, values):
+    if not shape:
+        return next(values)
+    return [_nest_shape(shape[1:], values) for _ in range(shape[0])]
+
+
+def _nest_ragged(layout, values):
+    if layout is None:
+        return next(values)
+    return [_nest_ragged(part, values) for part in layout]
