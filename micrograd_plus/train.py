@@ -467,7 +467,9 @@ def fit(
     ``clip_grad_norm`` clips the global gradient norm before each step.
     Training metrics are measured on each batch's outputs before its update
     and averaged over the epoch, as Keras does.  ``compile=True`` runs each
-    batch's loss through ``micrograd_plus.compile``.
+    batch's loss through ``micrograd_plus.compile`` (much faster); a compiled
+    loss gives no outputs, so metrics then cost one extra graph-free forward
+    per batch (pass ``metrics=()`` for full speed).
     """
     n = _check_xy(X, y)
     _check_positive_int("epochs", epochs)

@@ -367,3 +367,27 @@ def test_compile_without_the_compile_module_says_so(monkeypatch):
     with pytest.raises(NotImplementedError, match="compile"):
         fit(model, mse_loss, SGD(model.parameters(), lr=0.1), X, y, epochs=1, compile=True,
             progress=False)  # fmt: skip
+
+
+def test_progress_in_a_terminal_is_a_tqdm_bar_with_the_live_loss(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    X, y, model = tiny_problem(n=6)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.01), X, y, epochs=3, val=(X, y))
+    err = capsys.readouterr().err
+    assert "3/3" in err and "val_loss=" in err and "accuracy=" in err
+
+
+def test_compiled_training_follows_the_eager_run():
+    pytest.importorskip("micrograd_plus.compile")
+    runs = []
+    for compiled in (False, True):
+        X, y, model = tiny_problem()
+        optimizer = Adam(model.parameters(), lr=0.05)
+        history = fit(model, mse_loss, optimizer, X, y, epochs=3, batch_size=5, val=(X, y),
+                      seed=0, progress=False, compile=compiled)  # fmt: skip
+        runs.append((history, [p.data for p in model.parameters()]))
+    (eager, eager_params), (fast, fast_params) = runs
+    assert fast_params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
+    for key in ("loss", "accuracy"):
+        assert fast.train[key] == pytest.approx(eager.train[key], rel=1e-9)
+        assert fast.val[key] == pytest.approx(eager.val[key], rel=1e-9)
