@@ -1,0 +1,121 @@
+"""save/load: JSON round trips, and every kind of bad file is refused before anything changes."""
+
+import json
+import math
+
+import pytest
+
+from micrograd_plus.io import load, save
+from micrograd_plus.nn import MLP, BatchNorm1d, Linear, Sequential
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """A model saved to a file, and the path."""
+    model = MLP(3, [4, 2], seed=1)
+    path = tmp_path / "model.json"
+    save(model, path)
+    return model, path
+
+
+def test_round_trip_restores_every_value(saved):
+    model, path = saved
+    other = MLP(3, [4, 2], seed=2)
+    assert load(other, path) is other
+    assert other.state_dict() == model.state_dict()
+    x = [0.1, -0.2, 0.3]
+    assert [v.data for v in other(x)] == [v.data for v in model(x)]
+
+
+def test_file_is_plain_json_with_format_and_version(saved):
+    model, path = saved
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    assert payload["format"] == "micrograd_plus" and payload["version"] == 1
+    assert payload["state_dict"] == model.state_dict()
+    assert [p.name for p in path.parent.iterdir()] == ["model.json"]  # no temp file left over
+
+
+def test_batchnorm_running_stats_are_saved(tmp_path):
+    model = Sequential(Linear(2, 2, seed=0), BatchNorm1d(2))
+    model.forward_batch([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5]])
+    save(model, tmp_path / "bn.json")
+    other = load(Sequential(Linear(2, 2, seed=5), BatchNorm1d(2)), tmp_path / "bn.json")
+    assert other[1].running_mean == model[1].running_mean
+    assert other[1].running_var == model[1].running_var
+
+
+def corrupt(text: str) -> dict:
+    """Ways to damage a saved file, each with the words its error must contain."""
+    payload = json.loads(text)
+    state = payload["state_dict"]
+    first = next(iter(state))
+
+    def edited(**changes):
+        return json.dumps({**payload, **changes})
+
+    return {
+        "truncated": (text[: len(text) // 2], "not a valid JSON file"),
+        "empty": ("", "not a valid JSON file"),
+        "not json": ("hello", "not a valid JSON file"),
+        "binary": (b"\x80\x81\xff", "not a valid JSON file"),
+        "a list": ("[1, 2]", "not a micrograd_plus model file"),
+        "other format": (edited(format="torch"), "not a micrograd_plus model file"),
+        "newer version": (edited(version=2), "version 2 is not supported"),
+        "no version": (json.dumps({"format": "micrograd_plus", "state_dict": state}), "version"),
+        "state not a dict": (edited(state_dict=[1, 2]), "must be a JSON object"),
+        "string value": (edited(state_dict={**state, first: "0.5"}), "expected a number"),
+        "null value": (edited(state_dict={**state, first: None}), "expected a number"),
+        "bool value": (edited(state_dict={**state, first: True}), "expected a number"),
+        "NaN value": (text.replace(str(state[first]), "NaN", 1), "finite"),
+        "missing name": (
+            edited(state_dict={k: v for k, v in state.items() if k != first}),
+            "missing 1",
+        ),
+        "extra name": (edited(state_dict={**state, "layers.7.b[0]": 1.0}), "unexpected 1"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "truncated", "empty", "not json", "binary", "a list", "other format", "newer version",
+        "no version", "state not a dict", "string value", "null value", "bool value",
+        "NaN value", "missing name", "extra name",
+    ],
+)  # fmt: skip
+def test_bad_files_raise_a_clear_error_and_leave_the_model_unchanged(saved, tmp_path, case):
+    model, path = saved
+    content, message = corrupt(path.read_text(encoding="utf-8"))[case]
+    bad = tmp_path / "bad.json"
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    else:
+        bad.write_text(content, encoding="utf-8")
+    target = MLP(3, [4, 2], seed=7)
+    before = target.state_dict()
+    with pytest.raises(ValueError, match=message) as info:
+        load(target, bad)
+    assert "bad.json" in str(info.value)
+    assert target.state_dict() == before
+
+
+def test_a_model_of_another_shape_is_refused(saved):
+    _, path = saved
+    wider = MLP(3, [5, 2], seed=0)
+    before = wider.state_dict()
+    with pytest.raises(ValueError, match="model has 32 entries, the state dict 26"):
+        load(wider, path)
+    assert wider.state_dict() == before
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(MLP(1, [1]), tmp_path / "nope.json")
+
+
+def test_non_finite_parameters_are_not_saved(tmp_path):
+    model = MLP(2, [1], seed=0)
+    model.layers[0].neurons[0].b.data = math.nan
+    with pytest.raises(ValueError, match=r"layers.0.b\[0\].*finite"):
+        save(model, tmp_path / "nan.json")
+    assert not (tmp_path / "nan.json").exists()
