@@ -6,6 +6,7 @@
     loss.backward()          # a.grad, b.grad now hold d loss / d a, d loss / d b
 """
 
+from . import optim
 from .engine import (
     AnomalyError,
     Value,
@@ -16,6 +17,7 @@ from .engine import (
     sum_values,
 )
 from .gradcheck import GradcheckError, gradcheck
+from .viz import draw_dot, draw_module, explain_backward
 
 __version__ = "0.1.0"
 
@@ -24,9 +26,13 @@ __all__ = [
     "GradcheckError",
     "Value",
     "detect_anomaly",
+    "draw_dot",
+    "draw_module",
+    "explain_backward",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "optim",
     "sum_values",
 ]
