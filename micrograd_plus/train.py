@@ -422,19 +422,30 @@ class _Progress:
                 from tqdm import tqdm
             self.bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
         self.every = max(1, math.ceil(epochs / self.MAX_LINES))
+        self.unprinted: tuple[int, dict[str, str]] | None = None
 
     def update(self, epoch: int, logs: dict[str, float]) -> None:
         text = {k: f"{v:.4g}" for k, v in logs.items()}
         if self.bar is not None:
             self.bar.set_postfix(text, refresh=False)
             self.bar.update(1)
-        elif epoch % self.every == 0 or epoch == self.epochs:
-            fields = ", ".join(f"{k} {v}" for k, v in text.items())
-            print(f"epoch {epoch}/{self.epochs}: {fields}", file=sys.stderr, flush=True)
+            return
+        self.unprinted = (epoch, text)
+        if epoch % self.every == 0 or epoch == self.epochs:
+            self._print_line()
 
     def close(self) -> None:
+        """Close the bar, or print the last epoch if its line is still due (early stop)."""
         if self.bar is not None:
             self.bar.close()
+        elif self.unprinted is not None:
+            self._print_line()
+
+    def _print_line(self) -> None:
+        epoch, text = self.unprinted
+        fields = ", ".join(f"{k} {v}" for k, v in text.items())
+        print(f"epoch {epoch}/{self.epochs}: {fields}", file=sys.stderr, flush=True)
+        self.unprinted = None
 
 
 # --- fit -----------------------------------------------------------------------------------------

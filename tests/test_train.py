@@ -335,6 +335,13 @@ def test_progress_without_a_terminal_prints_at_most_twenty_short_lines(capsys):
     assert lines[-1].startswith("epoch 50/50") and "loss" in lines[-1]
 
 
+def test_progress_prints_the_epoch_where_training_stopped(capsys):
+    X, y, model = tiny_problem(n=6)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.01), X, y, epochs=50,
+        callbacks=[lambda epoch, history, model: epoch == 7])  # fmt: skip
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("epoch 7/50:")
+
+
 # --- bad arguments -------------------------------------------------------------------------------
 
 
