@@ -12,6 +12,15 @@ needs the whole batch at once (it normalises each feature over the batch), so
 ``Sequential`` and ``MLP`` pass the batch through their layers one layer at a
 time. Use ``forward_batch`` whenever a model contains ``BatchNorm1d``.
 
+=====================================================  ===========================
+module                                                 ``model(x)`` on one sample
+=====================================================  ===========================
+Neuron, Layer, Linear, MLP, Sequential                 yes (and ``forward_batch``)
+ReLU, Tanh, Sigmoid, LeakyReLU, Identity, Dropout      yes, elementwise
+BatchNorm1d                                            only in ``eval()``; training
+                                                       needs ``forward_batch(X)``
+=====================================================  ===========================
+
 Parameter names
 ---------------
 ``named_parameters()`` gives dotted names: a dot separates nested modules and
@@ -550,6 +559,8 @@ class BatchNorm1d(Module):
     ) -> None:
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(f"num_features must be a positive int, got {num_features!r}")
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
+            raise ValueError(f"momentum must be a number between 0 and 1, got {momentum!r}")
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be between 0 and 1, got {momentum!r}")
         if not eps > 0.0:
