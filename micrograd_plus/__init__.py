@@ -6,7 +6,7 @@
     loss.backward()          # a.grad, b.grad now hold d loss / d a, d loss / d b
 """
 
-from . import optim
+from . import data, losses, nn, optim
 from .engine import (
     AnomalyError,
     Value,
@@ -17,6 +17,7 @@ from .engine import (
     sum_values,
 )
 from .gradcheck import GradcheckError, gradcheck
+from .io import load, save
 from .viz import draw_dot, draw_module, explain_backward
 
 __version__ = "0.1.0"
@@ -34,5 +35,10 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "optim",
+    "nn",
+    "losses",
+    "data",
+    "save",
+    "load",
     "sum_values",
 ]
