@@ -1,0 +1,453 @@
+"""compile(): compiled results and gradients equal eager ones, for every op, across calls."""
+
+import math
+import random
+
+import pytest
+
+from micrograd_plus import engine
+from micrograd_plus.compile import CompiledResult, GuardError, compile
+from micrograd_plus.engine import Value, no_grad, sum_values
+from micrograd_plus.ops import PRIMITIVES, VARIADIC
+
+REL, ABS = 1e-10, 1e-12
+
+
+def assert_close(compiled, eager, what=""):
+    assert compiled == pytest.approx(eager, rel=REL, abs=ABS), what
+
+
+def eager_grads(fn, params, *args):
+    """(value, grads) of fn evaluated eagerly, leaving the params' grads as they were."""
+    before = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    out = fn(*args)
+    out.backward()
+    grads = [p.grad for p in params]
+    for p, g in zip(params, before):
+        p.grad = g
+    return out.data, grads
+
+
+def compiled_grads(fast, params, *args):
+    before = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    out = fast(*args)
+    out.backward()
+    grads = [p.grad for p in params]
+    for p, g in zip(params, before):
+        p.grad = g
+    return out.data, grads
+
+
+def assert_matches_eager(fn, fast, params, *args):
+    value, grads = eager_grads(fn, params, *args)
+    c_value, c_grads = compiled_grads(fast, params, *args)
+    assert_close(c_value, value, "value")
+    for i, (c, e) in enumerate(zip(c_grads, grads)):
+        assert_close(c, e, f"grad of parameter {i}")
+
+
+# --- MLPs ------------------------------------------------------------------------------
+
+
+def hinge_l2_loss(model):
+    """micrograd's demo loss: mean hinge + 1e-4 * sum of squared parameters."""
+
+    def loss(X, y):
+        scores = [model(x) for x in X]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        return data_loss + 1e-4 * sum(p * p for p in model.parameters())
+
+    return loss
+
+
+def moons_like(n, rng):
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(n)]
+    y = [1.0 if x0 * x1 > 0 else -1.0 for x0, x1 in X]
+    return X, y
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_mlp_loss_and_grads_equal_eager_over_training_steps(activation):
+    from micrograd_plus.nn import MLP
+
+    rng = random.Random(0)
+    model = MLP(2, [8, 8, 1], activation=activation, seed=1)
+    loss = hinge_l2_loss(model)
+    fast = compile(loss)
+    params = model.parameters()
+    for _ in range(4):
+        X, y = moons_like(12, rng)
+        assert_matches_eager(loss, fast, params, X, y)
+        _, grads = compiled_grads(fast, params, X, y)
+        for p, g in zip(params, grads):  # an optimizer step: new weights are read next call
+            p.data -= 0.1 * g
+    assert fast.traces == 1
+
+
+def test_backward_adds_into_grad_like_eager():
+    from micrograd_plus.nn import MLP
+
+    model = MLP(2, [4, 1], seed=3)
+    loss = hinge_l2_loss(model)
+    X, y = moons_like(5, random.Random(1))
+    model.zero_grad()
+    loss(X, y).backward()
+    loss(X, y).backward()
+    eager = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    fast = compile(loss)
+    out = fast(X, y)
+    out.backward()
+    fast(X, y).backward()
+    for c, e in zip([p.grad for p in model.parameters()], eager):
+        assert_close(c, e)
+
+
+def test_batch_size_changes_retrace_and_stay_equal():
+    from micrograd_plus.nn import MLP
+
+    model = MLP(2, [5, 1], seed=2)
+    loss = hinge_l2_loss(model)
+    fast = compile(loss)
+    rng = random.Random(2)
+    for n in [7, 3, 7, 1, 3]:
+        X, y = moons_like(n, rng)
+        assert_matches_eager(loss, fast, model.parameters(), X, y)
+    assert fast.traces == 3
+
+
+def test_cache_keeps_only_the_latest_structures():
+    calls = []
+    w = Value(0.5)
+
+    def fn(xs):
+        calls.append(len(xs))
+        return sum_values([w * x for x in xs])
+
+    fast = compile(fn, cache_size=2)
+    for n in [1, 2, 1, 3, 1, 2]:
+        assert_close(fast([1.0] * n).data, 0.5 * n)
+    assert calls == [1, 2, 3, 2]  # 2 was evicted by 3 (1 stayed recent)
+
+
+def test_mlp_grads_match_torch_float64():
+    torch = pytest.importorskip("torch")
+    from micrograd_plus.nn import MLP
+
+    model = MLP(3, [6, 1], seed=4)
+    X = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [-1.0, -2.0, 0.5]]
+    y = [1.0, -1.0, 1.0]
+    out = compile(hinge_l2_loss(model))(X, y)
+    model.zero_grad()
+    out.backward()
+    layers = model.layers
+    Ws = [torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64,
+                       requires_grad=True) for layer in layers]  # fmt: skip
+    bs = [torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
+          for layer in layers]  # fmt: skip
+    h = torch.tensor(X, dtype=torch.float64)
+    h = torch.relu(h @ Ws[0].T + bs[0])
+    scores = (h @ Ws[1].T + bs[1]).squeeze(1)
+    t = torch.tensor(y, dtype=torch.float64)
+    reg = sum((W * W).sum() for W in Ws) + sum((b * b).sum() for b in bs)
+    total = torch.relu(1 - t * scores).mean() + 1e-4 * reg
+    total.backward()
+    assert_close(out.data, total.item())
+    for layer, W, b in zip(layers, Ws, bs):
+        for i, n in enumerate(layer.neurons):
+            for j, w in enumerate(n.w):
+                assert_close(w.grad, W.grad[i, j].item())
+            assert_close(n.b.grad, b.grad[i].item())
+
+
+def test_fit_with_compile_trains_moons_like_eager():
+    from micrograd_plus.data import make_moons
+    from micrograd_plus.losses import hinge_loss
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.optim import SGD
+    from micrograd_plus.train import fit
+
+    X, y = make_moons(60, noise=0.1, seed=0)
+    y = [2.0 * t - 1.0 for t in y]
+    histories = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 8, 1], seed=0)
+        opt = SGD(model.parameters(), lr=0.1)
+        history = fit(model, hinge_loss, opt, X, y, epochs=15, batch_size=25, seed=0,
+                      progress=False, compile=compiled)  # fmt: skip
+        histories.append(history)
+    eager, fast = histories
+    for a, b in zip(eager.train["loss"], fast.train["loss"]):
+        assert b == pytest.approx(a, rel=1e-8)
+    assert fast.train["accuracy"][-1] == pytest.approx(eager.train["accuracy"][-1])
+    assert eager.train["accuracy"][-1] > 0.8
+
+
+# --- random graphs of every op in the table ---------------------------------------------
+
+
+def _positive(v: Value) -> Value:
+    """A Value in (0.5, 1.5): inside the domain of log, sqrt, division and powers."""
+    return v.sigmoid() + 0.5
+
+
+def _apply(name: str, operands: list[Value], rng: random.Random) -> Value:
+    """One node of op ``name``, with operands kept inside its domain."""
+    prim = PRIMITIVES[name]
+    if prim.arity == VARIADIC:
+        return sum_values(operands[: rng.randint(1, len(operands))])
+    args: list = []
+    for j in range(prim.arity):
+        v = operands[j].tanh()  # keep magnitudes small, signs mixed
+        if j in prim.const_inputs:
+            args.append(rng.choice([0.5, 2.0, 3.0, -1.5]) if name != "leaky_relu" else 0.05)
+        elif name in ("+", "-", "*", "neg", "abs", "relu", "leaky_relu", "tanh", "sigmoid",
+                      "exp", "sin", "cos"):  # fmt: skip
+            args.append(v * 2.0)
+        else:  # log, sqrt, /, **, pow, and any op added later
+            args.append(_positive(v))
+    if prim.arity == 1:
+        return engine._apply1(name, args[0])
+    return engine._apply2(name, *args)
+
+
+def random_graph(seed: int, n_params=4):
+    """Parameters and a function of two input lists that uses every op of the table."""
+    rng = random.Random(seed)
+    params = [Value(rng.uniform(-1, 1), label=f"p{i}") for i in range(n_params)]
+    names = list(PRIMITIVES) * 3
+    rng.shuffle(names)
+    shape = [(name, [rng.randrange(10**6) for _ in range(4)]) for name in names]
+    chosen_ops: set[str] = set()
+
+    def fn(xs, ys):
+        pool = params + [x if isinstance(x, Value) else Value(x) for x in xs + ys]
+        for name, picks in shape:
+            operands = [pool[k % len(pool)] for k in picks]
+            pool.append(_apply(name, operands, rng_for_call(picks)))
+            chosen_ops.add(name)
+        return sum_values(pool[len(params) :]) + pool[-1] * pool[-2]
+
+    return params, fn, chosen_ops
+
+
+def rng_for_call(picks):
+    return random.Random(picks[0])  # the same choices at every call of fn
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_graphs_of_every_op_equal_eager(seed):
+    params, fn, used = random_graph(seed)
+    fast = compile(fn)
+    rng = random.Random(100 + seed)
+    for _ in range(3):
+        xs = [rng.uniform(-2, 2) for _ in range(3)]
+        ys = [rng.uniform(-2, 2) for _ in range(2)]
+        assert_matches_eager(fn, fast, params, xs, ys)
+        for p in params:
+            p.data += rng.uniform(-0.3, 0.3)
+    assert used == set(PRIMITIVES)
+    assert fast.traces == 1
+
+
+def test_an_op_without_a_numpy_forward_uses_the_float_path(monkeypatch):
+    from micrograd_plus import _tape
+
+    monkeypatch.delitem(_tape.NUMPY_FORWARD, "tanh")
+    params, fn, _ = random_graph(7)
+    fast = compile(fn)
+    assert_matches_eager(fn, fast, params, [0.3, -1.2, 2.0], [0.7, -0.1])
+
+
+def test_shared_subexpressions_and_repeated_operands():
+    a, b = Value(0.7), Value(-1.3)
+
+    def fn(xs):
+        s = a * xs[0] + b  # used three times: stays a node of its own
+        t = s * s + s.relu() - (a * a) * (b + b) + abs(s)
+        return sum_values([t, t * xs[1], -t])
+
+    fast = compile(fn)
+    for xs in ([1.0, 2.0], [-3.0, 0.5], [0.25, -4.0]):
+        assert_matches_eager(fn, fast, [a, b], xs)
+
+
+# --- what is read at each call -----------------------------------------------------------
+
+
+def test_values_held_outside_fn_are_read_at_each_call():
+    scale = Value(2.0)
+    fast = compile(lambda x: scale * x)
+    assert fast(3.0).data == 6.0
+    scale.data = -1.0
+    out = fast(3.0)
+    assert out.data == -3.0
+    out.backward()
+    assert scale.grad == 3.0
+
+
+def test_constants_made_while_tracing_are_correct_at_later_calls():
+    w = Value(1.5)
+    fast = compile(lambda x: (w * x + 1.0) * 0.5 - 2.0)
+    for x in (1.0, -4.0, 10.0):
+        assert_close(fast(x).data, (1.5 * x + 1.0) * 0.5 - 2.0)
+
+
+def test_ragged_and_scalar_arguments():
+    w = Value(0.5)
+
+    def fn(rows, c):
+        return sum_values([w * x for row in rows for x in row]) * c
+
+    fast = compile(fn)
+    assert_matches_eager(fn, fast, [w], [[1.0, 2.0], [3.0]], 2.0)
+    assert_matches_eager(fn, fast, [w], [[4.0, -2.0], [1.0]], -1)
+    assert fast.traces == 1
+
+
+def test_several_outputs():
+    w = Value(0.5)
+    fast = compile(lambda x: [w * x, (w * x).exp()])
+    first, second = fast(2.0)
+    assert isinstance(first, CompiledResult)
+    assert_close(second.data, math.exp(1.0))
+    second.backward()
+    assert_close(w.grad, 2.0 * math.exp(1.0))
+
+
+def test_under_no_grad_backward_changes_nothing():
+    w = Value(0.5)
+    fast = compile(lambda x: w * x)
+    with no_grad():
+        out = fast(4.0)
+    assert out.data == 2.0
+    out.backward()
+    assert w.grad == 0.0
+
+
+def test_decorator_forms():
+    w = Value(2.0)
+
+    @compile
+    def double(x):
+        return w * x
+
+    @compile(cache_size=1)
+    def triple(x):
+        return 3 * w * x
+
+    assert double(1.5).data == 3.0
+    assert triple(1.0).data == 6.0
+    assert double.__name__ == "double"
+
+
+# --- control flow ----------------------------------------------------------------------
+
+
+def branchy_fn(w):
+    def fn(x):
+        h = w * x
+        if h > 0:  # Python control flow on a traced Value
+            return h.exp()
+        return -h
+
+    return fn
+
+
+def test_a_changed_branch_retraces_and_stays_equal():
+    w = Value(1.0)
+    fn = branchy_fn(w)
+    fast = compile(fn)
+    for x in (1.0, 2.0, -1.0, -3.0, 0.5):
+        assert_matches_eager(fn, fast, [w], x)
+    assert fast.traces == 2  # one per branch; both stay cached
+
+
+def test_a_changed_branch_can_raise_naming_the_line():
+    w = Value(1.0)
+    fast = compile(branchy_fn(w), on_guard_failure="raise")
+    fast(1.0)
+    with pytest.raises(GuardError, match=r"test_compile\.py:\d+: if h > 0"):
+        fast(-1.0)
+
+
+def test_bool_of_a_traced_value_is_guarded():
+    def fn(x):
+        return x * 2.0 if x else x + 5.0
+
+    fast = compile(fn)
+    assert fast(3.0).data == 6.0
+    assert fast(0.0).data == 5.0
+    assert fast(1.0).data == 2.0
+
+
+def test_a_parameter_changing_the_branch_is_noticed():
+    w = Value(1.0)
+    fn = branchy_fn(w)
+    fast = compile(fn)
+    fast(2.0)
+    w.data = -1.0  # now h < 0 for the same input
+    assert_matches_eager(fn, fast, [w], 2.0)
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def test_domain_errors_are_raised_like_eager():
+    fast = compile(lambda x: x.log())
+    assert_close(fast(2.0).data, math.log(2.0))
+    with pytest.raises(ValueError, match="log"):
+        fast(-1.0)
+    fast_div = compile(lambda x, y: x / y)
+    with pytest.raises(ZeroDivisionError):
+        fast_div(1.0, 0.0)
+
+
+@pytest.mark.parametrize("bad", ["abc", [1.0, "x"], {"a": 1}, None])
+def test_arguments_that_are_not_numbers_are_rejected(bad):
+    fast = compile(lambda x: Value(1.0) * 2.0)
+    with pytest.raises(TypeError, match="argument 0"):
+        fast(bad)
+
+
+def test_value_arguments_are_rejected():
+    fast = compile(lambda x: x * 2.0)
+    with pytest.raises(TypeError, match="holds a Value"):
+        fast(Value(1.0))
+    with pytest.raises(TypeError, match="holds a Value"):
+        fast([Value(1.0), 2.0])
+
+
+def test_fn_must_return_values():
+    with pytest.raises(TypeError, match="must return a Value"):
+        compile(lambda x: 3.0)(1.0)
+
+
+def test_create_graph_is_refused():
+    out = compile(lambda x: x * x)(1.0)
+    with pytest.raises(ValueError, match="create_graph"):
+        out.backward(create_graph=True)
+
+
+def test_bad_options():
+    with pytest.raises(TypeError, match="callable"):
+        compile(3)
+    with pytest.raises(ValueError, match="cache_size"):
+        compile(lambda x: x, cache_size=0)
+    with pytest.raises(ValueError, match="on_guard_failure"):
+        compile(lambda x: x, on_guard_failure="ignore")
+
+
+def test_tracing_restores_the_engine_state():
+    def fails(x):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        compile(fails)(1.0)
+    assert engine._compare_hook is None
+    assert engine.is_grad_enabled()
