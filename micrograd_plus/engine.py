@@ -99,6 +99,9 @@ class Value:
     def sigmoid(self) -> Value:
         return _apply1("sigmoid", self)
 
+    def softplus(self) -> Value:
+        return _apply1("softplus", self)
+
     def relu(self) -> Value:
         return _apply1("relu", self)
 
@@ -363,6 +366,7 @@ VALUE_BACKEND = SimpleNamespace(
     log=lambda v: v.log(),
     sin=lambda v: v.sin(),
     cos=lambda v: v.cos(),
+    sigmoid=lambda v: v.sigmoid(),
     sign=lambda v: _sign(float(v)),
     step=lambda v: _step(float(v)),
 )

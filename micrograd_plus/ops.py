@@ -83,6 +83,11 @@ def _sigmoid(a: float) -> float:
     return e / (1.0 + e)
 
 
+def _softplus(a: float) -> float:
+    # log(1 + e^a) written so that exp never overflows: max(a, 0) + log(1 + e^-|a|).
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
 def _sum(*xs: float) -> float:
     total = 0.0
     for x in xs:
@@ -131,6 +136,8 @@ primitive("cos", 1, math.cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine
 primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh")
 primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
           doc="1 / (1 + e ** -a)")
+primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
+          doc="log(1 + e ** a), a smooth relu")
 primitive("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda g, out, a, B: (g * B.step(a),),
           doc="max(a, 0)")
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
@@ -147,4 +154,5 @@ MATH = SimpleNamespace(
     cos=math.cos,
     sign=_sign,
     step=_step,
+    sigmoid=_sigmoid,
 )

@@ -107,6 +107,7 @@ def _torch_op(torch, name):
         "tanh": torch.tanh,
         "sigmoid": torch.sigmoid,
         "relu": torch.relu,
+        "softplus": F.softplus,
         "leaky_relu": lambda a, s: F.leaky_relu(a, s),
         "sum": lambda *xs: sum(xs[1:], xs[0]),
     }
