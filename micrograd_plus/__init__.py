@@ -6,7 +6,7 @@
     loss.backward()          # a.grad, b.grad now hold d loss / d a, d loss / d b
 """
 
-from . import data, losses, nn, optim
+from . import data, losses, nn, optim, train
 from .engine import (
     AnomalyError,
     Value,
@@ -18,6 +18,7 @@ from .engine import (
 )
 from .gradcheck import GradcheckError, gradcheck
 from .io import load, save
+from .train import EarlyStopping, History, fit
 from .viz import draw_dot, draw_module, explain_backward
 
 __version__ = "0.1.0"
@@ -39,6 +40,10 @@ __all__ = [
     "losses",
     "data",
     "save",
+    "train",
+    "fit",
+    "History",
+    "EarlyStopping",
     "load",
     "sum_values",
 ]
