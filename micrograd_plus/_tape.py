@@ -372,7 +372,7 @@ class Tape:
 
     def __init__(self, graph: Graph, leaf_values: list[Value], n_inputs: int, guards=()) -> None:
         alive = referenced_elsewhere(leaf_values)
-        n = len(graph.ops)
+        n = self.n_nodes = len(graph.ops)
         self.n_inputs = n_inputs
         self.live = [v for v, a in zip(leaf_values, alive) if a]
         self.live_lo = 2 + n_inputs

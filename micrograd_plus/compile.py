@@ -35,6 +35,7 @@ import numbers
 import operator
 import os
 import sys
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -110,6 +111,8 @@ class CompiledFunction:
         self.cache_size = cache_size
         self.on_guard_failure = on_guard_failure
         self.traces = 0  # how many times fn was traced (for tests and curious users)
+        self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
+        self.last_trace_seconds = 0.0
         self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
 
     def __call__(self, *args: Any):
@@ -142,9 +145,11 @@ class CompiledFunction:
         return _results(entry, vals, saved)
 
     def _trace(self, structure: tuple, flat: np.ndarray) -> SimpleNamespace:
+        start = time.perf_counter()
         graph, leaf_values, guards, sites, single = _trace_graph(self.fn, structure, flat)
         self.traces += 1
         tape = Tape(graph, leaf_values, len(flat), guards)
+        self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
         return SimpleNamespace(tape=tape, sites=sites, single=single)
 
 
