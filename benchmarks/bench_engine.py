@@ -72,16 +72,17 @@ def count_nodes(root):
     return len(seen)
 
 
-def bytes_per_node(model, loss_fn):
-    """Memory held by one step's graph (after backward) divided by its node count."""
+def bytes_per_node(build):
+    """Memory held by the graph ``build()`` returns, after backward, per node of it."""
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    loss = loss_fn(model)
-    loss.backward()
+    root = build()
+    root.backward()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    return (after - before) / count_nodes(loss), count_nodes(loss)
+    nodes = count_nodes(root)
+    return (after - before) / nodes, nodes
 
 
 def same_graph(V, n=20_000):
@@ -94,17 +95,6 @@ def same_graph(V, n=20_000):
             [terms[-1]] if len(terms) % 2 else []
         )
     return terms[0]
-
-
-def bytes_per_node_same_graph(V):
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    y = same_graph(V)
-    y.backward()
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    return (after - before) / count_nodes(y)
 
 
 def gc_share(model, loss_fn, repeats):
@@ -129,10 +119,10 @@ def main():
 
     mg_med, mg_min = time_steps(mg_model, micrograd_loss, args.repeats)
     mp_med, mp_min = time_steps(plus_model, plus_loss, args.repeats)
-    mg_bytes, mg_nodes = bytes_per_node(mg_model, micrograd_loss)
-    mp_bytes, mp_nodes = bytes_per_node(plus_model, plus_loss)
-    mg_same = bytes_per_node_same_graph(micrograd.engine.Value)
-    mp_same = bytes_per_node_same_graph(micrograd_plus.engine.Value)
+    mg_bytes, mg_nodes = bytes_per_node(lambda: micrograd_loss(mg_model))
+    mp_bytes, mp_nodes = bytes_per_node(lambda: plus_loss(plus_model))
+    mg_same = bytes_per_node(lambda: same_graph(micrograd.engine.Value))[0]
+    mp_same = bytes_per_node(lambda: same_graph(micrograd_plus.engine.Value))[0]
     mg_gc = gc_share(mg_model, micrograd_loss, 3)
     mp_gc = gc_share(plus_model, plus_loss, 3)
 
