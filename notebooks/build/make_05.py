@@ -48,7 +48,8 @@ The optimizers have PyTorch's names, arguments and arithmetic: `optimizer.zero_g
 import matplotlib.pyplot as plt
 from matplotlib.colors import BoundaryNorm
 
-from micrograd_plus import Value, data, nn, optim, sum_values
+from micrograd_plus import Value, data, nn, optim
+from micrograd_plus.losses import hinge_loss
 from micrograd_plus.optim.lr_scheduler import CosineAnnealingLR, StepLR
 from micrograd_plus.train import fit
 from micrograd_plus.viz.plots import plot_lr
@@ -216,7 +217,7 @@ as a loss that jumps around or shoots up to `nan`.""",
     (
         "md",
         r"""Now the parameters are the 105 weights and biases of a small MLP (2 → 8 → 8 → 1, ReLU) and the loss
-is the mean hinge loss $\frac1N \sum_i \max(0,\, 1 - y_i s_i)$ on 100 points of the two-moons
+is the mean hinge loss $\frac1N \sum_i \max(0,\, 1 - y_i s_i)$ (`losses.hinge_loss`) on 100 points of the two-moons
 data set (labels $y_i = \pm 1$, scores $s_i$ from the network, as in micrograd's demo;
 notebook 04 builds it up by hand). `fit` runs the loop `zero_grad → forward → loss →
 backward → step` for us, one full batch per epoch. Every run starts from the same
@@ -226,10 +227,6 @@ initial weights (`seed=0`), so only the optimizer differs.""",
         "code",
         """X, y01 = data.make_moons(100, noise=0.1, seed=0)
 y = [2 * label - 1 for label in y01]  # hinge loss wants labels -1 / +1
-
-
-def hinge_loss(scores, targets):
-    return sum_values([(1 - t * s).relu() for s, t in zip(scores, targets)]) / len(scores)
 
 
 def train(make_optimizer, epochs=40, scheduler=None, batch_size=None):

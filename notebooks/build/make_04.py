@@ -1,0 +1,425 @@
+# ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
+"""Write notebooks/04_training_on_two_moons.ipynb.
+
+    python notebooks/build/make_04.py             # cells only, no outputs
+    python notebooks/build/make_04.py --execute   # also run it and store the outputs
+
+``--execute`` runs ``jupyter nbconvert --execute --inplace`` and then stores each
+PNG with a 128-colour palette, which keeps line plots legible at a third of the size.
+"""
+
+import base64
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+NAME = "04_training_on_two_moons.ipynb"
+HIDDEN = {"jupyter": {"source_hidden": True}}
+
+CELLS = [
+    (
+        "md",
+        r"""# 4. Training on two moons
+
+Notebooks 1-3 computed gradients. Now we use them: **training** is nothing more than
+repeating three steps until the network is good enough,
+
+1. **forward**: run the data through the network and measure how wrong it is with a
+   single number, the **loss** $L$;
+2. **backward**: `loss.backward()` fills `p.grad` $= \partial L / \partial p$ for every parameter $p$;
+3. **update**: nudge every parameter a little way downhill,
+   $$p \leftarrow p - \eta\, \frac{\partial L}{\partial p}$$
+   where $\eta$ is the *learning rate*.
+
+We reproduce the demo that ends Karpathy's micrograd (a 2-16-16-1 MLP on the two-moons
+data, hinge loss, plain SGD with a decaying learning rate) with the loop written out by
+hand, watch the decision boundary form, and then let `train.fit` run the same loop for us.""",
+    ),
+    (
+        "code",
+        """import random
+
+import matplotlib.pyplot as plt
+
+from micrograd_plus import Value, data, losses, nn, no_grad, optim, sum_values
+from micrograd_plus.optim.lr_scheduler import LinearLR
+from micrograd_plus.train import fit
+from micrograd_plus.viz import draw_dot
+from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
+
+%matplotlib inline
+plt.rcParams.update({"figure.dpi": 72})""",
+    ),
+    ("md", "## The data"),
+    (
+        "md",
+        r"""100 points in two interleaving half-moons, with a little Gaussian noise. No straight line
+separates them, so a single neuron cannot do it: the network has to bend its boundary.
+`make_moons` gives labels 0 and 1 (as scikit-learn does); the hinge loss below wants
+$y \in \{-1, +1\}$.""",
+    ),
+    (
+        "code",
+        """X, labels = data.make_moons(100, noise=0.1, seed=0)
+y = [2 * label - 1 for label in labels]  # 0/1 -> -1/+1
+
+fig, ax = plt.subplots(figsize=(4.5, 4))
+ax.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral", edgecolors="k", s=25)
+ax.set(xlabel="x1", ylabel="x2", title="make_moons(100, noise=0.1)");""",
+    ),
+    ("md", "## The model"),
+    (
+        "md",
+        r"""Exactly micrograd's: two hidden layers of 16 ReLU neurons and one linear output
+neuron whose value $s(x)$ is a **score**: $s > 0$ means class $+1$, $s < 0$ class $-1$.
+`nn.MLP` draws its initial weights from Python's `random` module like micrograd does, so
+`random.seed(1337)` gives the same starting network as micrograd's demo.""",
+    ),
+    (
+        "code",
+        """random.seed(1337)
+model = nn.MLP(2, [16, 16, 1])
+print(model)
+print("number of parameters:", len(model.parameters()))""",
+    ),
+    ("md", "## The loss: how wrong is the network?"),
+    (
+        "md",
+        r"""The demo uses the **hinge loss** of a support-vector machine, plus a small
+**L2 penalty** on the weights:
+
+$$L = \underbrace{\frac1N \sum_{i=1}^{N} \max\bigl(0,\; 1 - y_i\, s(x_i)\bigr)}_{\text{data loss}}
+\;+\; \underbrace{\alpha \sum_p p^2}_{\text{regularisation}}, \qquad \alpha = 10^{-4}.$$
+
+Read the data term one point at a time. $y_i s(x_i)$ is the *margin*: positive when the
+point is on the right side. A point with margin $\ge 1$ is right *and* confident and costs
+nothing; any other point costs $1 - \text{margin}$, more the more wrong it is. $\max(0, \cdot)$ is
+just a ReLU, so the whole loss is built from operations `Value` already knows. The penalty
+keeps the weights small, which tends to give smoother boundaries (notebook 7 is about it).
+
+Accuracy (the fraction of points with the right sign) is what we care about, but it is
+flat almost everywhere (changing a weight slightly rarely flips a prediction), so it
+has no useful gradient. The loss is a smooth-enough stand-in that does.""",
+    ),
+    (
+        "code",
+        """ALPHA = 1e-4
+
+
+def loss_and_accuracy(model):
+    scores = [model(x) for x in X]
+    margins = [yi * si for yi, si in zip(y, scores)]
+    data_loss = sum_values([(1 - m).relu() for m in margins]) / len(X)
+    penalty = ALPHA * sum_values([p * p for p in model.parameters()])
+    accuracy = sum(m.data > 0 for m in margins) / len(X)
+    return data_loss + penalty, accuracy
+
+
+loss, accuracy = loss_and_accuracy(model)
+print(f"before training: loss {loss.data:.4f}, accuracy {accuracy:.0%}")""",
+    ),
+    (
+        "md",
+        r"""That loss is one `Value` at the top of a graph of many thousand nodes (every
+multiplication of every neuron for every one of the 100 points). To see what one piece
+looks like, here is the hinge term of a single point pushed through a single neuron,
+after `backward()`:""",
+    ),
+    (
+        "code",
+        """neuron = nn.Neuron(2, nonlin=False, seed=3)
+neuron.w[0].label, neuron.w[1].label, neuron.b.label = "w1", "w2", "b"
+x1, x2, label = Value(X[0][0], label="x1"), Value(X[0][1], label="x2"), Value(y[0], label="y")
+score = neuron([x1, x2])
+score.label = "s"
+hinge = (1 - label * score).relu()
+hinge.label = "hinge"
+hinge.backward()
+draw_dot(hinge)""",
+    ),
+    (
+        "md",
+        r"""Follow the gradient from the right: the ReLU passes $1$ back because the point is
+inside the margin; the factor $-y$ flips it; and each weight receives its input times
+that: $\partial\,\text{hinge}/\partial w_j = -y\, x_j$. A point outside the margin would
+send back zero and leave the weights alone: only the hard points teach.""",
+    ),
+    ("md", "## One step by hand"),
+    (
+        "md",
+        r"""Backward, then $p \leftarrow p - \eta\, \partial L/\partial p$ for all 337 parameters. Two
+things to remember: gradients **accumulate** in `.grad`, so they are reset to zero first
+(`model.zero_grad()`), and the update changes `p.data` only (it must not be recorded in
+the graph).
+
+How big a step? The gradient is a *local* promise: to first order, moving every
+parameter by $-\eta\, g_p$ changes the loss by
+$$\Delta L \approx \sum_p g_p \cdot (-\eta\, g_p) = -\eta \sum_p g_p^2 ,$$
+always downhill. Let's test the promise for a few step sizes, undoing each step after
+measuring it (the forward passes run under `no_grad()`, since we only need the number):""",
+    ),
+    (
+        "code",
+        """loss, _ = loss_and_accuracy(model)
+model.zero_grad()
+loss.backward()
+squared_gradient = sum(p.grad**2 for p in model.parameters())
+
+print(" lr     predicted loss   actual loss")
+for learning_rate in [0.01, 0.1, 0.3, 1.0]:
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad  # the update
+    with no_grad():
+        new_loss, _ = loss_and_accuracy(model)
+    for p in model.parameters():
+        p.data += learning_rate * p.grad  # undo it
+    predicted = loss.data - learning_rate * squared_gradient
+    print(f"{learning_rate:5}  {predicted:14.4f}  {new_loss.data:12.4f}")""",
+    ),
+    (
+        "md",
+        r"""Small steps do what the gradient promised. Larger ones fall short of the promise,
+because the loss surface curves away from its tangent, and the largest step even
+*raises* the loss: the gradient says which way is downhill here, not how far downhill
+goes on. Yet micrograd's demo starts at $\eta = 1$, and it works: after an overshoot the
+next gradient points back, and the learning rate shrinks as training goes on.""",
+    ),
+    ("md", "## The training loop"),
+    (
+        "md",
+        r"""Now repeat that. micrograd's demo lowers the learning rate linearly from 1.0 to 0.1
+while it trains: big steps first to get near a good solution quickly, small ones later to
+settle in (notebook 5 has more on schedules). We run 50 steps and draw the decision
+boundary (`plot_decision_boundary`: the class the network gives to every point of a grid)
+at a few of them.""",
+    ),
+    (
+        "code",
+        """random.seed(1337)
+model = nn.MLP(2, [16, 16, 1])  # start again from micrograd's initial weights
+
+STEPS = 50
+SNAPSHOTS = [0, 5, 15, STEPS]
+manual_losses, manual_accuracy = [], []
+fig, axes = plt.subplots(1, len(SNAPSHOTS), figsize=(16, 4))
+for step in range(STEPS + 1):
+    if step in SNAPSHOTS:
+        ax = axes[SNAPSHOTS.index(step)]
+        plot_decision_boundary(model, X, y, ax=ax, resolution=50)
+        ax.set_title(f"after {step} steps")
+    if step == STEPS:
+        break
+    loss, accuracy = loss_and_accuracy(model)  # 1. forward
+    model.zero_grad()
+    loss.backward()  # 2. backward
+    learning_rate = 1.0 - 0.9 * step / STEPS
+    for p in model.parameters():  # 3. update
+        p.data -= learning_rate * p.grad
+    manual_losses.append(loss.data)
+    manual_accuracy.append(accuracy)
+    if step % 10 == 0 or step == STEPS - 1:
+        print(f"step {step:2d}  lr {learning_rate:.3f}  loss {loss.data:.4f}  accuracy {accuracy:.0%}")
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        r"""Before training, the random network gives every point of the picture the same class.
+A handful of steps already find the rough direction of the moons; the next ones bend
+the boundary into the gap between them, and the last, smaller steps tidy up the
+points near the tips. The printed loss is not monotone: with $\eta$ close to 1 a step can
+overshoot, which the decaying learning rate calms down.""",
+    ),
+    (
+        "code",
+        """fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.5))
+ax_loss.plot(range(1, STEPS + 1), manual_losses, marker=".")
+ax_loss.set(xlabel="step", ylabel="loss", title="loss (hinge + L2)", yscale="log")
+ax_acc.plot(range(1, STEPS + 1), manual_accuracy, marker=".", color="C1")
+ax_acc.set(xlabel="step", ylabel="accuracy", title="training accuracy")
+for ax in (ax_loss, ax_acc):
+    ax.grid(alpha=0.3)
+fig.tight_layout()""",
+    ),
+    ("md", "## The same thing with `fit`"),
+    (
+        "md",
+        r"""Every training loop looks like the one above, so `micrograd_plus.train.fit` packages it:
+it takes the model, a loss function `loss_fn(outputs, targets)`, an optimizer, the data
+and a number of epochs (one epoch = one pass over the data; with the default
+`batch_size=None` that is one step on the full batch, exactly like our loop). It returns
+a `History` with the loss, the metrics and the learning rate of every epoch.
+
+The pieces map one to one:
+
+| by hand | with the library |
+|---|---|
+| `p.data -= learning_rate * p.grad` | `optim.SGD(model.parameters(), lr=1.0)` |
+| `learning_rate = 1.0 - 0.9 * step / STEPS` | `LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=STEPS)` |
+| mean of `(1 - y*s).relu()` | `losses.hinge_loss(scores, y)` |
+| `ALPHA * sum(p*p)` | `ALPHA * losses.l2_penalty(model)` |
+
+`compile=True` asks `fit` to record the graph once and replay forward and backward with
+NumPy, which gives the same numbers in less time (notebook 10 looks inside); it is
+optional. If the library does what our loop does, starting from the same weights must end
+at the same weights:""",
+    ),
+    (
+        "code",
+        """random.seed(1337)
+fit_model = nn.MLP(2, [16, 16, 1])
+
+
+def hinge_plus_l2(scores, targets):
+    return losses.hinge_loss(scores, targets) + ALPHA * losses.l2_penalty(fit_model)
+
+
+optimizer = optim.SGD(fit_model.parameters(), lr=1.0)
+scheduler = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=STEPS)
+history = fit(fit_model, hinge_plus_l2, optimizer, X, y, epochs=STEPS, scheduler=scheduler,
+              progress=False, compile=True)
+
+largest_difference = max(abs(a.data - b.data) for a, b in zip(model.parameters(), fit_model.parameters()))
+print(history)
+print(f"largest difference between the weights of the two runs: {largest_difference:.1e}")
+print(f"learning rates used: {history.lr[0]:.3f}, {history.lr[1]:.3f}, ..., {history.lr[-1]:.3f}")""",
+    ),
+    (
+        "md",
+        r"""The two runs agree to rounding error (about $10^{-15}$). `plot_history` draws what `fit`
+recorded (we had no validation data here; notebook 7 adds some), and the final boundary:""",
+    ),
+    (
+        "code",
+        """fig, axes = plt.subplots(1, 3, figsize=(15, 4), gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
+plot_history(history, ax=axes[:2], logy=False)
+plot_decision_boundary(fit_model, X, y, ax=axes[2], resolution=50)
+axes[2].set_title(f"fit: after {STEPS} epochs, accuracy {history.train['accuracy'][-1]:.0%}")
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        r"""## Exercises
+
+1. **Weight decay is an L2 penalty.** The gradient of $\alpha \sum p^2$ is $2\alpha p$, so
+   instead of adding the penalty to the loss you can ask the optimizer to add $2\alpha p$
+   to each gradient: `optim.SGD(params, lr=1.0, weight_decay=2 * ALPHA)`. Train with
+   `losses.hinge_loss` alone plus that optimizer and check that you get the same weights
+   as `fit_model`. `answer_1()` does it.
+2. **Why decay the learning rate?** Run the hand-written loop with a constant
+   learning rate of 1.0 and compare the loss curves. `answer_2()` shows the result.
+3. **Which points teach?** After training, how many points still have a margin below 1
+   (that is, still send a gradient back through the hinge)? Write the count, then call
+   `check_answer_3(count)`.
+
+The next cell (collapsed) holds the answers.""",
+    ),
+    (
+        "answer",
+        '''def train_by_hand(learning_rate_at, steps=STEPS):
+    """The loop above, with a learning-rate function; returns the model and its losses."""
+    random.seed(1337)
+    net = nn.MLP(2, [16, 16, 1])
+    history = []
+    for step in range(steps):
+        loss, _ = loss_and_accuracy(net)
+        net.zero_grad()
+        loss.backward()
+        for p in net.parameters():
+            p.data -= learning_rate_at(step) * p.grad
+        history.append(loss.data)
+    return net, history
+
+
+def answer_1():
+    random.seed(1337)
+    net = nn.MLP(2, [16, 16, 1])
+    opt = optim.SGD(net.parameters(), lr=1.0, weight_decay=2 * ALPHA)
+    sched = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=STEPS)
+    fit(net, losses.hinge_loss, opt, X, y, epochs=STEPS, scheduler=sched, progress=False)
+    diff = max(abs(a.data - b.data) for a, b in zip(net.parameters(), fit_model.parameters()))
+    print(f"largest weight difference to fit_model: {diff:.1e}  (equal up to rounding)")
+    print("The reported loss differs, though: with weight_decay the penalty is not part of it.")
+
+
+def answer_2():
+    _, constant = train_by_hand(lambda step: 1.0)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(range(1, STEPS + 1), manual_losses, label="lr 1.0 -> 0.1 (micrograd)")
+    ax.plot(range(1, STEPS + 1), constant, label="constant lr 1.0")
+    ax.set(xlabel="step", ylabel="loss", yscale="log", title="decaying vs constant learning rate")
+    ax.legend()
+    print(f"final loss: decaying {manual_losses[-1]:.4f}, constant {constant[-1]:.4f}")
+
+
+def check_answer_3(count):
+    scores = [model(x).data for x in X]
+    expected = sum(yi * si < 1 for yi, si in zip(y, scores))
+    if count == expected:
+        print(f"Right: {expected} of {len(X)} points are inside the margin; the rest send back 0.")
+    else:
+        print(f"Not quite ({count}). Count the points with y * score < 1 for the trained `model`.")''',
+    ),
+    (
+        "md",
+        r"""## Summary
+
+- Training = forward (loss) → `zero_grad()` + `backward()` → $p \leftarrow p - \eta\,\partial L/\partial p$, repeated.
+- The loss must be differentiable and say *how* wrong the model is; the hinge loss does,
+  and only points inside the margin contribute gradient.
+- `fit` runs exactly this loop (same numbers to rounding) with an optimizer, a scheduler,
+  metrics and a history; `plot_history` and `plot_decision_boundary` show the result.
+
+Next: better update rules than plain SGD, and how to choose the learning rate.""",
+    ),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for kind, text in CELLS:
+        if kind == "md":
+            nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        elif kind == "code":
+            nb.cells.append(nbformat.v4.new_code_cell(text))
+        else:  # an exercise answer: code with its source collapsed
+            nb.cells.append(nbformat.v4.new_code_cell(text, metadata=HIDDEN))
+    return nb
+
+
+def execute(path: Path) -> None:
+    command = ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace", str(path)]
+    subprocess.run([sys.executable, "-m", *command], check=True)
+
+
+def shrink_images(path: Path, colors: int = 128) -> None:
+    """Re-encode every PNG output with a palette: plots use few colours, so nothing visible is lost."""
+    from PIL import Image
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png is None:
+                continue
+            image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")
+            buffer = io.BytesIO()
+            image.quantize(colors=colors).save(buffer, format="PNG", optimize=True)
+            output["data"]["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    nbformat.write(nb, path)
+
+
+if __name__ == "__main__":
+    target = Path(__file__).resolve().parents[1] / NAME
+    nbformat.write(build(), target)
+    if "--execute" in sys.argv[1:]:
+        execute(target)
+        shrink_images(target)
+    print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
