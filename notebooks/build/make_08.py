@@ -1,0 +1,317 @@
+# ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
+"""Write notebooks/08_multiclass_softmax.ipynb.
+
+    python notebooks/build/make_08.py             # cells only, no outputs
+    python notebooks/build/make_08.py --execute   # also run it and store the outputs
+
+``--execute`` runs ``jupyter nbconvert --execute --inplace`` and then stores each
+PNG with a 128-colour palette, which keeps line plots legible at a third of the size.
+"""
+
+import base64
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+NAME = "08_multiclass_softmax.ipynb"
+HIDDEN = {"jupyter": {"source_hidden": True}}
+
+CELLS = [
+    (
+        "md",
+        r"""# 8. Multi-class classification: softmax and cross-entropy
+
+With two classes one score was enough: its sign picked the class. With $k$ classes the
+network outputs $k$ scores $z_1, \dots, z_k$ (the **logits**), one per class, and we need
+
+1. a way to turn scores into **probabilities**: the *softmax*;
+2. a loss that rewards a high probability for the right class: the *cross-entropy*;
+3. their gradient, which turns out to be the simplest in all of deep learning:
+   $\partial L / \partial z_j = p_j - [j = c]$.
+
+Then we train a small MLP on three interleaved spirals and draw its decision regions.""",
+    ),
+    (
+        "code",
+        """import math
+
+import matplotlib.pyplot as plt
+
+from micrograd_plus import Value, data, losses, nn, optim
+from micrograd_plus.train import fit, predict
+from micrograd_plus.viz import draw_dot
+from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
+
+%matplotlib inline
+plt.rcParams.update({"figure.dpi": 72})""",
+    ),
+    ("md", "## Softmax: from scores to probabilities"),
+    (
+        "md",
+        r"""$$p_i = \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_{j=1}^k e^{z_j}}$$
+
+Exponentials are positive and the division makes them sum to 1, so the $p_i$ form a
+probability distribution; the largest logit gets the largest probability, and the
+*differences* between logits set how sure the distribution is. Adding the same constant to
+every logit changes nothing (it multiplies top and bottom by the same $e^{c}$), which
+`losses.softmax` uses to stay safe: it subtracts the largest logit first, so `exp` never
+sees a large positive number.""",
+    ),
+    (
+        "code",
+        """def show(values):
+    return "[" + ", ".join(f"{v.data:.4f}" for v in values) + "]"
+
+
+logits = [Value(2.0), Value(1.0), Value(0.1)]
+print("softmax([2, 1, 0.1])          =", show(losses.softmax(logits)))
+print("softmax([102, 101, 100.1])    =", show(losses.softmax([102.0, 101.0, 100.1])))
+print("softmax([1002, 1001, 1000.1]) =", show(losses.softmax([1002.0, 1001.0, 1000.1])))
+print("softmax([4, 2, 0.2])          =", show(losses.softmax([4.0, 2.0, 0.2])), " (twice the gaps: surer)")
+try:
+    math.exp(1002.0)
+except OverflowError as error:
+    print("math.exp(1002) on its own:", error)""",
+    ),
+    ("md", "## Cross-entropy: the loss"),
+    (
+        "md",
+        r"""If the right class is $c$, the loss of one sample is the negative log of the probability
+the model gave it:
+
+$$\ell = -\log p_c = -z_c + \log \sum_j e^{z_j}.$$
+
+A sure and right model ($p_c \to 1$) pays almost nothing; a sure and wrong one
+($p_c \to 0$) pays without bound. A model that knows nothing and answers $1/k$ for every
+class pays $\log k$; for 3 classes that is $\log 3 \approx 1.10$, the loss to expect
+before training. `losses.cross_entropy(logits_rows, classes)` averages $\ell$ over a batch;
+as in PyTorch it takes the raw logits, not probabilities, and uses the right-hand form,
+which never takes the log of something that rounded to zero.
+
+Here is the graph for one sample with three logits (right class $c = 0$), after `backward()`.
+Read it left to right: subtract the largest logit (the constant 2.0), `exp`, sum, `log`,
+subtract the right class's shifted logit, and average over the batch (a sum divided by
+$N = 1$):""",
+    ),
+    (
+        "code",
+        """z = [Value(2.0, label="z0"), Value(1.0, label="z1"), Value(0.1, label="z2")]
+loss = losses.cross_entropy([z], [0])
+loss.label = "loss"
+loss.backward()
+draw_dot(loss)""",
+    ),
+    (
+        "md",
+        r"""## The gradient: $p - \text{onehot}(c)$
+
+Differentiate $\ell = -z_c + \log \sum_j e^{z_j}$ with respect to one logit $z_j$: the
+first term gives $-1$ if $j = c$ and $0$ otherwise; the second gives
+$e^{z_j} / \sum_i e^{z_i} = p_j$. So
+
+$$\frac{\partial \ell}{\partial z_j} = p_j - [j = c].$$
+
+The right class is pushed up by $1 - p_c$ (a lot when the model is wrong, hardly at all
+when it is sure and right); every wrong class is pushed down by its own probability. No
+exponentials or logs survive: backpropagation through the whole `exp → Σ → log` chain of
+the graph above must collapse to this. Let's check that it does:""",
+    ),
+    (
+        "code",
+        """p = losses.softmax([v.data for v in z])
+for j, zj in enumerate(z):
+    expected = p[j].data - (1.0 if j == 0 else 0.0)
+    print(f"d loss / d z{j}: backward {zj.grad:+.6f}   p_j - [j = c] {expected:+.6f}")""",
+    ),
+    ("md", "## Three spirals"),
+    (
+        "md",
+        r"""`data.make_spirals` winds three arms around the origin, one class per arm (labels
+0, 1, 2). No line, and no pair of lines, separates them; an MLP with two hidden layers
+can. The network is the same as for the moons except that the last layer has **3 units**:
+`model(x)` now returns a list of three logits.""",
+    ),
+    (
+        "code",
+        """X, y = data.make_spirals(150, n_classes=3, noise=0.05, seed=0)
+
+fig, ax = plt.subplots(figsize=(4.5, 4.2))
+scatter = ax.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
+                     edgecolors="k", s=25)
+ax.legend(*scatter.legend_elements(), title="class", loc="upper right", fontsize="small")
+ax.set(xlabel="x1", ylabel="x2", title="make_spirals(150, n_classes=3)")
+
+model = nn.MLP(2, [16, 16, 3], seed=0)
+logits = model(X[0])
+print(f"{len(model.parameters())} parameters; model(X[0]) = {show(logits)}")
+print(f"probabilities {show(losses.softmax(logits))}, true class {y[0]}")
+print(f"loss before training: {losses.cross_entropy([model(x) for x in X], y).data:.3f}"
+      f"  (log 3 = {math.log(3):.3f})")""",
+    ),
+    (
+        "md",
+        r"""## Training
+
+`fit` with `losses.cross_entropy` as the loss. For a model with several outputs, `fit`'s
+accuracy takes the **argmax** of each row of logits as the prediction (the softmax does not
+change which logit is largest, so there is no need to compute it). We use Adam and
+**mini-batches** of 10 points: each epoch makes 15 smaller, noisier steps instead of one
+big one, for the same amount of computation.""",
+    ),
+    (
+        "code",
+        """optimizer = optim.Adam(model.parameters(), lr=0.01)
+history = fit(model, losses.cross_entropy, optimizer, X, y, epochs=25, batch_size=10,
+              progress=False, seed=0)
+print(history)
+plot_history(history);""",
+    ),
+    (
+        "md",
+        r"""## Decision regions
+
+`plot_decision_boundary` colours each point of a grid by the argmax of the three logits
+there (for more than two classes it shades grid cells rather than drawing contours):""",
+    ),
+    (
+        "code",
+        """fig, (ax_regions, ax_confidence) = plt.subplots(1, 2, figsize=(11, 4.6))
+plot_decision_boundary(model, X, y, ax=ax_regions, resolution=60, margin=0.3)
+ax_regions.set_title(f"decision regions, training accuracy {history.train['accuracy'][-1]:.0%}")
+
+# how sure is the model? the largest softmax probability over the same kind of grid
+n = 50
+xs = [-1.3 + 2.6 * i / (n - 1) for i in range(n)]
+grid_logits = predict(model, [[gx, gy] for gy in xs for gx in xs])  # floats, row by row
+top = [max(p.data for p in losses.softmax(row)) for row in grid_logits]
+confidence = [top[r * n : (r + 1) * n] for r in range(n)]
+image = ax_confidence.pcolormesh(xs, xs, confidence, cmap="Greys_r", vmin=1 / 3, vmax=1, shading="nearest")
+ax_confidence.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral", edgecolors="k", s=15)
+fig.colorbar(image, ax=ax_confidence, label="largest probability")
+ax_confidence.set(xlabel="x1", ylabel="x2", title="confidence: max softmax probability")
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        r"""The regions follow the arms, and the confidence map shows where the network hesitates:
+along the borders between arms (dark bands, where two logits are close) and in the
+middle, where all three arms start. Far from the data the ReLU network extrapolates
+linearly and becomes *very* sure: softmax probabilities say how large the logit gaps are,
+not how much the model knows.""",
+    ),
+    (
+        "md",
+        r"""## Exercises
+
+1. **The starting loss.** Right after `nn.MLP(2, [16, 16, 3], seed=0)` the loss was close to
+   $\log 3$. Why, and why not exactly? What loss would you expect with 10 classes? Call
+   `check_answer_1(your_number)` with your 10-class estimate (2 decimals are enough).
+2. **The gradient of a batch.** `cross_entropy` is a *mean* over $N$ samples. What is
+   $\partial L / \partial z_{ij}$ for logit $j$ of sample $i$? Check your formula against
+   `backward()` on two rows; `answer_2()` shows it.
+3. **Temperature.** Dividing the logits by a temperature $T$ before the softmax,
+   $\operatorname{softmax}(z / T)$, is used to make a model's answers sharper or softer. What
+   happens as $T \to 0$ and as $T \to \infty$? `answer_3()` prints a table.
+
+The next cell (collapsed) holds the answers.""",
+    ),
+    (
+        "answer",
+        """def check_answer_1(estimate):
+    expected = math.log(10)
+    if abs(estimate - expected) < 0.01:
+        print(f"Right: log 10 = {expected:.4f}.")
+    else:
+        print(f"Not quite: {estimate} is not log 10.")
+    print("An untrained network has no reason to prefer the right class: on average its")
+    print("softmax is spread over the k classes, about 1/k each, and -log(1/k) = log k.")
+    print("Not exactly: the random logits are not equal, and a distribution that is sure of")
+    print("the wrong class costs more than log k, so the start is usually a little above it.")
+
+
+def answer_2():
+    print("dL/dz_ij = (p_ij - [j = c_i]) / N: each sample's gradient, divided by the batch size.")
+    rows = [[Value(0.5), Value(-1.0), Value(2.0)], [Value(0.0), Value(0.3), Value(-0.2)]]
+    classes = [2, 0]
+    losses.cross_entropy(rows, classes).backward()
+    for i, (row, c) in enumerate(zip(rows, classes)):
+        p = losses.softmax([v.data for v in row])
+        formula = [(p[j].data - (j == c)) / len(rows) for j in range(3)]
+        print(f"sample {i}: backward {[round(v.grad, 6) for v in row]}")
+        print(f"          formula  {[round(g, 6) for g in formula]}")
+
+
+def answer_3():
+    z = [2.0, 1.0, 0.1]
+    print("   T    softmax(z / T)")
+    for T in [0.1, 0.5, 1.0, 2.0, 10.0, 100.0]:
+        p = losses.softmax([v / T for v in z])
+        print(f"{T:5}   {show(p)}")
+    print("T -> 0: all the probability goes to the largest logit (an argmax, one-hot).")
+    print("T -> infinity: the gaps vanish and the distribution becomes uniform (1/3 each).")""",
+    ),
+    (
+        "md",
+        r"""## Summary
+
+- $k$ classes → $k$ logits; $\operatorname{softmax}$ turns them into probabilities and is
+  unchanged by adding a constant, which is how it is computed safely.
+- Cross-entropy $-\log p_c$ punishes confident mistakes without bound; `losses.cross_entropy`
+  takes logits and class indices, like PyTorch.
+- Its gradient with respect to the logits is $p - \text{onehot}(c)$ (divided by $N$ for a
+  batch mean): backpropagation through `exp`, `Σ` and `log` collapses to it.
+- The same `MLP`, `fit` and `plot_decision_boundary` work for many classes: the prediction is
+  the argmax of the logits.""",
+    ),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for kind, text in CELLS:
+        if kind == "md":
+            nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        elif kind == "code":
+            nb.cells.append(nbformat.v4.new_code_cell(text))
+        else:  # an exercise answer: code with its source collapsed
+            nb.cells.append(nbformat.v4.new_code_cell(text, metadata=HIDDEN))
+    return nb
+
+
+def execute(path: Path) -> None:
+    command = ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace", str(path)]
+    subprocess.run([sys.executable, "-m", *command], check=True)
+
+
+def shrink_images(path: Path, colors: int = 128) -> None:
+    """Re-encode every PNG output with a palette: plots use few colours, so nothing visible is lost."""
+    from PIL import Image
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png is None:
+                continue
+            image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")
+            buffer = io.BytesIO()
+            image.quantize(colors=colors).save(buffer, format="PNG", optimize=True)
+            output["data"]["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    nbformat.write(nb, path)
+
+
+if __name__ == "__main__":
+    target = Path(__file__).resolve().parents[1] / NAME
+    nbformat.write(build(), target)
+    if "--execute" in sys.argv[1:]:
+        execute(target)
+        shrink_images(target)
+    print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
