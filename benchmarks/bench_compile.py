@@ -10,6 +10,13 @@ graph grows, and a profile of the compiled step.
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread, as torch gets one below: these matrices are small, and on a busy
+# machine threads mostly wait for each other (set the variable yourself to override).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import argparse
 import cProfile
 import io

@@ -21,9 +21,11 @@ What is traced, and what is not:
 * A comparison or ``bool()`` on a traced Value (``if h > 0:``) is recorded and
   checked at each call; when an outcome changes, ``fn`` is traced again for
   that call (or ``GuardError`` names the line, with ``on_guard_failure="raise"``).
-* Not detected: reading ``.data`` (or ``float(v)``) of a traced Value, and
-  making Values inside ``no_grad()``; both freeze what they computed at trace
-  time.  Keep ``fn`` a pure function of its arguments and parameters.
+* Not detected: reading ``.data`` (or ``float(v)``) of a traced Value, making
+  Values inside ``no_grad()``, random numbers (a Dropout mask) and side effects
+  (BatchNorm's running statistics): all are frozen at trace time.  Keep ``fn``
+  a pure function of its arguments and parameters (models in eval mode for
+  Dropout and BatchNorm).
 * ``backward(create_graph=True)`` is not available on a compiled result.
 """
 
