@@ -1,0 +1,416 @@
+# ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
+"""Write notebooks/06_vanishing_and_exploding_gradients.ipynb.
+
+    python notebooks/build/make_06.py             # cells only, no outputs
+    python notebooks/build/make_06.py --execute   # also run it and store the outputs
+
+``--execute`` runs ``jupyter nbconvert --execute --inplace`` and then stores each
+PNG with a 128-colour palette, which keeps line plots legible at a third of the size.
+"""
+
+import base64
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+NAME = "06_vanishing_and_exploding_gradients.ipynb"
+HIDDEN = {"jupyter": {"source_hidden": True}}
+
+CELLS = [
+    (
+        "md",
+        r"""# 6. Vanishing and exploding gradients
+
+Backpropagation multiplies. The gradient reaching the first layer of a deep network is a
+product with one factor per layer above it: for a chain of layers
+$h_l = \sigma(a_l)$, $a_l = W_l h_{l-1} + b_l$,
+
+$$\frac{\partial L}{\partial h_{l-1}} = W_l^{\top}\, \operatorname{diag}\bigl(\sigma'(a_l)\bigr)\, \frac{\partial L}{\partial h_l}
+\quad\Longrightarrow\quad
+\frac{\partial L}{\partial h_{0}} = \prod_{l=1}^{L} W_l^{\top} \operatorname{diag}\bigl(\sigma'(a_l)\bigr)\; \frac{\partial L}{\partial h_L}.$$
+
+If the typical factor is below 1 the product shrinks geometrically with depth (the early
+layers **vanish**: they barely learn); above 1 it grows geometrically (**explodes**: steps
+become huge). Two things set the factor: the activation's derivative $\sigma'$ and the
+size of the weights. This notebook measures both with `plot_grad_flow` (the gradient norm
+of each layer), then looks at the standard fixes: ReLU, careful initialisation, gradient
+clipping and batch normalisation.""",
+    ),
+    (
+        "code",
+        """import math
+import random
+
+import matplotlib.pyplot as plt
+
+from micrograd_plus import Value, data, losses, nn, optim
+from micrograd_plus.train import fit
+from micrograd_plus.viz.plots import plot_grad_flow
+
+%matplotlib inline
+plt.rcParams.update({"figure.dpi": 72})
+
+X, labels = data.make_moons(100, noise=0.1, seed=0)
+y = [2 * label - 1 for label in labels]  # for the hinge loss
+
+
+def backward_once(model, n=50):
+    \"\"\"Fill every p.grad with the gradient of the hinge loss on the first n points.\"\"\"
+    model.zero_grad()
+    losses.hinge_loss(model.forward_batch(X[:n]), y[:n]).backward()
+
+
+def layer_norms(model):
+    \"\"\"The gradient norm of each layer that has parameters, first layer first.\"\"\"
+    layers = [layer for layer in model.layers if layer.parameters()]
+    return [math.sqrt(sum(p.grad**2 for p in layer.parameters())) for layer in layers]""",
+    ),
+    ("md", "## Sigmoid versus ReLU in a deep, narrow net"),
+    (
+        "md",
+        r"""The sigmoid's derivative $\sigma'(a) = \sigma(a)(1 - \sigma(a))$ is at most $1/4$ (at
+$a = 0$) and close to 0 once $|a|$ is large. Every sigmoid layer multiplies the gradient by
+such a factor. ReLU's derivative is exactly 1 where the unit is on (and 0 where it is off),
+so it does not shrink the gradient of active paths.
+
+Two networks with 7 hidden layers of 16 units, same initialisation (micrograd's uniform
+$[-1, 1]$), one backward pass on 50 points:""",
+    ),
+    (
+        "code",
+        """deep_sigmoid = nn.MLP(2, [16] * 7 + [1], activation="sigmoid", seed=0)
+deep_relu = nn.MLP(2, [16] * 7 + [1], activation="relu", seed=0)
+
+fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
+for ax, (name, model) in zip(axes, [("sigmoid", deep_sigmoid), ("ReLU", deep_relu)]):
+    backward_once(model)
+    plot_grad_flow(model, ax=ax)
+    norms = layer_norms(model)
+    ax.set_title(f"{name}: last / first layer = {norms[-1] / norms[0]:.3g}")
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        r"""Read the sigmoid panel from right to left, the direction the gradient travels: each
+layer it passes shrinks it by a factor of about 3, so the first layer's weights get a
+gradient about a thousand times smaller than the last layer's. With one learning rate for
+all of them, the early layers hardly move. (The bound $\sigma' \le 1/4$ alone would allow
+$4^7 \approx 16\,000$; the weights, up to 1 in size and 16 per unit, win part of it back.)
+The ReLU net's layers all get gradients of a similar size.""",
+    ),
+    ("md", "## Initialisation: keeping the signal the same size"),
+    (
+        "md",
+        r"""ReLU fixes the activation's factor; the weights still set the rest. A unit adds up
+`fan_in` inputs times weights, so the variance of its input is about
+$\text{fan\_in} \cdot \operatorname{Var}(w) \cdot \mathbb{E}[h^2]$. A ReLU zeroes half of its
+inputs, so to keep the signal the same size from layer to layer we need
+$\operatorname{Var}(w) = 2 / \text{fan\_in}$: **He** (Kaiming) initialisation. **Xavier**
+(Glorot) uses $2 / (\text{fan\_in} + \text{fan\_out})$, right for tanh-like units, half of
+what ReLU needs. micrograd's uniform $[-1, 1]$ has $\operatorname{Var}(w) = 1/3$ whatever the
+width: for 16 inputs that is $16/3 \approx 5.3$ times He's.
+
+`nn.MLP(..., init="uniform" | "xavier" | "he")` picks the scheme. Below, a 7-hidden-layer
+ReLU net of width 16 with each: the size (standard deviation over 50 points) of each
+layer's output in the forward pass, and each layer's gradient norm in the backward pass.""",
+    ),
+    (
+        "code",
+        """def activation_sizes(model, n=50):
+    \"\"\"Standard deviation of each layer's outputs over the first n points (forward only).\"\"\"
+    batch = [list(x) for x in X[:n]]
+    sizes = []
+    for layer in model.layers:
+        batch = [[v.data for v in layer.outputs(x)] for x in batch]
+        flat = [v for row in batch for v in row]
+        mean = sum(flat) / len(flat)
+        sizes.append(math.sqrt(sum((v - mean) ** 2 for v in flat) / len(flat)))
+    return sizes
+
+
+fig, (ax_forward, ax_backward) = plt.subplots(1, 2, figsize=(12, 3.8))
+for init in ["uniform", "xavier", "he"]:
+    model = nn.MLP(2, [16] * 7 + [1], activation="relu", init=init, seed=0)
+    backward_once(model)
+    layers = range(1, len(model.layers) + 1)
+    ax_forward.plot(layers, activation_sizes(model), "o-", label=init)
+    ax_backward.plot(layers, layer_norms(model), "o-", label=init)
+ax_forward.set(xlabel="layer", ylabel="std of the layer's outputs", yscale="log",
+               title="forward: signal size per layer")
+ax_backward.set(xlabel="layer", ylabel="gradient norm", yscale="log",
+                title="backward: gradient norm per layer")
+for ax in (ax_forward, ax_backward):
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        r"""With **uniform** weights the signal grows layer after layer (about $\times 1.6$ each:
+$\sqrt{16 \cdot \tfrac13 \cdot \tfrac12}$), so the scores at the top are huge and so is the
+gradient everywhere. With **Xavier** it shrinks by about $1/\sqrt2$ per layer, too little
+variance for ReLU. **He** keeps it level. In the backward pass the picture is the same
+(uniform large, Xavier small, He in between), and the per-layer trend is flatter than the
+forward one because forward growth and backward growth cancel in the weight gradients
+$\partial L/\partial W_l = \delta_l\, h_{l-1}^{\top}$. A deeper net makes all of these
+differences exponentially larger.""",
+    ),
+    ("md", "## What it does to training"),
+    (
+        "md",
+        r"""Now train: a deep sigmoid net (6 hidden layers of 8, micrograd's uniform init) against
+the same shape with ReLU and He initialisation, 30 epochs of full-batch SGD. `fit`
+records the gradient norm of each layer at every epoch, and `plot_grad_flow(history)`
+draws them.""",
+    ),
+    (
+        "code",
+        """def train(model, epochs=30, lr=0.5, **options):
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    return fit(model, losses.hinge_loss, optimizer, X, y, epochs=epochs, progress=False, **options)
+
+
+sigmoid_history = train(nn.MLP(2, [8] * 6 + [1], activation="sigmoid", seed=1))
+relu_history = train(nn.MLP(2, [8] * 6 + [1], activation="relu", init="he", seed=1), lr=0.1)
+
+fig, axes = plt.subplots(1, 3, figsize=(17, 4))
+axes[0].plot(sigmoid_history.epochs, sigmoid_history.train["loss"], label="sigmoid, uniform init")
+axes[0].plot(relu_history.epochs, relu_history.train["loss"], label="ReLU, He init")
+axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss")
+axes[0].legend()
+plot_grad_flow(sigmoid_history, ax=axes[1])
+axes[1].set_title("sigmoid net: gradient norm per layer")
+plot_grad_flow(relu_history, ax=axes[2])
+axes[2].set_title("ReLU + He net: gradient norm per layer")
+fig.tight_layout()
+print(f"final accuracy: sigmoid {sigmoid_history.train['accuracy'][-1]:.0%}, "
+      f"ReLU {relu_history.train['accuracy'][-1]:.0%}")""",
+    ),
+    (
+        "md",
+        r"""The sigmoid net fails in the way deep sigmoid nets typically do: within two epochs its
+output becomes the same score (about 0) for every point, the loss sits at 1.0, and the
+gradients that reach its layers (middle panel) are around $10^{-3}$, too small for SGD to
+find a way out in 30 epochs. The ReLU + He net's layers all get gradients of similar
+size, a few tenths, and it learns steadily with a *smaller* learning rate.""",
+    ),
+    ("md", "## Exploding gradients and clipping"),
+    (
+        "md",
+        r"""The opposite failure: where the loss surface has a steep wall (a "cliff"), one gradient
+can be huge, and $w \leftarrow w - \eta g$ throws the parameters far away, often onto an even
+steeper part, and the next step is worse still. In recurrent nets and very deep nets this
+shows up as a loss that suddenly turns into `inf` or `nan`.
+
+**Gradient clipping** caps the size of the step without changing its direction: if the
+global norm $\|g\| = \sqrt{\sum_p g_p^2}$ exceeds `max_norm`, every gradient is scaled by
+`max_norm / ‖g‖`. It is one line before `optimizer.step()`:
+`optim.clip_grad_norm_(model.parameters(), max_norm)` (or `fit(..., clip_grad_norm=...)`).
+
+The smallest example is one parameter and $f(w) = w^4$, started at $w = 4$ where the
+gradient $4w^3 = 256$ is large:""",
+    ),
+    (
+        "code",
+        """def descend_cliff(clip, steps=5, lr=0.05):
+    w = Value(4.0, label="w")
+    optimizer = optim.SGD([w], lr=lr)
+    trace = [w.data]
+    for _ in range(steps):
+        optimizer.zero_grad()
+        (w**4).backward()
+        if clip is not None:
+            optim.clip_grad_norm_([w], max_norm=clip)
+        optimizer.step()
+        trace.append(w.data)
+    return trace
+
+
+print("no clipping:     ", ", ".join(f"{v:.3g}" for v in descend_cliff(None)))
+print("clip at norm 10: ", ", ".join(f"{v:.3g}" for v in descend_cliff(10.0)))
+print("clip, 40 steps:  ", f"{descend_cliff(10.0, steps=40)[-1]:.3g}")""",
+    ),
+    (
+        "md",
+        r"""Unclipped, the first step jumps from 4 to $-8.8$, where the gradient is ten times
+larger, and five steps later $w$ is astronomically large. Clipped, every step is at most
+$\eta \cdot 10 = 0.5$ long, and once $w$ is near the bottom the gradient is small enough that
+clipping no longer acts. Clipping changes nothing when gradients are well-behaved, which
+is why it is a cheap safety net.""",
+    ),
+    ("md", "## Batch normalisation"),
+    (
+        "md",
+        r"""Initialisation sets the scale of the signal at the start; **batch normalisation**
+(Ioffe and Szegedy, 2015) re-sets it at every step. A `BatchNorm1d` layer standardises each
+feature over the mini-batch and then lets the network choose a scale $\gamma$ and shift
+$\beta$ of its own:
+
+$$\hat a = \frac{a - \mu_{\text{batch}}}{\sqrt{\sigma^2_{\text{batch}} + \epsilon}}, \qquad \text{out} = \gamma\, \hat a + \beta.$$
+
+Put before a sigmoid, it keeps the sigmoid's inputs near 0, where $\sigma'$ is largest,
+whatever the weights do. Because it needs the whole batch, a model containing it is run
+with `model.forward_batch(X)` (which `fit` uses); in `eval()` mode it uses running
+averages instead, so single samples work again.
+
+We build the nets with `nn.Sequential` from `Linear`, `BatchNorm1d` and `Sigmoid` modules:
+6 hidden layers of 8 sigmoid units (Xavier init), with and without batch norm.""",
+    ),
+    (
+        "code",
+        """def sigmoid_net(batch_norm, depth=6, width=8, seed=2):
+    rng = random.Random(seed)  # one stream shared by the layers: both nets get the same weights
+    modules, nin = [], 2
+    for _ in range(depth):
+        modules.append(nn.Linear(nin, width, init="xavier", seed=rng))
+        if batch_norm:
+            modules.append(nn.BatchNorm1d(width))
+        modules.append(nn.Sigmoid())
+        nin = width
+    modules.append(nn.Linear(nin, 1, init="xavier", seed=rng))
+    return nn.Sequential(*modules)
+
+
+print(sigmoid_net(batch_norm=True, depth=2))  # the pattern, on a short one
+plain_history = train(sigmoid_net(batch_norm=False))
+bn_history = train(sigmoid_net(batch_norm=True))
+
+fig, axes = plt.subplots(1, 3, figsize=(17, 4))
+axes[0].plot(plain_history.epochs, plain_history.train["loss"], label="sigmoid net")
+axes[0].plot(bn_history.epochs, bn_history.train["loss"], label="sigmoid net + BatchNorm1d")
+axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss, SGD lr=0.5")
+axes[0].legend()
+plot_grad_flow(plain_history, ax=axes[1])
+axes[1].set_title("without batch norm")
+plot_grad_flow(bn_history, ax=axes[2])
+axes[2].set_title("with batch norm")
+axes[2].legend(fontsize="x-small", ncol=2)
+fig.tight_layout()
+print(f"final accuracy: without {plain_history.train['accuracy'][-1]:.0%}, "
+      f"with {bn_history.train['accuracy'][-1]:.0%}")""",
+    ),
+    (
+        "md",
+        r"""Without batch norm the Xavier-initialised sigmoid net is stuck: every layer's gradient
+is around $10^{-4}$, the output is nearly the same for every point, and the loss stays at
+1 (the hinge loss of a constant score of 0). With batch norm the gradients are a thousand
+times larger from the first epoch on and the net learns. Layer names are positions in the
+`Sequential`: the `Linear` layers and, with batch norm, the `BatchNorm1d` layers (their
+$\gamma$ and $\beta$) between them.""",
+    ),
+    (
+        "md",
+        r"""## Exercises
+
+1. **The sigmoid bound.** If every factor were exactly $\max \sigma' = 1/4$ and the
+   weights were 1, by how much would the gradient shrink over the 7 hidden layers of the
+   first experiment? Compare with what `plot_grad_flow` measured. `answer_1()` computes both.
+2. **Find He's constant.** For `nn.MLP(2, [16] * 7 + [1], activation="relu")` with weights
+   uniform on $[-a, a]$ (variance $a^2/3$), which $a$ keeps the forward signal the same size
+   from layer to layer? Check with `activation_sizes` on a net built with `init="he"`
+   (`micrograd_plus` uses $a = \sqrt{6/\text{fan\_in}}$). `answer_2()` explains.
+3. **Batch norm at test time.** After training, `bn_model.eval()` switches `BatchNorm1d` to its
+   running averages. Why is that needed, and do the predictions of a single point then
+   depend on the other points in its batch? `answer_3()` shows it on a trained net.
+
+The next cell (collapsed) holds the answers.""",
+    ),
+    (
+        "answer",
+        """def answer_1():
+    bound = 0.25**7
+    backward_once(deep_sigmoid)
+    norms = layer_norms(deep_sigmoid)
+    print(f"(1/4)^7 = {bound:.2e}: the most sigmoid derivatives alone could shrink it")
+    print(f"measured first / last layer gradient norm: {norms[0] / norms[-1]:.2e}")
+    print("Weights of size up to 1 with 16 inputs per unit can give back a factor of a few per")
+    print("layer, so the measured ratio is milder than the bound, but still geometric in depth.")
+
+
+def answer_2():
+    print("Var(input of a unit) = fan_in * Var(w) * E[h^2], and a ReLU keeps half: E[h^2] = Var/2.")
+    print("Steady size needs fan_in * Var(w) / 2 = 1, so Var(w) = 2 / fan_in = a^2 / 3,")
+    print("a = sqrt(6 / fan_in): for fan_in = 16, a = 0.612 (uniform [-1, 1] has a = 1).")
+    model = nn.MLP(2, [16] * 7 + [1], activation="relu", init="he", seed=0)
+    print("He net, std per layer:", ", ".join(f"{s:.2f}" for s in activation_sizes(model)))
+
+
+def answer_3():
+    model = sigmoid_net(batch_norm=True)
+    train(model, epochs=10)
+    point = X[0]
+    model.train()
+    with_a = model.forward_batch([point, X[1]])[0].data
+    with_b = model.forward_batch([point, X[2]])[0].data
+    print(f"training mode, same point in two batches: {with_a:.4f} vs {with_b:.4f}")
+    model.eval()
+    print(f"eval mode: {model(point).data:.4f}, in a batch: {model.forward_batch([point, X[2]])[0].data:.4f}")
+    print("In training the batch statistics make each output depend on its batch-mates; at test")
+    print("time a prediction must depend on the input alone, so eval() uses the running averages.")""",
+    ),
+    (
+        "md",
+        r"""## Summary
+
+- The gradient of an early layer is a product of one factor per later layer: it shrinks
+  or grows geometrically with depth.
+- Sigmoid and tanh shrink it ($\sigma' \le 1/4$); ReLU passes it unchanged through active units.
+- Initialise for the activation: He ($\operatorname{Var} w = 2/\text{fan\_in}$) for ReLU,
+  Xavier for tanh and sigmoid; micrograd's uniform $[-1, 1]$ is too large for wide layers.
+- `clip_grad_norm_` caps the step on cliffs; `BatchNorm1d` re-normalises every batch.
+- `plot_grad_flow` (a model after `backward()`, or `fit`'s history) is how you see all of this.
+
+Next: a network that learns *too* well: overfitting and regularisation.""",
+    ),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for kind, text in CELLS:
+        if kind == "md":
+            nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        elif kind == "code":
+            nb.cells.append(nbformat.v4.new_code_cell(text))
+        else:  # an exercise answer: code with its source collapsed
+            nb.cells.append(nbformat.v4.new_code_cell(text, metadata=HIDDEN))
+    return nb
+
+
+def execute(path: Path) -> None:
+    command = ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace", str(path)]
+    subprocess.run([sys.executable, "-m", *command], check=True)
+
+
+def shrink_images(path: Path, colors: int = 128) -> None:
+    """Re-encode every PNG output with a palette: plots use few colours, so nothing visible is lost."""
+    from PIL import Image
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png is None:
+                continue
+            image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")
+            buffer = io.BytesIO()
+            image.quantize(colors=colors).save(buffer, format="PNG", optimize=True)
+            output["data"]["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    nbformat.write(nb, path)
+
+
+if __name__ == "__main__":
+    target = Path(__file__).resolve().parents[1] / NAME
+    nbformat.write(build(), target)
+    if "--execute" in sys.argv[1:]:
+        execute(target)
+        shrink_images(target)
+    print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
