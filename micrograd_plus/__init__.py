@@ -7,6 +7,7 @@
 """
 
 from . import data, losses, nn, optim, train
+from .compile import CompiledFunction, GuardError, compile
 from .engine import (
     AnomalyError,
     Value,
@@ -25,6 +26,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "CompiledFunction",
+    "GuardError",
+    "compile",
     "GradcheckError",
     "Value",
     "detect_anomaly",
