@@ -162,32 +162,53 @@ def log_softmax(values: Sequence[Scalar]) -> list[Value]:
     return [s - log_total for s in shifted]
 
 
-def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], class_indices: Sequence[int]) -> Value:
+def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], targets: Sequence) -> Value:
     """Mean over the batch of -log softmax(row)[class]: PyTorch's ``cross_entropy``.
 
-    ``logits_rows`` holds one list of raw scores per sample, ``class_indices``
-    the right class of each sample (an int in 0..k-1).
+    ``logits_rows`` holds one list of raw scores per sample. ``targets`` holds,
+    per sample, either the right class (an int in 0..k-1) or, as PyTorch also
+    allows, a row of k class probabilities (e.g. one-hot), giving
+    -sum_j p_j log softmax(row)_j. ``compile`` needs the second form: traced
+    targets are Values, and a Value cannot index a list.
     """
     who = "cross_entropy"
     if isinstance(logits_rows, Value | numbers.Real) or not isinstance(logits_rows, Iterable):
         raise TypeError(f"{who}: logits_rows must be a list of rows (one list per sample)")
     rows = [_row(r, who) for r in logits_rows]
-    classes = list(class_indices)
-    if len(rows) != len(classes):
-        raise ValueError(f"{who}: got {len(rows)} rows of logits but {len(classes)} class indices")
+    targets = list(targets)
+    if len(rows) != len(targets):
+        raise ValueError(f"{who}: got {len(rows)} rows of logits but {len(targets)} targets")
     if not rows:
         raise ValueError(f"{who}: the batch is empty (no rows of logits)")
     terms = []
-    for i, (row, c) in enumerate(zip(rows, classes)):
-        _check_class(c, len(row), i)
+    for i, (row, target) in enumerate(zip(rows, targets)):
         shifted = _shifted(row)
-        terms.append(_log_sum_exp(shifted) - shifted[c])
+        log_total = _log_sum_exp(shifted)
+        if isinstance(target, Iterable):
+            probs = _probability_row(target, len(row), i)
+            terms.append(sum_values([p * (log_total - s) for p, s in zip(probs, shifted)]))
+        else:
+            _check_class(target, len(row), i)
+            terms.append(log_total - shifted[target])
     return _mean(terms)
+
+
+def _probability_row(target, n_classes: int, i: int) -> list:
+    probs = list(target)
+    if len(probs) != n_classes:
+        raise ValueError(
+            f"cross_entropy: target {i} has {len(probs)} class probabilities, "
+            f"but the row has {n_classes} logits"
+        )
+    return probs
 
 
 def _check_class(c, n_classes: int, i: int) -> None:
     if isinstance(c, bool) or not isinstance(c, numbers.Integral):
-        raise ValueError(f"cross_entropy: class index {i} must be an int, got {c!r}")
+        raise ValueError(
+            f"cross_entropy: target {i} must be an int class index (or a row of class "
+            f"probabilities), got {c!r}"
+        )
     if not 0 <= c < n_classes:
         raise ValueError(
             f"cross_entropy: class index {i} is {c}, but the row has {n_classes} logits "

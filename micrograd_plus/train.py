@@ -35,6 +35,7 @@ from typing import Any
 
 from .data import _check_xy, batches
 from .engine import Value, no_grad
+from .losses import cross_entropy
 
 Metric = str | Callable[[list, list], float]
 
@@ -599,8 +600,47 @@ def _make_step_loss(model, loss_fn, compiled: bool):
             "fit(compile=True) needs micrograd_plus.compile, which is not available yet; "
             "use compile=False"
         ) from None
+    _refuse_frozen_randomness(model)
     traced = compile_fn(lambda Xb, yb: loss_fn(_forward_batch(model, Xb), yb))
+    if loss_fn is cross_entropy:
+        # Traced targets are Values, which cannot index a row: pass one-hot rows.
+        return lambda Xb, yb: (traced(Xb, _one_hot(yb, model)), None)
     return lambda Xb, yb: (traced(Xb, yb), None)
+
+
+def _one_hot(yb, model) -> list:
+    if not yb or not isinstance(yb[0], numbers.Integral):
+        return yb  # already probability rows
+    n_classes = _output_width(model)
+    return [[1.0 if j == c else 0.0 for j in range(n_classes)] for c in yb]
+
+
+def _output_width(model) -> int:
+    layers = getattr(model, "layers", None)
+    last = layers[-1] if layers else model
+    neurons = getattr(last, "neurons", None)
+    if neurons is None:
+        raise ValueError(
+            "fit(compile=True) with cross_entropy needs one-hot targets for this model: "
+            "pass y as rows of class probabilities"
+        )
+    return len(neurons)
+
+
+def _refuse_frozen_randomness(model) -> None:
+    """Tracing would freeze a dropout mask or BatchNorm's batch statistics: refuse early."""
+    from .nn import BatchNorm1d, Dropout
+
+    for name, module in model._walk():
+        if isinstance(module, Dropout) and module.p > 0 or isinstance(module, BatchNorm1d):
+            kind = type(module).__name__
+            frozen = "random mask" if kind == "Dropout" else "batch statistics"
+            where = name.rstrip(".") or "the top"
+            raise ValueError(
+                f"fit(compile=True) cannot train a model with {kind} (at {where!r}): "
+                f"tracing would freeze its {frozen} at the first call; "
+                "use compile=False for this model"
+            )
 
 
 def _clip_function():

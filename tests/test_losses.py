@@ -137,6 +137,32 @@ def test_cross_entropy_matches_torch(seed):
     assert grads == pytest.approx(x.grad.flatten().tolist(), abs=TOL)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_cross_entropy_with_probability_targets_matches_torch(seed):
+    torch = pytest.importorskip("torch")
+    rows = [random_floats(3, seed * 10 + i, scale=3.0) for i in range(4)]
+    probs = [[abs(v) for v in random_floats(3, 100 + seed * 10 + i)] for i in range(4)]
+    probs = [[p / sum(row) for p in row] for row in probs]
+    values = [leaves(r) for r in rows]
+    loss = cross_entropy(values, probs)
+    loss.backward()
+    x = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    t_loss = torch.nn.functional.cross_entropy(x, torch.tensor(probs, dtype=torch.float64))
+    t_loss.backward()
+    assert loss.data == pytest.approx(t_loss.item(), abs=TOL)
+    grads = [v.grad for r in values for v in r]
+    assert grads == pytest.approx(x.grad.flatten().tolist(), abs=TOL)
+
+
+def test_cross_entropy_one_hot_equals_class_indices():
+    rows = [[0.5, -1.0, 2.0], [3.0, 0.1, -0.2]]
+    by_index = cross_entropy(rows, [2, 0]).data
+    by_one_hot = cross_entropy(rows, [[0, 0, 1], [1, 0, 0]]).data
+    assert by_one_hot == pytest.approx(by_index, rel=1e-15)
+    with pytest.raises(ValueError, match="3 logits"):
+        cross_entropy(rows, [[0, 1], [1, 0]])
+
+
 def test_cross_entropy_is_finite_for_huge_logits():
     torch = pytest.importorskip("torch")
     rows = [[800.0, 0.0, -800.0], [1.0, 799.0, 800.0]]
@@ -237,7 +263,7 @@ def test_cross_entropy_errors():
         cross_entropy([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]], [0, 3])
     with pytest.raises(ValueError, match="must be an int"):
         cross_entropy([[1.0, 2.0]], [0.5])
-    with pytest.raises(ValueError, match="1 rows of logits but 2 class indices"):
+    with pytest.raises(ValueError, match="1 rows of logits but 2 targets"):
         cross_entropy([[1.0, 2.0]], [0, 1])
     with pytest.raises(ValueError, match="empty"):
         cross_entropy([], [])

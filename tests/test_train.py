@@ -398,3 +398,32 @@ def test_compiled_training_follows_the_eager_run():
     for key in ("loss", "accuracy"):
         assert fast.train[key] == pytest.approx(eager.train[key], rel=1e-9)
         assert fast.val[key] == pytest.approx(eager.val[key], rel=1e-9)
+
+
+def test_compiled_multiclass_training_follows_the_eager_run():
+    pytest.importorskip("micrograd_plus.compile")
+    X, y = make_spirals(30, n_classes=3, seed=0)
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [6, 3], seed=0)
+        optimizer = Adam(model.parameters(), lr=0.05)
+        history = fit(model, cross_entropy, optimizer, X, y, epochs=3, batch_size=10,
+                      seed=0, progress=False, compile=compiled)  # fmt: skip
+        runs.append((history.train["loss"], [p.data for p in model.parameters()]))
+    (eager_loss, eager_params), (fast_loss, fast_params) = runs
+    assert fast_loss == pytest.approx(eager_loss, rel=1e-9)
+    assert fast_params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
+
+
+def test_compile_refuses_dropout_and_batchnorm_in_training():
+    pytest.importorskip("micrograd_plus.compile")
+    from micrograd_plus.nn import BatchNorm1d, Dropout, Linear, Sequential
+
+    X, y, _ = tiny_problem(n=6)
+    for layer in (Dropout(0.5), BatchNorm1d(4)):
+        model = Sequential(Linear(2, 4), layer, Linear(4, 1))
+        before = [p.data for p in model.parameters()]
+        with pytest.raises(ValueError, match=type(layer).__name__ + ".*compile=False"):
+            fit(model, mse_loss, SGD(model.parameters(), lr=0.1), X, y, epochs=1,
+                progress=False, compile=True)  # fmt: skip
+        assert [p.data for p in model.parameters()] == before
