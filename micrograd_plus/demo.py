@@ -14,7 +14,6 @@ writes three files into the output directory:
 from __future__ import annotations
 
 import importlib.util
-import math
 import shutil
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import data, losses, nn, optim
-from .engine import Value, sum_values
+from .engine import Value
 from .train import evaluate, fit
 
 PLOT_HINT = "matplotlib is not installed, so no PNG was written: pip install 'micrograd_plus[plot]'"
@@ -50,29 +49,10 @@ class Recipe:
     def n_outputs(self) -> int:
         return 1 if self.n_classes == 2 else self.n_classes
 
-    def targets(self, labels: list[int]) -> list:
-        """What the loss trains on: the 0/1 labels, or one-hot rows for several classes."""
-        if self.n_classes == 2:
-            return labels
-        return [[1.0 if j == label else 0.0 for j in range(self.n_classes)] for label in labels]
-
     def loss(self, outputs, targets) -> Value:
         if self.n_classes == 2:
             return losses.binary_cross_entropy_with_logits(outputs, targets)
-        return one_hot_cross_entropy(outputs, targets)
-
-
-def one_hot_cross_entropy(logits_rows, one_hot_rows) -> Value:
-    """Cross-entropy with one-hot targets: the mean of -sum_j t_j log softmax(z)_j.
-
-    Equal to ``losses.cross_entropy`` with class indices, but the targets are
-    numbers that ``compile`` can trace as inputs (class indices must be ints).
-    """
-    terms = [
-        -sum_values([t * log_p for t, log_p in zip(target, losses.log_softmax(row))])
-        for row, target in zip(logits_rows, one_hot_rows)
-    ]
-    return sum_values(terms) / len(terms)
+        return losses.cross_entropy(outputs, targets)
 
 
 RECIPES: dict[str, Recipe] = {
@@ -138,7 +118,7 @@ def run_demo(
     X, y = recipe.make_data(seed)
     X_train, X_val, y_train, y_val = data.train_test_split(X, y, test_size=0.25, seed=seed)
     model = nn.MLP(2, [*recipe.hidden, recipe.n_outputs], seed=seed)
-    compiled = use_compile and compile_works()
+    compiled = use_compile
     say(
         f"Training an MLP 2 -> {' -> '.join(map(str, recipe.hidden))} -> {recipe.n_outputs} on "
         f"{dataset} ({recipe.description}): {len(X_train)} training and {len(X_val)} validation "
@@ -146,15 +126,14 @@ def run_demo(
         f"{'compiled with micrograd_plus.compile' if compiled else 'eager'}."
     )
     start = time.perf_counter()
-    t_train, t_val = recipe.targets(y_train), recipe.targets(y_val)
     history = fit(
         model,
         recipe.loss,
         optim.Adam(model.parameters(), lr=recipe.lr),
         X_train,
-        t_train,
+        y_train,
         epochs=epochs,
-        val=(X_val, t_val),
+        val=(X_val, y_val),
         progress=not quiet,
         seed=seed,
         compile=compiled,
@@ -163,8 +142,8 @@ def run_demo(
     result = DemoResult(
         dataset=dataset,
         epochs=len(history.epochs),
-        train_accuracy=evaluate(model, None, X_train, t_train)["accuracy"],
-        val_accuracy=evaluate(model, None, X_val, t_val)["accuracy"],
+        train_accuracy=evaluate(model, None, X_train, y_train)["accuracy"],
+        val_accuracy=evaluate(model, None, X_val, y_val)["accuracy"],
         seconds=seconds,
         compiled=compiled,
     )
@@ -188,28 +167,6 @@ def _prepare_output_dir(out: str | Path) -> Path:
         raise ValueError(f"--out must be a directory, but {out_dir} is a file")
     out_dir.mkdir(parents=True, exist_ok=True)
     return out_dir
-
-
-# --- compile, when it is there and works ----------------------------------------------------
-
-
-def compile_works() -> bool:
-    """True when ``micrograd_plus.compile`` imports and reproduces eager on a tiny function."""
-    try:
-        from .compile import compile as compile_fn
-    except ImportError:
-        return False
-    try:
-        w = Value(0.5)
-        eager = (w * 3.0 + 1.0).tanh()
-        eager.backward()
-        expected_grad, w.grad = w.grad, 0.0
-        fast = compile_fn(lambda x: (w * x + 1.0).tanh())(3.0)
-        fast.backward()
-        ok = math.isclose(fast.data, eager.data) and math.isclose(w.grad, expected_grad)
-    except Exception:  # any failure means: train eagerly, which always works
-        return False
-    return ok
 
 
 # --- the files ----------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from typing import Any
 
 from .data import _check_xy, batches
 from .engine import Value, no_grad
-from .losses import cross_entropy
 
 Metric = str | Callable[[list, list], float]
 
@@ -602,29 +601,24 @@ def _make_step_loss(model, loss_fn, compiled: bool):
         ) from None
     _refuse_frozen_randomness(model)
     traced = compile_fn(lambda Xb, yb: loss_fn(_forward_batch(model, Xb), yb))
-    if loss_fn is cross_entropy:
-        # Traced targets are Values, which cannot index a row: pass one-hot rows.
-        return lambda Xb, yb: (traced(Xb, _one_hot(yb, model)), None)
-    return lambda Xb, yb: (traced(Xb, yb), None)
+    width = _output_width(model)
+    # Traced targets are Values, and a Value cannot index a row: class indices for a
+    # multi-output model travel as one-hot rows (cross_entropy takes both forms).
+    return lambda Xb, yb: (traced(Xb, _one_hot(yb, width)), None)
 
 
-def _one_hot(yb, model) -> list:
-    if not yb or not isinstance(yb[0], numbers.Integral):
-        return yb  # already probability rows
-    n_classes = _output_width(model)
-    return [[1.0 if j == c else 0.0 for j in range(n_classes)] for c in yb]
+def _one_hot(yb: list, width: int | None) -> list:
+    if width is None or width < 2 or not all(isinstance(c, numbers.Integral) for c in yb):
+        return yb
+    return [[1.0 if j == c else 0.0 for j in range(width)] for c in yb]
 
 
-def _output_width(model) -> int:
+def _output_width(model) -> int | None:
+    """How many outputs the model's last layer has, when it can be read off."""
     layers = getattr(model, "layers", None)
     last = layers[-1] if layers else model
     neurons = getattr(last, "neurons", None)
-    if neurons is None:
-        raise ValueError(
-            "fit(compile=True) with cross_entropy needs one-hot targets for this model: "
-            "pass y as rows of class probabilities"
-        )
-    return len(neurons)
+    return len(neurons) if neurons is not None else None
 
 
 def _refuse_frozen_randomness(model) -> None:
