@@ -86,6 +86,10 @@ class Module:
                 found.extend((f"{name}[{i}]", v) for i, v in enumerate(value))
         return found
 
+    def _own_parameter_values(self) -> list[Value]:
+        """``_own_parameters`` without the names (the hot path of ``parameters()``)."""
+        return [p for _, p in self._own_parameters()]
+
     def _own_buffers(self) -> list[tuple[str, list, int]]:
         """Non-trainable state kept in ``state_dict`` as (name, list, index) slots."""
         return []
@@ -102,7 +106,16 @@ class Module:
         return found
 
     def parameters(self) -> list[Value]:
-        return [p for _, p in self.named_parameters()]
+        """Every parameter once, in ``named_parameters()`` order (without building names:
+        optimizers and ``zero_grad`` call this every step)."""
+        found: list[Value] = []
+        seen: set[int] = set()
+        for _, module in self._walk():
+            for p in module._own_parameter_values():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    found.append(p)
+        return found
 
     def named_buffers(self) -> list[tuple[str, float]]:
         return [(name, store[i]) for name, store, i in self._buffer_slots()]
@@ -345,6 +358,13 @@ class Layer(Module):
             named.extend((f"w[{i},{j}]", w) for j, w in enumerate(n.w))
             named.append((f"b[{i}]", n.b))
         return named
+
+    def _own_parameter_values(self) -> list[Value]:
+        values = []
+        for n in self.neurons:
+            values.extend(n.w)
+            values.append(n.b)
+        return values
 
     def train(self, mode: bool = True) -> Layer:
         super().train(mode)

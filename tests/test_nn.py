@@ -478,3 +478,21 @@ def test_batchnorm_errors():
     with pytest.raises(ValueError, match="num_features"):
         BatchNorm1d(0)
     assert bn.running_mean == [0.0, 0.0]
+
+
+def test_parameters_is_named_parameters_without_names():
+    from micrograd_plus import nn
+
+    models = [
+        nn.MLP(2, [4, 3, 1]),
+        nn.Sequential(
+            nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.2), nn.Linear(4, 3)
+        ),
+        nn.Neuron(3),
+        nn.Layer(3, 2),
+    ]
+    for model in models:
+        fast = model.parameters()
+        named = [p for _, p in model.named_parameters()]
+        assert len(fast) == len(named) > 0
+        assert all(a is b for a, b in zip(fast, named))
