@@ -1,0 +1,242 @@
+"""Building a tape, step 2 (NumPy part): the groups that replay many nodes per NumPy call.
+
+A group is a set of nodes of one depth and one kind, laid out in consecutive
+slots of the tape's array: a matrix product (``MatmulGroup``: an MLP layer
+over a batch), a batch of sums of products (``RowsGroup``), or one non-linear
+op applied elementwise (``MapGroup``: the table's derivative rule runs on
+arrays unchanged).  Each group has ``forward(vals)``, returning what its
+backward needs, and ``backward(vals, G, saved)``, which adds into the
+gradient array ``G`` only where a parameter's gradient can flow.
+
+NumPy never raises: it returns inf or nan where eager raises.  So wherever a
+float forward or rule *can* raise, a non-finite NumPy result sends the group
+through the float path of ``_tape_floats``, which raises eager's error (or
+gives eager's inf/nan).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from ._tape_floats import float_forward, float_rule
+from .ops import PRIMITIVES
+
+
+def _np_sigmoid(a):
+    z = np.exp(-np.abs(a))  # never overflows, as in ops._sigmoid
+    return np.where(a >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+#: Backend for the derivative rules on arrays (see ``ops.py``).
+NUMPY = SimpleNamespace(
+    log=np.log,
+    sin=np.sin,
+    cos=np.cos,
+    sign=np.sign,
+    step=lambda a: (a > 0.0).astype(np.float64),
+    sigmoid=_np_sigmoid,
+)
+
+#: Vectorised forwards of the non-linear ops; any op missing here falls back to
+#: its float forward, one element at a time (slow but exact).
+NUMPY_FORWARD = {
+    "/": np.divide,
+    "**": np.power,
+    "pow": np.power,
+    "abs": np.abs,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tanh": np.tanh,
+    "sigmoid": _np_sigmoid,
+    "softplus": lambda a: np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a))),
+    "relu": lambda a: np.where(a > 0.0, a, 0.0),
+    "leaky_relu": lambda a, s: np.where(a > 0.0, a, a * s),
+}
+
+#: Ops whose float forward never raises (it returns inf or nan like NumPy, if
+#: anything); every other op's NumPy forward is checked for non-finite results.
+FORWARD_NEVER_RAISES = frozenset(
+    {"abs", "exp", "tanh", "sigmoid", "softplus", "relu", "leaky_relu"}
+)
+#: Ops whose float rule never raises once the forward succeeded (no division by
+#: a value that can be 0, no power that can overflow).  ``sqrt`` (1 / out at 0),
+#: ``**`` and ``pow`` (a ** (b - 1) at a = 0) are checked, as is any new op.
+RULE_NEVER_RAISES = frozenset(
+    {"/", "abs", "exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "relu",
+     "leaky_relu"}
+)  # fmt: skip
+
+
+def _all_finite(arrays) -> bool:
+    return all(bool(np.isfinite(a).all()) for a in arrays)
+
+
+def _is_range(flat: np.ndarray) -> bool:
+    return (
+        flat.size > 0
+        and int(flat[-1]) - int(flat[0]) == flat.size - 1
+        and (flat.size == 1 or bool((np.diff(flat) == 1).all()))
+    )
+
+
+class Gather:
+    """``vals[idx]``, as a cheap slice when idx is a run of consecutive slots."""
+
+    def __init__(self, idx) -> None:
+        idx = np.asarray(idx, dtype=np.intp)
+        self.shape = idx.shape
+        flat = idx.ravel()
+        self.index = slice(int(flat[0]), int(flat[0]) + flat.size) if _is_range(flat) else idx
+
+    def __call__(self, vals: np.ndarray) -> np.ndarray:
+        if self.index.__class__ is slice:
+            return vals[self.index].reshape(self.shape)
+        return vals[self.index]
+
+
+class Scatter:
+    """``G[targets] += contribution``, counting repeated targets correctly.
+
+    Entries whose target needs no gradient are dropped; a repeated target uses
+    ``np.bincount`` over the distinct targets, a run of consecutive targets a slice.
+    """
+
+    def __init__(self, targets, wanted) -> None:
+        targets = np.asarray(targets, dtype=np.intp)
+        self.shape = targets.shape
+        flat, wanted = targets.ravel(), np.asarray(wanted, dtype=bool).ravel()
+        self.pick = None if wanted.all() else np.flatnonzero(wanted)
+        if self.pick is not None:
+            flat = flat[self.pick]
+        self.inverse = None
+        if _is_range(flat):
+            self.index = slice(int(flat[0]), int(flat[0]) + flat.size)
+        else:
+            distinct, inverse = np.unique(flat, return_inverse=True)
+            if distinct.size < flat.size:
+                self.index, self.inverse = distinct, inverse
+            else:
+                self.index = flat
+
+    @classmethod
+    def make(cls, targets, need: np.ndarray):
+        """A scatter for the targets that need a gradient, or None if none does."""
+        targets = np.asarray(targets, dtype=np.intp)
+        wanted = need[targets]
+        return cls(targets, wanted) if wanted.any() else None
+
+    def add(self, G: np.ndarray, contribution) -> None:
+        c = np.asarray(contribution, dtype=np.float64)
+        if c.shape != self.shape:
+            c = np.broadcast_to(c, self.shape)
+        c = c.ravel()
+        if self.pick is not None:
+            c = c[self.pick]
+        if self.inverse is not None:
+            c = np.bincount(self.inverse, weights=c, minlength=self.index.size)
+        G[self.index] += c
+
+
+class MatmulGroup:
+    """Linear nodes forming a grid: node (r, k) = sum_l A[k, l] * B[r, l].
+
+    An MLP layer over a batch is such a grid (k: neuron, r: sample, A: the
+    weights and bias, B: the sample's inputs and a 1), so it runs as one matmul.
+    """
+
+    def __init__(self, lo, a_slots, b_slots, need) -> None:
+        self.lo, self.K, self.R = lo, len(a_slots), len(b_slots)
+        self.hi = lo + self.K * self.R
+        self.a, self.b = Gather(a_slots), Gather(b_slots)
+        self.a_grad = Scatter.make(a_slots, need)
+        self.b_grad = Scatter.make(b_slots, need)
+        self.flows = self.a_grad is not None or self.b_grad is not None
+
+    def forward(self, vals):
+        av, bv = self.a(vals), self.b(vals)
+        vals[self.lo : self.hi] = (bv @ av.T).ravel()
+        return av, bv
+
+    def backward(self, vals, G, saved) -> None:
+        av, bv = saved
+        g = G[self.lo : self.hi].reshape(self.R, self.K)
+        if self.a_grad is not None:
+            self.a_grad.add(G, g.T @ bv)
+        if self.b_grad is not None:
+            self.b_grad.add(G, g @ av)
+
+
+class RowsGroup:
+    """Linear nodes with the same number of terms: node s = sum_l A[s, l] * B[s, l]."""
+
+    def __init__(self, lo, a_slots, b_slots, need) -> None:
+        self.lo, self.hi = lo, lo + len(a_slots)
+        self.a, self.b = Gather(a_slots), Gather(b_slots)
+        self.a_grad = Scatter.make(a_slots, need)
+        self.b_grad = Scatter.make(b_slots, need)
+        self.flows = self.a_grad is not None or self.b_grad is not None
+
+    def forward(self, vals):
+        av, bv = self.a(vals), self.b(vals)
+        vals[self.lo : self.hi] = (av * bv).sum(axis=1)
+        return av, bv
+
+    def backward(self, vals, G, saved) -> None:
+        av, bv = saved
+        g = G[self.lo : self.hi, None]
+        if self.a_grad is not None:
+            self.a_grad.add(G, g * bv)
+        if self.b_grad is not None:
+            self.b_grad.add(G, g * av)
+
+
+class MapGroup:
+    """Nodes of one non-linear op: one vectorised forward, the table's rule on arrays."""
+
+    def __init__(self, op, lo, operand_slots, need) -> None:
+        self.op, self.lo, self.hi = op, lo, lo + len(operand_slots[0])
+        self.operands = [Gather(s) for s in operand_slots]
+        const = PRIMITIVES[op].const_inputs
+        self.grads = [
+            None if j in const else Scatter.make(s, need) for j, s in enumerate(operand_slots)
+        ]
+        self.flows = any(scatter is not None for scatter in self.grads)
+        # Nodes some parameter's gradient flows through: the only ones whose rule runs.
+        wanted = [need[np.asarray(s, dtype=np.intp)] for j, s in enumerate(operand_slots)
+                  if j not in const]  # fmt: skip
+        self.wanted = np.logical_or.reduce(wanted).tolist() if wanted else []
+        self.vectorised = op in NUMPY_FORWARD
+        self.check_forward = op not in FORWARD_NEVER_RAISES
+        self.check_rule = op not in RULE_NEVER_RAISES
+
+    def forward(self, vals):
+        ins = [gather(vals) for gather in self.operands]
+        out = NUMPY_FORWARD[self.op](*ins) if self.vectorised else None
+        if out is None or (self.check_forward and not _all_finite([out])):
+            out = float_forward(self.op, [a.tolist() for a in ins])
+        vals[self.lo : self.hi] = out
+        return ins
+
+    def backward(self, vals, G, ins) -> None:
+        g, out = G[self.lo : self.hi], vals[self.lo : self.hi]
+        grads = PRIMITIVES[self.op].vjp(g, out, *ins, NUMPY) if self.vectorised else None
+        if grads is None or (self.check_rule and not _all_finite(self._scattered(grads))):
+            grads = self._float_backward(g, out, ins)
+        for scatter, grad in zip(self.grads, grads):
+            if scatter is not None:
+                scatter.add(G, grad)
+
+    def _scattered(self, grads):
+        return [grad for scatter, grad in zip(self.grads, grads) if scatter is not None]
+
+    def _float_backward(self, g, out, ins) -> list[np.ndarray]:
+        """The float rule at every node a gradient flows through: eager's numbers and errors."""
+        zeros = (0.0,) * len(ins)
+        columns = zip(self.wanted, g.tolist(), out.tolist(), *[a.tolist() for a in ins])
+        rows = [float_rule(self.op, gk, ok, xs) if w else zeros for w, gk, ok, *xs in columns]
+        return [np.array(col, dtype=np.float64) for col in zip(*rows)]
