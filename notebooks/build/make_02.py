@@ -1,8 +1,7 @@
-"""Build notebooks/02_backprop_step_by_step.ipynb (run, then execute it with nbconvert)."""
+# ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
+"""Write notebooks/02_backprop_step_by_step.ipynb: python notebooks/build/make_02.py [--execute] (see nbtools.py)."""
 
-from pathlib import Path
-
-import nbformat
+import nbtools
 
 NAME = "02_backprop_step_by_step.ipynb"
 
@@ -205,7 +204,7 @@ Answers: call `answer(1)` or `answer(2)` (defined in the collapsed cell below)."
 """,
     ),
     (
-        "hidden",
+        "answer",
         r"""def answer(n):
     # Prints the worked answer to exercise n (1 or 2).
     if n == 1:
@@ -231,26 +230,5 @@ Answers: call `answer(1)` or `answer(2)` (defined in the collapsed cell below)."
 ]
 
 
-def make_cell(kind: str, source: str):
-    if kind == "md":
-        return nbformat.v4.new_markdown_cell(source)
-    cell = nbformat.v4.new_code_cell(source)
-    if kind == "hidden":
-        cell.metadata["jupyter"] = {"source_hidden": True}
-    return cell
-
-
-def build(path: Path) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = [make_cell(kind, source) for kind, source in CELLS]
-    nbformat.write(nb, path)
-
-
 if __name__ == "__main__":
-    build(Path(__file__).resolve().parent.parent / NAME)
+    nbtools.main(NAME, CELLS)

@@ -1,23 +1,9 @@
 # ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
-"""Write notebooks/05_optimizers_and_learning_rates.ipynb.
+"""Write notebooks/05_optimizers_and_learning_rates.ipynb: python notebooks/build/make_05.py [--execute] (see nbtools.py)."""
 
-    python notebooks/build/make_05.py             # cells only, no outputs
-    python notebooks/build/make_05.py --execute   # also run it and store the outputs
-
-``--execute`` runs ``jupyter nbconvert --execute --inplace`` and then stores each
-PNG with a 128-colour palette, which keeps line plots legible at a third of the size.
-"""
-
-import base64
-import io
-import subprocess
-import sys
-from pathlib import Path
-
-import nbformat
+import nbtools
 
 NAME = "05_optimizers_and_learning_rates.ipynb"
-HIDDEN = {"jupyter": {"source_hidden": True}}
 
 CELLS = [
     (
@@ -432,49 +418,5 @@ Next: what happens to the gradient itself on its way back through a deep network
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    for kind, text in CELLS:
-        if kind == "md":
-            nb.cells.append(nbformat.v4.new_markdown_cell(text))
-        elif kind == "code":
-            nb.cells.append(nbformat.v4.new_code_cell(text))
-        else:  # an exercise answer: code with its source collapsed
-            nb.cells.append(nbformat.v4.new_code_cell(text, metadata=HIDDEN))
-    return nb
-
-
-def execute(path: Path) -> None:
-    command = ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace", str(path)]
-    subprocess.run([sys.executable, "-m", *command], check=True)
-
-
-def shrink_images(path: Path, colors: int = 128) -> None:
-    """Re-encode every PNG output with a palette: plots use few colours, so nothing visible is lost."""
-    from PIL import Image
-
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            png = output.get("data", {}).get("image/png")
-            if png is None:
-                continue
-            image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGB")
-            buffer = io.BytesIO()
-            image.quantize(colors=colors).save(buffer, format="PNG", optimize=True)
-            output["data"]["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
-    nbformat.write(nb, path)
-
-
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parents[1] / NAME
-    nbformat.write(build(), target)
-    if "--execute" in sys.argv[1:]:
-        execute(target)
-        shrink_images(target)
-    print(f"wrote {target} ({target.stat().st_size // 1024} KB)")
+    nbtools.main(NAME, CELLS)
