@@ -16,6 +16,8 @@ and each leaf's gradient added into its ``.grad``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._tape_floats import LINEAR, FloatSegment
@@ -28,9 +30,12 @@ __all__ = ["NUMPY", "Tape", "describe"]
 
 ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first two slots
 
-#: A group doing at most this many multiplications / op calls runs on Python floats:
-#: below it, the fixed cost of NumPy calls exceeds the float loop's.
-FLOAT_WORK_LIMIT = 8
+# Costs in units of one float op call (about 0.3 us), measured with
+# benchmarks/bench_compile.py's width sweep: a NumPy group costs about the same
+# whatever its size (a few NumPy calls forward and backward), a float node costs
+# its work, and switching from NumPy to floats costs one segment's reads and writes.
+NUMPY_GROUP_COST = 24
+FLOAT_SEGMENT_COST = 10
 
 _COMPARE = {
     "<": np.less,
@@ -99,9 +104,11 @@ class Tape:
         need[self.live_lo : self.live_hi] = True
         self.groups = []
         narrow: list[tuple] = []  # (op, operand slots) of the float segment being gathered
-        for key in sorted(groups):
+        keys = sorted(groups)
+        works = [_work(groups[key], graph, key[1] == 0) for key in keys]
+        for key, on_floats in zip(keys, _cheapest_plan(works)):
             nodes, is_linear = groups[key], key[1] == 0
-            if _work(nodes, graph, is_linear) <= FLOAT_WORK_LIMIT:
+            if on_floats:
                 for i in nodes:
                     slot[i] = size
                     size += 1
@@ -249,6 +256,31 @@ def _group_by_depth(graph: Graph, slot: list[int], live_slots: set[int]):
         grad_flow[i] = any(grad_flow[p] for p in ins)
         groups.setdefault((depth[i], *key), []).append(i)
     return groups, grad_flow
+
+
+def _cheapest_plan(works: list[int]) -> list[bool]:
+    """For each group in order, whether it runs on floats: the plan of least total cost.
+
+    On floats a group costs its work, on NumPy a constant, and each switch from
+    NumPy to floats costs a segment.  One pass keeps the cheapest plan so far
+    ending on floats and the one ending on NumPy (a two-state Viterbi), then
+    walks back through the choices.
+    """
+    on_floats, on_numpy = math.inf, 0.0  # cost of the cheapest plan ending on floats / NumPy
+    choices = []  # per group: did the best plan ending on floats / on NumPy come from floats?
+    for work in works:
+        floats_after_floats = on_floats <= on_numpy + FLOAT_SEGMENT_COST
+        numpy_after_floats = on_floats < on_numpy
+        choices.append((floats_after_floats, numpy_after_floats))
+        on_floats, on_numpy = (
+            min(on_floats, on_numpy + FLOAT_SEGMENT_COST) + work,
+            min(on_floats, on_numpy) + NUMPY_GROUP_COST,
+        )
+    plan, floats = [], on_floats <= on_numpy
+    for floats_after_floats, numpy_after_floats in reversed(choices):
+        plan.append(floats)
+        floats = floats_after_floats if floats else numpy_after_floats
+    return plan[::-1]
 
 
 def _work(nodes: list[int], graph: Graph, is_linear: bool) -> int:
