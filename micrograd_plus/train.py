@@ -349,10 +349,14 @@ def predict_classes(model, X: Sequence, sign_labels: bool = False) -> list[int]:
     """Class predictions: the argmax of each output row, or for one-output models
     1 where the score is > 0 and 0 (or -1 with ``sign_labels``) elsewhere."""
     negative = -1 if sign_labels else 0
-    return [
-        _argmax(out) if isinstance(out, list) else (1 if out > 0.0 else negative)
-        for out in predict(model, X)
-    ]
+    classes = []
+    for out in predict(model, X):
+        if isinstance(out, list) and len(out) > 1:
+            classes.append(_argmax(out))
+        else:  # one score, maybe wrapped in a list of one
+            score = out[0] if isinstance(out, list) else out
+            classes.append(1 if score > 0.0 else negative)
+    return classes
 
 
 def evaluate(
@@ -385,7 +389,9 @@ def layer_name(param_name: str) -> str:
     return owner if dot else "model"
 
 
-def _layer_groups(model) -> dict[str, list[Value]]:
+def parameters_by_layer(model) -> dict[str, list[Value]]:
+    """The model's parameters grouped by ``layer_name``; without ``named_parameters``
+    everything is one group, ``"model"``."""
     if hasattr(model, "named_parameters"):
         named = model.named_parameters()
     else:
@@ -396,7 +402,8 @@ def _layer_groups(model) -> dict[str, list[Value]]:
     return groups
 
 
-def _grad_norms(groups: dict[str, list[Value]]) -> dict[str, float]:
+def grad_norm_per_layer(groups: dict[str, list[Value]]) -> dict[str, float]:
+    """The L2 norm of each group's gradients (what ``History.grad_norms`` records)."""
     return {
         name: math.sqrt(math.fsum(float(p.grad) ** 2 for p in params))
         for name, params in groups.items()
@@ -503,7 +510,7 @@ def fit(
     clip = _clip_function() if clip_grad_norm is not None else None
 
     history = History(list(table), has_val=val is not None)
-    groups = _layer_groups(model)
+    groups = parameters_by_layer(model)
     history.grad_norms = {name: [] for name in groups}
     params = [p for group in groups.values() for p in group]
     sign_labels = _uses_sign_labels(y) or (val is not None and _uses_sign_labels(val[1]))
@@ -564,7 +571,7 @@ def _train_one_epoch(
         optimizer.zero_grad()
         loss, outputs = step_loss(Xb, yb)
         loss.backward()
-        for name, value in _grad_norms(groups).items():
+        for name, value in grad_norm_per_layer(groups).items():
             norm_sums[name] += value
         if compiled and table:  # a compiled loss gives no outputs: one graph-free forward
             with _eval_mode(model):

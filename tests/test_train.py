@@ -427,3 +427,11 @@ def test_compile_refuses_dropout_and_batchnorm_in_training():
             fit(model, mse_loss, SGD(model.parameters(), lr=0.1), X, y, epochs=1,
                 progress=False, compile=True)  # fmt: skip
         assert [p.data for p in model.parameters()] == before
+
+
+def test_predict_classes_reads_a_one_element_row_as_a_score():
+    def model(x):
+        return [x[0] * 2.0]  # a micrograd-style model may wrap its single output in a list
+
+    assert predict_classes(model, [[1.0], [-1.0]]) == [1, 0]
+    assert predict_classes(model, [[1.0], [-1.0]], sign_labels=True) == [1, -1]

@@ -201,3 +201,24 @@ def test_importing_viz_does_not_import_matplotlib():
     code = "import sys, micrograd_plus.viz; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_decision_boundary_classifies_the_grid_in_eval_mode_and_restores_the_mode():
+    from micrograd_plus.nn import BatchNorm1d, Dropout, Linear, ReLU, Sequential
+
+    model = Sequential(Linear(2, 8, seed=0), BatchNorm1d(8), ReLU(), Dropout(0.5, seed=1),
+                       Linear(8, 3, seed=2))  # fmt: skip
+    model.forward_batch([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])  # running statistics move off 0/1
+    X = [[0.0, 0.0], [1.0, 1.0], [1.0, 0.0]]
+    # in training mode BatchNorm refuses single samples and Dropout would draw random masks
+    fig = plot_decision_boundary(model, X, [0, 1, 2], resolution=6, margin=0.0)
+    assert model.training and model[3].training  # the mode is given back
+    model.eval()
+    xs = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    expected = []
+    for gy in xs:
+        for gx in xs:
+            scores = [v.data for v in model([gx, gy])]
+            expected.append(scores.index(max(scores)))
+    mesh = fig.axes[0].collections[0]
+    assert [int(c) for c in mesh.get_array().ravel()] == expected

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..engine import Value, no_grad
+from ..train import grad_norm_per_layer, parameters_by_layer, predict_classes
 
 _TRAIN_COLOR = "#1f77b4"
 _VAL_COLOR = "#ff7f0e"
@@ -123,7 +123,9 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 60, margin: f
 
     One output: class by the score's sign (score > 0 is the positive class,
     whether labels are 0/1 or -1/1).  Several outputs: the argmax.  The
-    grid is evaluated under ``no_grad`` (``resolution`` × ``resolution`` points).
+    grid (``resolution`` × ``resolution`` points) is classified by
+    ``train.predict_classes``: in eval mode (no random Dropout masks, BatchNorm
+    uses its running statistics) and under ``no_grad``.
     """
     points, labels = _check_points(X, y)
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
@@ -134,9 +136,9 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 60, margin: f
     ys = _linspace(
         min(p[1] for p in points) - margin, max(p[1] for p in points) + margin, resolution
     )
-    negative = -1 if min(labels) < 0 else 0
-    with no_grad():
-        grid = [[_predict(model, (gx, gy), negative) for gx in xs] for gy in ys]
+    sign_labels = min(labels) < 0
+    flat = predict_classes(model, [[gx, gy] for gy in ys for gx in xs], sign_labels)
+    grid = [flat[row * resolution : (row + 1) * resolution] for row in range(resolution)]
     classes = sorted(set(labels) | {c for row in grid for c in row})
     vmin, vmax = classes[0], classes[-1]
     fig, axis = _axes(ax, figsize=(5, 5))
@@ -182,17 +184,6 @@ def _linspace(lo: float, hi: float, n: int) -> list[float]:
     return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
 
 
-def _predict(model, point, negative: int) -> int:
-    out = model(list(point))
-    if isinstance(out, (list, tuple)):
-        if len(out) == 1:
-            out = out[0]
-        else:
-            scores = [float(v) for v in out]
-            return max(range(len(scores)), key=scores.__getitem__)
-    return 1 if float(out) > 0.0 else negative
-
-
 # --- plot_grad_flow -------------------------------------------------------------------
 
 
@@ -224,9 +215,9 @@ def plot_grad_flow(source: Any, ax=None):
 
 
 def _grad_flow_of_model(model, ax):
-    groups = _parameter_groups(model)
-    names = list(groups)
-    norms = [_norm(params) for params in groups.values()]
+    by_layer = grad_norm_per_layer(parameters_by_layer(model))
+    names = list(by_layer)
+    norms = list(by_layer.values())
     fig, axis = _axes(ax, figsize=(max(5.0, 1.2 * len(names)), 4))
     positions = range(len(names))
     axis.bar(positions, _positive(norms), color=_TRAIN_COLOR)
@@ -240,27 +231,6 @@ def _grad_flow_of_model(model, ax):
         if value == 0.0:
             axis.annotate("0", (x, 0), xycoords=("data", "axes fraction"), ha="center", va="bottom")
     return fig
-
-
-def _parameter_groups(model) -> dict[str, list]:
-    """Parameters per layer, named as ``fit``'s history names them (``"layers.0"``).
-
-    A parameter's layer is its dotted name up to the last dot; without
-    ``named_parameters`` the model's ``parameters()`` form one group.
-    """
-    if hasattr(model, "named_parameters"):
-        groups: dict[str, list] = {}
-        for name, param in model.named_parameters():
-            owner, dot, _ = name.rpartition(".")
-            groups.setdefault(owner if dot else "model", []).append(param)
-        return groups
-    if hasattr(model, "parameters"):
-        return {"model": list(model.parameters())}
-    raise TypeError(f"plot_grad_flow expects a History, a dict or a model, got {type(model)}")
-
-
-def _norm(params: list) -> float:
-    return math.sqrt(sum(float(p.grad) ** 2 for p in params if isinstance(p, Value)))
 
 
 def _positive(values: list) -> list[float]:
