@@ -240,8 +240,24 @@ def rng_for_call(picks):
     return random.Random(picks[0])  # the same choices at every call of fn
 
 
+@pytest.fixture(params=["auto", "numpy", "floats"])
+def replay(request, monkeypatch):
+    """How groups run: as planned, all as NumPy calls, or all on Python floats."""
+    from micrograd_plus import _tape
+
+    if request.param == "numpy":
+        monkeypatch.setattr(_tape, "NUMPY_GROUP_COST", 0)
+    elif request.param == "floats":
+        monkeypatch.setattr(_tape, "NUMPY_GROUP_COST", math.inf)
+    return request.param
+
+
+def group_kinds(fast) -> set[str]:
+    return {type(group).__name__ for group in fast.last_tape.groups}
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_random_graphs_of_every_op_equal_eager(seed):
+def test_random_graphs_of_every_op_equal_eager(seed, replay):
     params, fn, used = random_graph(seed)
     fast = compile(fn)
     rng = random.Random(100 + seed)
@@ -451,3 +467,149 @@ def test_tracing_restores_the_engine_state():
         compile(fails)(1.0)
     assert engine._compare_hook is None
     assert engine.is_grad_enabled()
+
+
+# --- narrow graphs: Python floats instead of NumPy calls --------------------------------
+
+
+def deep_chain(length: int):
+    w, c = Value(0.9, label="w"), Value(0.1, label="c")
+
+    def fn(x):
+        for _ in range(length):
+            x = (w * x + c).tanh()
+        return x
+
+    return fn, [w, c]
+
+
+def test_a_deep_chain_runs_on_floats_and_equals_eager():
+    fn, params = deep_chain(300)
+    fast = compile(fn)
+    rng = random.Random(5)
+    for _ in range(4):
+        assert_matches_eager(fn, fast, params, rng.uniform(-2, 2))
+        for p in params:
+            p.data += rng.uniform(-0.2, 0.2)
+    assert group_kinds(fast) == {"FloatSegment"}
+    assert fast.traces == 1
+
+
+def test_a_wide_graph_with_a_narrow_tail_mixes_numpy_and_floats():
+    from micrograd_plus.nn import MLP
+
+    model = MLP(2, [8, 8, 1], seed=6)
+    tail, tail_params = deep_chain(20)
+
+    def fn(X, y):
+        return tail(hinge_l2_loss(model)(X, y))
+
+    fast = compile(fn)
+    params = model.parameters() + tail_params
+    rng = random.Random(6)
+    for _ in range(3):
+        assert_matches_eager(fn, fast, params, *moons_like(30, rng))
+        for p in params:
+            p.data += rng.uniform(-0.05, 0.05)
+    assert {"FloatSegment", "MatmulGroup", "MapGroup"} <= group_kinds(fast)
+
+
+def test_the_float_or_numpy_plan_is_the_cheapest():
+    import itertools
+
+    from micrograd_plus import _tape
+
+    def cost(plan, works):
+        total, previous = 0.0, False
+        for floats, work in zip(plan, works):
+            total += work if floats else _tape.NUMPY_GROUP_COST
+            total += _tape.FLOAT_SEGMENT_COST if floats and not previous else 0
+            previous = floats
+        return total
+
+    rng = random.Random(7)
+    for _ in range(200):
+        works = [rng.choice([1, 2, 5, 12, 20, 30, 100]) for _ in range(rng.randint(1, 7))]
+        best = min(
+            cost(plan, works) for plan in itertools.product([False, True], repeat=len(works))
+        )
+        assert cost(_tape._cheapest_plan(works), works) == best, works
+
+
+# --- where eager raises, compiled raises the same error --------------------------------------
+
+
+def eager_error(fn, *args, backward=False):
+    with pytest.raises(Exception) as info:
+        out = fn(*args)
+        if backward:
+            out.backward()
+    return info.value
+
+
+FORWARD_ERRORS = {
+    "log of a negative number": (lambda v: v.log(), -1.0),
+    "sqrt of a negative number": (lambda v: v.sqrt(), -4.0),
+    "division by zero": (lambda v: 1.0 / v, 0.0),
+    "0 ** negative": (lambda v: v**-1.0, 0.0),
+    "negative ** fraction": (lambda v: v**0.5, -2.0),
+    "sin of infinity": (lambda v: v.sin(), math.inf),
+}
+
+
+@pytest.mark.parametrize("case", FORWARD_ERRORS)
+def test_forward_domain_errors_are_eagers(case, replay):
+    op, bad = FORWARD_ERRORS[case]
+    w = Value(1.0)
+
+    def fn(xs):
+        return sum_values([op(w * x) for x in xs])
+
+    fast = compile(fn)
+    fast([2.0, 3.0, 0.5])
+    expected = eager_error(fn, [2.0, bad, 0.5])
+    with pytest.raises(type(expected)) as info:
+        fast([2.0, bad, 0.5])
+    assert str(info.value) == str(expected)
+
+
+INFINITE_GRADIENTS = {
+    "sqrt at 0": lambda v: v.sqrt(),
+    "v ** 0.5 at 0": lambda v: v**0.5,
+    "v ** Value(0.5) at 0": lambda v: v ** Value(0.5),
+}
+
+
+@pytest.mark.parametrize("case", INFINITE_GRADIENTS)
+def test_an_infinite_gradient_raises_like_eager_and_leaves_grads_alone(case, replay):
+    op = INFINITE_GRADIENTS[case]
+    w = Value(1.0)
+
+    def fn(xs):
+        return sum_values([op(w * x) for x in xs])
+
+    fast = compile(fn)
+    fast([1.0, 2.0]).backward()
+    w.grad = 0.25
+    expected = eager_error(fn, [1.0, 0.0, 4.0], backward=True)
+    assert isinstance(expected, ZeroDivisionError)
+    out = fast([1.0, 0.0, 4.0])
+    assert out.data == pytest.approx(fn([1.0, 0.0, 4.0]).data)
+    with pytest.raises(ZeroDivisionError) as info:
+        out.backward()
+    assert str(info.value) == str(expected)
+    assert w.grad == 0.25
+
+
+def test_a_nan_gradient_that_eager_returns_is_returned_too(replay):
+    w, e = Value(1.0), Value(2.0)
+
+    def fn(xs):
+        return sum_values([(w * x) ** e for x in xs])  # d/de = out * log(0) = 0 * -inf at 0
+
+    fast = compile(fn)
+    fast([1.0, 2.0])
+    _, eager = eager_grads(fn, [w, e], [0.0, 1.0])
+    _, compiled = compiled_grads(fast, [w, e], [0.0, 1.0])
+    assert math.isnan(eager[1]) and math.isnan(compiled[1])
+    assert_close(compiled[0], eager[0])
