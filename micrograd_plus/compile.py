@@ -4,29 +4,17 @@ A scalar engine is slow because every number is a Python object.  Like
 ``jax.jit`` and ``torch.compile``, ``compile`` runs ``fn`` once on Value
 inputs to record its graph, flattens the graph into a tape of index arrays
 (``_tape.py``), and from then on replays that tape: forward and backward are a
-few dozen NumPy calls, whatever the number of nodes.  The derivative rules are
-the ones of ``ops.py``, run on arrays.
+few dozen NumPy calls, whatever the number of nodes, and the parts of the graph
+too narrow to pay for a NumPy call run on plain floats.  The derivative rules
+are the ones of ``ops.py``, run on arrays or on floats.
 
     fast = compile(lambda X, y: loss_fn(model, X, y))
     loss = fast(X_batch, y_batch)   # numbers or nested lists of numbers
     loss.backward()                 # adds into p.grad of every parameter, as eager would
     opt.step()                      # parameters are read again at the next call
 
-What is traced, and what is not:
-
-* Arguments are traced: a call with a new structure (another batch size)
-  traces again; the last ``cache_size`` structures are kept.
-* Every Value that ``fn`` reads but did not receive as an argument (the
-  parameters) is read at each call, and ``backward()`` adds into its ``.grad``.
-* A comparison or ``bool()`` on a traced Value (``if h > 0:``) is recorded and
-  checked at each call; when an outcome changes, ``fn`` is traced again for
-  that call (or ``GuardError`` names the line, with ``on_guard_failure="raise"``).
-* Not detected: reading ``.data`` (or ``float(v)``) of a traced Value, making
-  Values inside ``no_grad()``, random numbers (a Dropout mask) and side effects
-  (BatchNorm's running statistics): all are frozen at trace time.  Keep ``fn``
-  a pure function of its arguments and parameters (models in eval mode for
-  Dropout and BatchNorm).
-* ``backward(create_graph=True)`` is not available on a compiled result.
+What is read at each call, what is frozen at trace time and what is guarded:
+see the docstring of ``compile`` below.
 """
 
 from __future__ import annotations
@@ -161,6 +149,44 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8, on_guard_failure
     ``fn`` takes numbers or (nested) lists of numbers and returns a Value (or a
     list of Values).  The compiled function returns a ``CompiledResult`` with
     ``.data`` and ``.backward()``.  Usable as ``@compile`` or ``@compile(cache_size=4)``.
+
+    Read at each call:
+
+    * the arguments (a new structure, such as another batch size, traces again;
+      the last ``cache_size`` structures are kept);
+    * the ``.data`` of every leaf Value that outlives the trace: parameters and
+      any Value held by a closure or an object.  ``backward()`` adds into their
+      ``.grad`` what eager ``backward()`` would.
+
+    Frozen at trace time (a later call replays what happened during the trace):
+
+    * every plain number ``fn`` computes or reads: ``v.data`` or ``float(v)`` of a
+      Value, a Python variable (a loss weight), ``len(X)``;
+    * Values made inside ``with no_grad():`` (they are constants, not a graph);
+    * random numbers: a ``Dropout`` mask in training mode is the same at every call;
+    * side effects: ``BatchNorm1d`` updates its running statistics only while
+      tracing, and in ``eval()`` mode its running statistics are baked in;
+      appending to a list or printing happens once.
+
+    Keep ``fn`` a pure function of its arguments and parameters, and models in
+    ``eval()`` mode when they hold Dropout or BatchNorm (``fit(compile=True)``
+    refuses them in training mode).
+
+    Guarded: a comparison (``< <= > >= == !=``) or ``bool()`` on a traced Value,
+    as in ``if h > 0:`` or ``max(a, b)``, is recorded and checked at each call.
+    When an outcome changes, ``fn`` is traced again for that call
+    (``on_guard_failure="retrace"``, the default) or ``GuardError`` names the
+    line (``on_guard_failure="raise"``).  Comparing ``h.data`` is not guarded.
+
+    Errors are eager's: a domain error in the forward (``log``/``sqrt`` of a
+    negative number, division by zero, ``0 ** -1``) raises the same exception
+    with the same message, and an infinite gradient in ``backward()`` (``sqrt``
+    or ``x ** 0.5`` at 0) raises ``ZeroDivisionError``, leaving every ``.grad``
+    as it was.  One difference: eager's backward also raises for an infinite
+    derivative that no parameter's gradient passes through (``sqrt`` of an input
+    at 0); compiled skips those nodes.
+
+    ``backward(create_graph=True)`` is not available on a compiled result.
     """
     if fn is None:
         return lambda f: CompiledFunction(f, cache_size, on_guard_failure)
