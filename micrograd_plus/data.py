@@ -1,6 +1,8 @@
 """Seeded toy datasets, splitting, standardizing and mini-batches, on plain lists.
 
-Every generator takes ``n_samples``, ``noise`` and ``seed`` and returns
+Every generator takes ``n_samples``, ``noise`` and ``seed``, in that order
+(any further option is keyword-only, so ``make_spirals(200, 0.1, 0)`` means
+the same as ``make_moons(200, 0.1, 0)``), and returns
 ``(X, y)``: ``X`` a list of rows (lists of floats), ``y`` a list of class
 labels ``0..k-1`` (ints, as scikit-learn) or, for regression, floats.
 Randomness comes from a private ``random.Random(seed)``, so the same seed
@@ -124,9 +126,10 @@ def make_circles(
 
 def make_spirals(
     n_samples: int = 100,
-    n_classes: int = 3,
     noise: float = 0.0,
     seed: int | None = None,
+    *,
+    n_classes: int = 3,
     turns: float = 0.65,
 ) -> tuple[list[Row], list[int]]:
     """``n_classes`` spiral arms starting at the origin, one class per arm.
@@ -154,9 +157,10 @@ def make_spirals(
 
 def make_blobs(
     n_samples: int = 100,
-    centers: int | Sequence[Sequence[float]] = 3,
     noise: float = 1.0,
     seed: int | None = None,
+    *,
+    centers: int | Sequence[Sequence[float]] = 3,
     n_features: int = 2,
     center_box: tuple[float, float] = (-10.0, 10.0),
 ) -> tuple[list[Row], list[int]]:
@@ -175,7 +179,7 @@ def make_blobs(
         low, high = center_box
         points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(n_centers)]
     else:
-        points = [[float(c) for c in center] for center in centers]
+        points = _center_list(centers)
         if not points or len({len(p) for p in points}) != 1 or not points[0]:
             raise ValueError(
                 "centers must be an int or a non-empty list of coordinate lists of one length"
@@ -188,6 +192,16 @@ def make_blobs(
         X += [list(points[label]) for _ in range(count)]
         y += [label] * count
     return _finish(rng, X, y, noise)
+
+
+def _center_list(centers) -> list[Row]:
+    try:
+        return [[float(c) for c in center] for center in centers]
+    except (TypeError, ValueError):
+        raise TypeError(
+            "centers must be a number of centers (int) or a list of coordinate lists, "
+            f"got {centers!r}"
+        ) from None
 
 
 def make_xor(
@@ -207,9 +221,10 @@ def make_xor(
 
 def make_regression(
     n_samples: int = 100,
-    n_features: int = 1,
     noise: float = 0.0,
     seed: int | None = None,
+    *,
+    n_features: int = 1,
     bias: float = 0.0,
     coef: bool = False,
 ):

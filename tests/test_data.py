@@ -1,5 +1,6 @@
 """Datasets are seeded, shaped and labelled as documented; split, Standardizer and batches."""
 
+import inspect
 import math
 import random
 from collections import Counter
@@ -139,6 +140,23 @@ def test_regression_is_linear_plus_noise():
 def test_bad_generator_arguments_raise(call, error):
     with pytest.raises(error):
         call()
+
+
+GENERATORS = [make_moons, make_circles, make_spirals, make_blobs, make_xor, make_regression]
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_every_generator_takes_n_samples_noise_seed_in_that_order(make):
+    names = list(inspect.signature(make).parameters)
+    assert names[:3] == ["n_samples", "noise", "seed"]
+    kinds = [p.kind for p in inspect.signature(make).parameters.values()]
+    assert all(k is inspect.Parameter.KEYWORD_ONLY for k in kinds[4:])  # no 5th positional
+    assert make(30, 0.2, 5) == make(n_samples=30, noise=0.2, seed=5)
+
+
+def test_blobs_with_centers_of_the_wrong_type_say_what_is_expected():
+    with pytest.raises(TypeError, match="centers must be a number of centers"):
+        make_blobs(10, centers=2.5)
 
 
 # --- train_test_split -----------------------------------------------------------------
