@@ -421,6 +421,11 @@ class MLP(Module):
         *,
         negative_slope: float = 0.01,
     ) -> None:
+        if isinstance(nouts, numbers.Integral) or not isinstance(nouts, Iterable):
+            raise TypeError(
+                f"MLP(nin, nouts): nouts must be a list of layer sizes such as [16, 16, 1], "
+                f"got {nouts!r}"
+            )
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts, got []")

@@ -496,3 +496,8 @@ def test_parameters_is_named_parameters_without_names():
         named = [p for _, p in model.named_parameters()]
         assert len(fast) == len(named) > 0
         assert all(a is b for a, b in zip(fast, named))
+
+
+def test_mlp_with_a_bare_int_for_nouts_says_a_list_is_expected():
+    with pytest.raises(TypeError, match=r"nouts must be a list of layer sizes"):
+        MLP(2, 3)
