@@ -241,6 +241,7 @@ def _uses_sign_labels(targets: Iterable) -> bool:
 def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = None) -> float:
     """Fraction of samples classified right, by the rule in the module docstring."""
     outputs = _as_floats(outputs)
+    _check_same_length(outputs, targets, "accuracy")
     if sign_labels is None:
         sign_labels = _uses_sign_labels(targets)
     correct = 0
@@ -258,8 +259,10 @@ def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = No
 
 def mse(outputs: Sequence, targets: Sequence) -> float:
     """Mean squared error over every output number."""
+    outputs = _as_floats(outputs)
+    _check_same_length(outputs, targets, "mse")
     errors = []
-    for out, target in zip(_as_floats(outputs), targets):
+    for out, target in zip(outputs, targets):
         if isinstance(out, list):
             if not isinstance(target, (list, tuple)) or len(target) != len(out):
                 raise ValueError(
@@ -270,6 +273,15 @@ def mse(outputs: Sequence, targets: Sequence) -> float:
         else:
             errors.append((out - float(target)) ** 2)
     return math.fsum(errors) / len(errors)
+
+
+def _check_same_length(outputs: list, targets: Sequence, metric: str) -> None:
+    """A metric compares sample by sample: a length mismatch is a bug, never truncated."""
+    if len(outputs) != len(targets) or not outputs:
+        raise ValueError(
+            f"the {metric!r} metric needs one target per output and at least one sample, "
+            f"got {len(outputs)} outputs and {len(targets)} targets"
+        )
 
 
 METRICS: dict[str, Callable[..., float]] = {"accuracy": accuracy, "mse": mse}

@@ -435,3 +435,11 @@ def test_predict_classes_reads_a_one_element_row_as_a_score():
 
     assert predict_classes(model, [[1.0], [-1.0]]) == [1, 0]
     assert predict_classes(model, [[1.0], [-1.0]], sign_labels=True) == [1, -1]
+
+
+@pytest.mark.parametrize("metric", [accuracy, mse])
+def test_metrics_refuse_mismatched_or_empty_inputs_instead_of_truncating(metric):
+    with pytest.raises(ValueError, match="2 outputs and 3 targets"):
+        metric([0.5, -0.5], [1, 0, 1])
+    with pytest.raises(ValueError, match="0 outputs and 0 targets"):
+        metric([], [])
