@@ -609,15 +609,8 @@ def _make_step_loss(model, loss_fn, compiled: bool):
             return loss_fn(outputs, yb), outputs
 
         return eager
-    try:
-        from .compile import compile as compile_fn
-    except ModuleNotFoundError as error:
-        if error.name != f"{__package__}.compile":
-            raise
-        raise NotImplementedError(
-            "fit(compile=True) needs micrograd_plus.compile, which is not available yet; "
-            "use compile=False"
-        ) from None
+    from .compile import compile as compile_fn
+
     _refuse_frozen_randomness(model)
     traced = compile_fn(lambda Xb, yb: loss_fn(_forward_batch(model, Xb), yb))
     width = _output_width(model)

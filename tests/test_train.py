@@ -368,14 +368,6 @@ def test_bad_fit_arguments_raise_before_anything_changes(kwargs, error, match):
     assert model.state_dict() == before
 
 
-def test_compile_without_the_compile_module_says_so(monkeypatch):
-    monkeypatch.setitem(sys.modules, "micrograd_plus.compile", None)  # as if it were missing
-    X, y, model = tiny_problem()
-    with pytest.raises(NotImplementedError, match="compile"):
-        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), X, y, epochs=1, compile=True,
-            progress=False)  # fmt: skip
-
-
 def test_progress_in_a_terminal_is_a_tqdm_bar_with_the_live_loss(capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     X, y, model = tiny_problem(n=6)
@@ -385,7 +377,6 @@ def test_progress_in_a_terminal_is_a_tqdm_bar_with_the_live_loss(capsys, monkeyp
 
 
 def test_compiled_training_follows_the_eager_run():
-    pytest.importorskip("micrograd_plus.compile")
     runs = []
     for compiled in (False, True):
         X, y, model = tiny_problem()
@@ -401,7 +392,6 @@ def test_compiled_training_follows_the_eager_run():
 
 
 def test_compiled_multiclass_training_follows_the_eager_run():
-    pytest.importorskip("micrograd_plus.compile")
     X, y = make_spirals(30, n_classes=3, seed=0)
     runs = []
     for compiled in (False, True):
@@ -416,7 +406,6 @@ def test_compiled_multiclass_training_follows_the_eager_run():
 
 
 def test_compile_refuses_dropout_and_batchnorm_in_training():
-    pytest.importorskip("micrograd_plus.compile")
     from micrograd_plus.nn import BatchNorm1d, Dropout, Linear, Sequential
 
     X, y, _ = tiny_problem(n=6)
