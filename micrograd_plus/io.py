@@ -41,11 +41,19 @@ def save(module, path: PathLike) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        # mkstemp makes the file private (0o600); give it the permissions open() would.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)  # the only way to read the umask is to set it and put it back
+    os.umask(mask)
+    return mask
 
 
 def load(module, path: PathLike):

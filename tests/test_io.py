@@ -2,6 +2,8 @@
 
 import json
 import math
+import os
+import stat
 
 import pytest
 
@@ -119,3 +121,11 @@ def test_non_finite_parameters_are_not_saved(tmp_path):
     with pytest.raises(ValueError, match=r"layers.0.b\[0\].*finite"):
         save(model, tmp_path / "nan.json")
     assert not (tmp_path / "nan.json").exists()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_saved_file_gets_the_permissions_of_an_ordinary_file(saved, tmp_path):
+    _, path = saved
+    ordinary = tmp_path / "ordinary.json"
+    ordinary.write_text("{}", encoding="utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(ordinary.stat().st_mode)
