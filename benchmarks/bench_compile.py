@@ -3,7 +3,7 @@
 The step: MLP 2 -> 16 -> 16 -> 1 on two-moons points, hinge loss plus
 1e-4 * L2, forward + backward + SGD update, at batch sizes 100, 1,000 and
 10,000, all in one process.  Also: trace time, the cost per graph node as the
-graph grows, and a profile of the compiled step.
+graph grows, deep narrow graphs (eager vs compiled), and a profile of the compiled step.
 
     python benchmarks/bench_compile.py [--quick]
 """
@@ -33,7 +33,7 @@ import micrograd_plus.losses as losses
 import micrograd_plus.nn
 from micrograd_plus.compile import compile
 from micrograd_plus.data import make_moons
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, sum_values
 
 
 def moons(n):
@@ -182,16 +182,22 @@ def print_demo_table(rows):
         print("  " + ", ".join(parts))
 
 
-def deep_chain(length):
-    """A graph with no width to vectorise: x -> tanh(w*x + c) repeated `length` times."""
-    w, c = Value(0.9), Value(0.1)
+def parallel_chains(width, length):
+    """`width` independent chains x -> tanh(w*x + c), `length` levels deep, summed at the end.
 
-    def fn(x):
+    Width 1 is the narrowest graph there is (one node per level, nothing to
+    vectorise); wider graphs give NumPy more to do per call.
+    """
+    ws = [Value(0.9 - 0.01 * j) for j in range(width)]
+    c = Value(0.1)
+
+    def fn(xs):
+        hs = list(xs)
         for _ in range(length):
-            x = (w * x + c).tanh()
-        return x
+            hs = [(w * h + c).tanh() for w, h in zip(ws, hs)]
+        return sum_values(hs)
 
-    return fn, [w, c]
+    return fn
 
 
 def per_node_table(quick):
@@ -208,14 +214,32 @@ def per_node_table(quick):
             f"{f'MLP 2-16-16-1, batch {n}':>34}{nodes:>11,}{t * 1e6:>12.0f}{t / nodes * 1e9:>10.1f}"
         )
     for length in [100, 1000, 10000] if not quick else [100, 1000]:
-        fn, params = deep_chain(length)
-        fast = compile(fn)
-        t = median_time(lambda f=fast: f(0.5).backward(), 20, budget=5)
+        fast = compile(parallel_chains(1, length))
+        t = median_time(lambda f=fast: f([0.5]).backward(), 20, budget=5)
         nodes = fast.last_tape.n_nodes
         print(f"{f'deep chain tanh(w*x+c), {length}':>34}{nodes:>11,}{t * 1e6:>12.0f}"
               f"{t / nodes * 1e9:>10.1f}")  # fmt: skip
-    print("(a deep chain has one node per level: nothing to vectorise, each level costs a few")
-    print(" NumPy calls; the time stays linear in the number of nodes)")
+
+
+def narrow_table(quick):
+    """Deep, narrow graphs: too little per level for NumPy, so compile runs them on floats."""
+    print()
+    print("deep chains tanh(w*x + c), forward + backward, per level (eager vs compiled)")
+    print(f"{'width':>7}{'levels':>8}{'eager':>12}{'compiled':>12}{'speed-up':>10}   compiled runs")
+    cases = [(1, 100), (1, 1000), (2, 300), (4, 300), (16, 100), (64, 50)]
+    for width, length in cases[:4] if quick else cases:
+        fn = parallel_chains(width, length)
+        xs = [0.5] * width
+        eager = median_time(lambda f=fn, xs=xs: f(xs).backward(), 5 if quick else 20, budget=3)
+        fast = compile(fn)
+        compiled = median_time(lambda f=fast, xs=xs: f(xs).backward(), 20 if quick else 100, 3)
+        kinds = [type(g).__name__ for g in fast.last_tape.groups]
+        on_floats = kinds.count("FloatSegment")
+        runs = f"{on_floats} float segments, {len(kinds) - on_floats} NumPy groups"
+        per_level = f"{eager / length * 1e6:>9.1f} us{compiled / length * 1e6:>9.1f} us"
+        print(f"{width:>7}{length:>8}{per_level}{eager / compiled:>9.1f}x   {runs}")
+    print("(each group of nodes runs as NumPy calls or on Python floats, whichever the tape's")
+    print(" cost model finds cheaper; a width-1 chain runs entirely on floats)")
 
 
 def breakdown(n=100, repeats=300):
@@ -239,11 +263,12 @@ def breakdown(n=100, repeats=300):
         for key, dt in zip(parts, [t1 - t0, t3 - t2, t2 - t1, t4 - t3]):
             parts[key].append(dt)
     tape = fast.last_tape
-    kinds = [type(g).__name__.strip("_") for g in tape.groups]
+    kinds = [type(g).__name__ for g in tape.groups]
     print()
     print(f"compiled step at batch {n}, median per part ({len(tape.groups)} groups: "
           f"{kinds.count('MatmulGroup')} matmul, {kinds.count('RowsGroup')} rows, "
-          f"{kinds.count('MapGroup')} elementwise; {len(params)} parameters):")  # fmt: skip
+          f"{kinds.count('MapGroup')} elementwise, {kinds.count('FloatSegment')} on floats; "
+          f"{len(params)} parameters):")  # fmt: skip
     for key, times in parts.items():
         print(f"  {key:<22}{statistics.median(times) * 1e6:>8.0f} us")
 
@@ -274,6 +299,7 @@ def main():
     sizes = [100, 1000] if args.quick else [100, 1000, 10000]
     print_demo_table(demo_table(sizes, args.quick))
     per_node_table(args.quick)
+    narrow_table(args.quick)
     breakdown()
     profile_step()
 
