@@ -131,6 +131,10 @@ class Optimizer:
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError(f"{name}: a state dict needs exactly 'state' and 'param_groups'")
         saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, list) or not all(isinstance(g, dict) for g in saved_groups):
+            raise ValueError(f"{name}: 'param_groups' must be a list of dicts")
+        if not isinstance(state_dict["state"], dict):
+            raise ValueError(f"{name}: 'state' must be a dict of parameter index -> state")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}: state dict has {len(saved_groups)} param groups, "
@@ -158,7 +162,7 @@ class Optimizer:
             params_by_index.extend(mine["params"])
         new_state = {}
         for key, entry in state_dict["state"].items():
-            index = int(key)
+            index = _parameter_index(key)
             if not 0 <= index < len(params_by_index) or not isinstance(entry, dict):
                 raise ValueError(f"{name}: state dict has state for unknown parameter {key!r}")
             for field, value in entry.items():
@@ -495,6 +499,15 @@ def _check_nonnegative(optimizer: Optimizer, group: dict[str, Any], *names: str)
             raise ValueError(
                 f"{type(optimizer).__name__}: {name} must be >= 0, got {group[name]!r}"
             )
+
+
+def _parameter_index(key: Any) -> int:
+    """A state-dict key as a parameter index: an int, or its text after a JSON round trip."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.isdigit():
+        return int(key)
+    return -1  # no such parameter: load_state_dict reports it
 
 
 def _jsonable(value: Any) -> Any:

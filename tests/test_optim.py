@@ -491,3 +491,25 @@ def test_lr_scheduler_is_reachable_the_pytorch_ways():
 
     assert by_import is by_from is optim.lr_scheduler
     assert optim.lr_scheduler.StepLR.__name__ == "StepLR"
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda s: s.update(param_groups=[5]), "list of dicts"),
+        (lambda s: s.update(state=[]), "'state' must be a dict"),
+        (lambda s: s["state"].update(x={"step": 1}), "unknown parameter 'x'"),
+        (lambda s: s["state"].update({"-1": {"step": 1}}), "unknown parameter '-1'"),
+    ],
+)
+def test_a_malformed_state_dict_gives_a_clear_value_error_and_changes_nothing(edit, match):
+    w = Value(1.0)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = 1.0
+    opt.step()
+    before = opt.state_dict()
+    bad = json.loads(json.dumps(before))
+    edit(bad)
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(bad)
+    assert opt.state_dict() == before
