@@ -168,9 +168,10 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8, on_guard_failure
       tracing, and in ``eval()`` mode its running statistics are baked in;
       appending to a list or printing happens once.
 
-    Keep ``fn`` a pure function of its arguments and parameters, and models in
-    ``eval()`` mode when they hold Dropout or BatchNorm (``fit(compile=True)``
-    refuses them in training mode).
+    In training mode BatchNorm's batch mean and variance are traced (correct at
+    every call); only its running statistics freeze.  Keep ``fn`` a pure
+    function of its arguments and parameters (``fit(compile=True)`` refuses
+    models holding Dropout or BatchNorm).
 
     Guarded: a comparison (``< <= > >= == !=``) or ``bool()`` on a traced Value,
     as in ``if h > 0:`` or ``max(a, b)``, is recorded and checked at each call.

@@ -613,3 +613,32 @@ def test_a_nan_gradient_that_eager_returns_is_returned_too(replay):
     _, compiled = compiled_grads(fast, [w, e], [0.0, 1.0])
     assert math.isnan(eager[1]) and math.isnan(compiled[1])
     assert_close(compiled[0], eager[0])
+
+
+# --- what tracing freezes (documented in compile's docstring) --------------------------------
+
+
+def test_numbers_read_from_data_are_frozen_at_trace_time():
+    w = Value(2.0)
+    fast = compile(lambda x: x * w.data + w)  # w.data is a plain number: a constant
+    fast(1.0)
+    w.data = 5.0
+    assert fast(1.0).data == 2.0 + 5.0  # the Value w is read again, w.data is not
+
+
+def test_batchnorm_batch_statistics_are_traced_but_running_statistics_freeze():
+    from micrograd_plus.nn import BatchNorm1d
+
+    bn = BatchNorm1d(1)
+
+    def fn(X):
+        return sum_values([row[0] * row[0] for row in bn.forward_batch(X)])
+
+    fast = compile(fn)
+    fast([[1.0], [3.0]])
+    after_trace = list(bn.running_mean)
+    for X in ([[0.0], [10.0]], [[-2.0], [7.0], [1.0]]):
+        assert_close(fast(X).data, fn(X).data)  # eager: the same batch normalisation
+    bn.running_mean[:] = after_trace
+    fast([[0.0], [10.0]])
+    assert bn.running_mean == after_trace  # no update at a replayed call
