@@ -270,3 +270,15 @@ def test_draw_module_renders():
     from micrograd_plus.nn import MLP
 
     assert "<svg" in draw_module(MLP(2, [3, 1], seed=0)).pipe(encoding="utf-8")
+
+
+def test_highlight_takes_one_value_or_values_and_names_anything_else():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    out = a * b
+    one = draw_dot(out, highlight=a).source
+    assert one == draw_dot(out, highlight=[a]).source
+    assert one.count("fillcolor") == 1
+    with pytest.raises(TypeError, match="highlight must hold Values"):
+        draw_dot(out, highlight=["a"])
+    with pytest.raises(TypeError, match="highlight must hold Values"):
+        draw_dot(out, highlight=3)

@@ -157,7 +157,7 @@ def build_graph(
         )
     grad_of = grad_of or (lambda v: v.grad)
     label_of = label_of or (lambda v: v.label)
-    highlighted = {id(v) for v in highlight} if highlight is not None else set()
+    highlighted = _highlighted_ids(highlight)
     ids = {id(node): f"n{i}" for i, node in enumerate(nodes)}
     constants = _constant_inputs(nodes)
     max_abs_grad = max((abs(float(grad_of(n))) for n in nodes), default=0.0)
@@ -178,6 +178,19 @@ def build_graph(
         if node._prev:
             _add_op(graph, node, nid, ids, show_op_nodes, emphasize_edge)
     return graph
+
+
+def _highlighted_ids(highlight) -> set[int]:
+    """ids of the nodes to fill green; ``highlight`` is a Value or a collection of Values."""
+    if highlight is None:
+        return set()
+    if isinstance(highlight, Value):
+        return {id(highlight)}
+    nodes = list(highlight) if isinstance(highlight, Iterable) else [highlight]
+    for node in nodes:
+        if not isinstance(node, Value):
+            raise TypeError(f"highlight must hold Values, got {type(node).__name__} {node!r}")
+    return {id(node) for node in nodes}
 
 
 def _check_max_nodes(max_nodes: int) -> None:
