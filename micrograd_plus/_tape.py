@@ -30,10 +30,11 @@ __all__ = ["NUMPY", "Tape", "describe"]
 
 ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first two slots
 
-# Costs in units of one float op call (about 0.3 us), measured with
-# benchmarks/bench_compile.py's width sweep: a NumPy group costs about the same
-# whatever its size (a few NumPy calls forward and backward), a float node costs
-# its work, and switching from NumPy to floats costs one segment's reads and writes.
+# Costs in units of one float op call (about 0.3 us), measured on deep chains of
+# several widths (benchmarks/bench_compile.py, narrow_table): a NumPy group costs
+# about the same whatever its size (a few NumPy calls forward and backward), a
+# float node costs its work, and switching from NumPy to floats costs one
+# segment's reads and writes.
 NUMPY_GROUP_COST = 24
 FLOAT_SEGMENT_COST = 10
 
