@@ -8,17 +8,17 @@ NAME = "04_training_on_two_moons.ipynb"
 CELLS = [
     (
         "md",
-        r"""# 4. Training on two moons
+        r"""# 04 · Training on two moons
 
-Notebooks 1-3 computed gradients. Now we use them: **training** is nothing more than
+Notebooks 01–03 computed gradients. Now we use them: **training** is nothing more than
 repeating three steps until the network is good enough,
 
 1. **forward**: run the data through the network and measure how wrong it is with a
    single number, the **loss** $L$;
-2. **backward**: `loss.backward()` fills `p.grad` $= \partial L / \partial p$ for every parameter $p$;
+2. **backward**: `loss.backward()` fills `w.grad` $= \partial L / \partial w$ for every parameter $w$;
 3. **update**: nudge every parameter a little way downhill,
-   $$p \leftarrow p - \eta\, \frac{\partial L}{\partial p}$$
-   where $\eta$ is the *learning rate*.
+   $$w \leftarrow w - \eta\, \frac{\partial L}{\partial w}$$
+   where $\eta$ is the *learning rate* (`lr` in code; in the loop below, `p.data -= lr * p.grad`).
 
 We reproduce the demo that ends Karpathy's micrograd (a 2-16-16-1 MLP on the two-moons
 data, hinge loss, plain SGD with a decaying learning rate) with the loop written out by
@@ -84,7 +84,7 @@ Read the data term one point at a time. $y_i s(x_i)$ is the *margin*: positive w
 point is on the right side. A point with margin $\ge 1$ is right *and* confident and costs
 nothing; any other point costs $1 - \text{margin}$, more the more wrong it is. $\max(0, \cdot)$ is
 just a ReLU, so the whole loss is built from operations `Value` already knows. The penalty
-keeps the weights small, which tends to give smoother boundaries (notebook 7 is about it).
+keeps the weights small, which tends to give smoother boundaries (notebook 07 is about it).
 
 Accuracy (the fraction of points with the right sign) is what we care about, but it is
 flat almost everywhere (changing a weight slightly rarely flips a prediction), so it
@@ -136,7 +136,7 @@ send back zero and leave the weights alone: only the hard points teach.""",
     ("md", "## One step by hand"),
     (
         "md",
-        r"""Backward, then $p \leftarrow p - \eta\, \partial L/\partial p$ for all 337 parameters. Two
+        r"""Backward, then $w \leftarrow w - \eta\, \partial L/\partial w$ for all 337 parameters. Two
 things to remember: gradients **accumulate** in `.grad`, so they are reset to zero first
 (`model.zero_grad()`), and the update changes `p.data` only (it must not be recorded in
 the graph).
@@ -178,7 +178,7 @@ next gradient points back, and the learning rate shrinks as training goes on."""
         "md",
         r"""Now repeat that. micrograd's demo lowers the learning rate linearly from 1.0 to 0.1
 while it trains: big steps first to get near a good solution quickly, small ones later to
-settle in (notebook 5 has more on schedules). We run 50 steps and draw the decision
+settle in (notebook 05 has more on schedules). We run 50 steps and draw the decision
 boundary (`plot_decision_boundary`: the class the network gives to every point of a grid)
 at a few of them.""",
     ),
@@ -275,7 +275,7 @@ print(f"learning rates used: {history.lr[0]:.3f}, {history.lr[1]:.3f}, ..., {his
     (
         "md",
         r"""The two runs agree to rounding error (about $10^{-15}$). `plot_history` draws what `fit`
-recorded (we had no validation data here; notebook 7 adds some), and the final boundary:""",
+recorded (we had no validation data here; notebook 07 adds some), and the final boundary:""",
     ),
     (
         "code",
@@ -352,13 +352,13 @@ def check_answer_3(count):
         "md",
         r"""## Summary
 
-- Training = forward (loss) → `zero_grad()` + `backward()` → $p \leftarrow p - \eta\,\partial L/\partial p$, repeated.
+- Training = forward (loss) → `zero_grad()` + `backward()` → $w \leftarrow w - \eta\,\partial L/\partial w$, repeated.
 - The loss must be differentiable and say *how* wrong the model is; the hinge loss does,
   and only points inside the margin contribute gradient.
 - `fit` runs exactly this loop (same numbers to rounding) with an optimizer, a scheduler,
   metrics and a history; `plot_history` and `plot_decision_boundary` show the result.
 
-Next: better update rules than plain SGD, and how to choose the learning rate.""",
+**Next:** notebook 05, better update rules than plain SGD, and how to choose the learning rate.""",
     ),
 ]
 

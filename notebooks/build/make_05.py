@@ -8,7 +8,7 @@ NAME = "05_optimizers_and_learning_rates.ipynb"
 CELLS = [
     (
         "md",
-        r"""# 5. Optimizers and learning rates
+        r"""# 05 · Optimizers and learning rates
 
 Backpropagation gives us the gradient $\nabla L(w)$: the direction in which the loss
 rises fastest. Training is what we *do* with it. The plainest rule walks a little way
@@ -206,8 +206,9 @@ as a loss that jumps around or shoots up to `nan`.""",
 is the mean hinge loss $\frac1N \sum_i \max(0,\, 1 - y_i s_i)$ (`losses.hinge_loss`) on 100 points of the two-moons
 data set (labels $y_i = \pm 1$, scores $s_i$ from the network, as in micrograd's demo;
 notebook 04 builds it up by hand). `fit` runs the loop `zero_grad → forward → loss →
-backward → step` for us, one full batch per epoch. Every run starts from the same
-initial weights (`seed=0`), so only the optimizer differs.""",
+backward → step` for us, one full batch per epoch (`compile=True` replays each step's graph
+with NumPy: the same numbers, a few times faster; notebook 10 explains how). Every run
+starts from the same initial weights (`seed=0`), so only the optimizer differs.""",
     ),
     (
         "code",
@@ -220,7 +221,7 @@ def train(make_optimizer, epochs=40, scheduler=None, batch_size=None):
     optimizer = make_optimizer(model.parameters())
     schedule = scheduler(optimizer) if scheduler else None
     return fit(model, hinge_loss, optimizer, X, y, epochs=epochs, batch_size=batch_size,
-               scheduler=schedule, progress=False, seed=0)
+               scheduler=schedule, progress=False, seed=0, compile=True)
 
 
 NET_OPTIMIZERS = {
@@ -413,7 +414,7 @@ def answer_3():
 - Momentum helps along consistent directions; RMSprop and Adam normalise step sizes.
 - Schedules give large steps early and small steps late; `fit` steps them once per epoch.
 
-Next: what happens to the gradient itself on its way back through a deep network.""",
+**Next:** notebook 06, what happens to the gradient itself on its way back through a deep network.""",
     ),
 ]
 

@@ -8,7 +8,7 @@ NAME = "06_vanishing_and_exploding_gradients.ipynb"
 CELLS = [
     (
         "md",
-        r"""# 6. Vanishing and exploding gradients
+        r"""# 06 · Vanishing and exploding gradients
 
 Backpropagation multiplies. The gradient reaching the first layer of a deep network is a
 product with one factor per layer above it: for a chain of layers
@@ -150,13 +150,15 @@ differences exponentially larger.""",
         r"""Now train: a deep sigmoid net (6 hidden layers of 8, micrograd's uniform init) against
 the same shape with ReLU and He initialisation, 30 epochs of full-batch SGD. `fit`
 records the gradient norm of each layer at every epoch, and `plot_grad_flow(history)`
-draws them.""",
+draws them. (`compile=True` makes `fit` replay each step's graph with NumPy: same numbers,
+a few times faster; notebook 10 explains it.)""",
     ),
     (
         "code",
-        """def train(model, epochs=30, lr=0.5, **options):
+        """def train(model, epochs=30, lr=0.5, compile=True):
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    return fit(model, losses.hinge_loss, optimizer, X, y, epochs=epochs, progress=False, **options)
+    return fit(model, losses.hinge_loss, optimizer, X, y, epochs=epochs, progress=False,
+               compile=compile)
 
 
 sigmoid_history = train(nn.MLP(2, [8] * 6 + [1], activation="sigmoid", seed=1))
@@ -187,7 +189,7 @@ size, a few tenths, and it learns steadily with a *smaller* learning rate.""",
     (
         "md",
         r"""The opposite failure: where the loss surface has a steep wall (a "cliff"), one gradient
-can be huge, and $w \leftarrow w - \eta g$ throws the parameters far away, often onto an even
+can be huge, and $w \leftarrow w - \eta\, \partial L/\partial w$ throws the parameters far away, often onto an even
 steeper part, and the next step is worse still. In recurrent nets and very deep nets this
 shows up as a loss that suddenly turns into `inf` or `nan`.
 
@@ -243,7 +245,9 @@ with `model.forward_batch(X)` (which `fit` uses); in `eval()` mode it uses runni
 averages instead, so single samples work again.
 
 We build the nets with `nn.Sequential` from `Linear`, `BatchNorm1d` and `Sigmoid` modules:
-6 hidden layers of 8 sigmoid units (Xavier init), with and without batch norm.""",
+6 hidden layers of 8 sigmoid units (Xavier init), with and without batch norm. The batch-norm
+net trains eagerly (`compile=False`): a trace would freeze the batch statistics of its first
+call, so `fit` refuses to compile it.""",
     ),
     (
         "code",
@@ -261,8 +265,8 @@ We build the nets with `nn.Sequential` from `Linear`, `BatchNorm1d` and `Sigmoid
 
 
 print(sigmoid_net(batch_norm=True, depth=2))  # the pattern, on a short one
-plain_history = train(sigmoid_net(batch_norm=False))
-bn_history = train(sigmoid_net(batch_norm=True))
+plain_history = train(sigmoid_net(batch_norm=False), epochs=20)
+bn_history = train(sigmoid_net(batch_norm=True), epochs=20, compile=False)
 
 fig, axes = plt.subplots(1, 3, figsize=(17, 4))
 axes[0].plot(plain_history.epochs, plain_history.train["loss"], label="sigmoid net")
@@ -273,7 +277,9 @@ plot_grad_flow(plain_history, ax=axes[1])
 axes[1].set_title("without batch norm")
 plot_grad_flow(bn_history, ax=axes[2])
 axes[2].set_title("with batch norm")
-axes[2].legend(fontsize="x-small", ncol=2)
+axes[2].legend(fontsize="x-small", ncol=2, title="layer", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+for ax in axes:
+    ax.set_xticks(range(0, 21, 5))  # whole epochs
 fig.tight_layout()
 print(f"final accuracy: without {plain_history.train['accuracy'][-1]:.0%}, "
       f"with {bn_history.train['accuracy'][-1]:.0%}")""",
@@ -349,7 +355,7 @@ def answer_3():
 - `clip_grad_norm_` caps the step on cliffs; `BatchNorm1d` re-normalises every batch.
 - `plot_grad_flow` (a model after `backward()`, or `fit`'s history) is how you see all of this.
 
-Next: a network that learns *too* well: overfitting and regularisation.""",
+**Next:** notebook 07, a network that learns *too* well: overfitting and regularisation.""",
     ),
 ]
 

@@ -8,7 +8,7 @@ NAME = "07_overfitting_and_regularisation.ipynb"
 CELLS = [
     (
         "md",
-        r"""# 7. Overfitting and regularisation
+        r"""# 07 · Overfitting and regularisation
 
 The training loss measures how well the network fits the points it has seen. What we
 want is a network that is right on points it has **not** seen. A network with enough
@@ -55,39 +55,42 @@ fig.tight_layout()""",
     ),
     (
         "md",
-        r"""The model: two hidden layers of 16 ReLU units (337 parameters for 50 points), written
+        r"""The model: two hidden layers of 12 ReLU units (about four parameters per training point), written
 as an `nn.Sequential` so that we can slot `Dropout` layers in later. The loss is the binary
 cross-entropy on the logit $s$, $-[t \log \sigma(s) + (1-t)\log(1 - \sigma(s))]$, which
 `losses.binary_cross_entropy_with_logits` computes without overflow. `fit(..., val=(X_val,
 y_val))` evaluates the validation set after every epoch (in `eval()` mode and without
-building a graph).""",
+building a graph), and `compile=True` replays each training step's graph with NumPy (same
+numbers, faster; notebook 10).""",
     ),
     (
         "code",
         """EPOCHS = 120
+WIDTH = 12
 loss_fn = losses.binary_cross_entropy_with_logits
 
 
 def make_net(dropout=0.0):
     rng = random.Random(0)  # the same starting weights for every experiment
-    modules = [nn.Linear(2, 16, seed=rng), nn.ReLU()]
+    modules = [nn.Linear(2, WIDTH, seed=rng), nn.ReLU()]
     if dropout:
         modules.append(nn.Dropout(dropout, seed=1))
-    modules += [nn.Linear(16, 16, seed=rng), nn.ReLU()]
+    modules += [nn.Linear(WIDTH, WIDTH, seed=rng), nn.ReLU()]
     if dropout:
         modules.append(nn.Dropout(dropout, seed=2))
-    modules.append(nn.Linear(16, 1, seed=rng))
+    modules.append(nn.Linear(WIDTH, 1, seed=rng))
     return nn.Sequential(*modules)
 
 
-def run(model, optimizer, **options):
+def run(model, optimizer, compile=True, **options):
     return fit(model, loss_fn, optimizer, X_train, y_train, epochs=EPOCHS, val=(X_val, y_val),
-               progress=False, seed=0, **options)
+               progress=False, seed=0, compile=compile, **options)
 
 
 plain = make_net()
 plain_history = run(plain, optim.Adam(plain.parameters(), lr=0.02))
 print(plain)
+print(len(plain.parameters()), "parameters for", len(X_train), "training points")
 plot_history(plain_history);""",
     ),
     (
@@ -100,14 +103,14 @@ overfitting. Accuracy is coarser (50 points move it in steps of 2%) but tells th
     ("md", "## Weight decay"),
     (
         "md",
-        r"""Adding $\lambda \sum_p p^2$ to the loss (notebook 4 did, with `losses.l2_penalty`) pulls
+        r"""Adding $\lambda \sum_p p^2$ to the loss (notebook 04 did, with `losses.l2_penalty`) pulls
 every weight towards 0 with a force proportional to its size; a boundary made of small
 weights cannot have sharp bends. Optimizers offer it as `weight_decay`. With plain SGD the
 two are the same thing. With Adam they are not: Adam divides each gradient, penalty
 included, by its running RMS, which weakens the pull on exactly the weights with large
 gradients. **AdamW** (Loshchilov and Hutter) *decouples* it: after the Adam step it
 shrinks every weight directly,
-$$p \leftarrow p - \eta\,\lambda\, p \quad (\text{then the usual Adam update}).$$""",
+$$w \leftarrow w - \eta\,\lambda\, w \quad (\text{then the usual Adam update}).$$""",
     ),
     (
         "code",
@@ -138,12 +141,14 @@ compare({"Adam": plain_history, "AdamW, weight_decay=0.5": adamw_history}, "weig
 multiplies the survivors by $1/(1-p)$, so the expected value is unchanged. Every step
 trains a different random sub-network; no unit can count on a particular other unit being
 there, which discourages the fragile co-adaptations that fit noise. In `eval()` mode it
-does nothing, and `fit` evaluates the validation set in eval mode.""",
+does nothing, and `fit` evaluates the validation set in eval mode. This run is eager
+(`compile=False`): a trace would freeze the first random mask, so `fit` refuses to compile
+a model with dropout.""",
     ),
     (
         "code",
         """dropped = make_net(dropout=0.3)
-dropout_history = run(dropped, optim.Adam(dropped.parameters(), lr=0.02))
+dropout_history = run(dropped, optim.Adam(dropped.parameters(), lr=0.02), compile=False)
 compare({"Adam": plain_history, "Adam + dropout 0.3": dropout_history}, "dropout")""",
     ),
     (
@@ -191,7 +196,7 @@ which is itself a lesson: with little data, judge by the validation loss and exp
 
 1. **How much decay?** Train with `AdamW` and `weight_decay` in `[0.0, 0.5, 5.0]`. Which
    gives the lowest final validation loss, and what goes wrong with the largest?
-   `answer_1()` runs it (about 10 seconds).
+   `answer_1()` runs it (a few seconds).
 2. **Dropout's scaling.** Why does `Dropout` multiply the kept values by $1/(1-p)$ during
    training instead of multiplying by $(1-p)$ at test time? Check numerically that the mean
    output of `nn.Dropout(0.3)` over many calls on `[1.0] * 1000` is close to 1.
@@ -241,7 +246,7 @@ def answer_3():
 - `EarlyStopping(patience=..., restore_best=True)` stops at the validation minimum and keeps
   that epoch's weights.
 
-Next: more than two classes.""",
+**Next:** notebook 08, more than two classes: softmax and cross-entropy.""",
     ),
 ]
 

@@ -14,7 +14,7 @@ A scalar engine is slow on purpose: every number is a Python object, so you can 
 print it, draw it and step through its backward pass. This last notebook shows two ways out
 when you want speed without giving that up:
 
-1. **`compile`** traces your loss function once and replays the same graph as vectorised
+1. **`mp.compile`** traces your loss function once and replays the same graph as vectorised
    NumPy — same numbers, same gradients, much less time;
 2. **`MLP.to_torch()` / `MLP.from_torch()`** carry a model over to PyTorch and back, weights
    included, for when you outgrow scalars.""",
@@ -28,7 +28,6 @@ import matplotlib.pyplot as plt
 
 import micrograd_plus as mp
 from micrograd_plus import data, losses, nn, optim
-from micrograd_plus.compile import compile  # also available as mp.compile
 from micrograd_plus.train import fit, predict_classes
 
 plt.rcParams["figure.dpi"] = 80""",
@@ -37,7 +36,7 @@ plt.rcParams["figure.dpi"] = 80""",
         "md",
         r"""## 1. What `compile` does
 
-`compile(fn)` runs `fn` once on `Value`s and records the graph it builds — a *trace*, like
+`mp.compile(fn)` runs `fn` once on `Value`s and records the graph it builds — a *trace*, like
 `jax.jit` or `torch.compile`. The graph becomes a flat tape of index arrays; afterwards every
 call replays the tape level by level with NumPy, using the *same* derivative rules from
 `ops.py`, applied to arrays instead of floats. The result has `.data` and `.backward()`, and
@@ -56,7 +55,7 @@ def batch_loss(X, y):
     return losses.binary_cross_entropy_with_logits(model.forward_batch(X), y)
 
 
-fast_loss = compile(batch_loss)""",
+fast_loss = mp.compile(batch_loss)""",
     ),
     (
         "md",
@@ -152,13 +151,16 @@ plt.show()""",
         r"""`fit` gains less than the raw speed-up above: after each compiled step it still computes the
 batch's metrics and the validation loss eagerly, and those passes do not go through the tape.
 
-What a trace can and cannot see (details in `help(compile)`):
+What a trace can and cannot see (details in `help(mp.compile)`):
 
 * a Python `if` on a traced `Value` (`if h > 0:`) is recorded as a *guard*; when a later call
   takes the other branch, the function is traced again;
 * reading `.data` or `float(v)` inside the function is **not** seen: whatever it computed is
   frozen at trace time. Keep compiled functions pure functions of their arguments and the
   model's parameters;
+* randomness is frozen the same way: a dropout mask or batch-norm statistics would be those of
+  the first call, so `fit(..., compile=True)` refuses a model with `Dropout` or `BatchNorm1d`
+  (notebooks 06 and 07 train those eagerly);
 * `backward(create_graph=True)` (notebook 09) needs the eager engine.
 
 ## 3. Carrying a model over to PyTorch
@@ -177,6 +179,7 @@ except ImportError:
     print("PyTorch is not installed, so this section is skipped: pip install torch")
 
 if torch is not None:
+    torch.set_num_threads(1)  # tensors this small only pay for extra threads, never gain
     ours = nn.MLP(2, [16, 16, 1], seed=0)
     theirs = ours.to_torch()
     print(theirs)
@@ -243,7 +246,7 @@ Answers: `answer(1)` or `answer(2)` (collapsed cell below).""",
     if n == 1:
         for size in (4, 16, 64):
             Xs, ys = data.make_moons(size, noise=0.1, seed=0)
-            fast = compile(batch_loss)
+            fast = mp.compile(batch_loss)
             fast(Xs, ys)  # trace first
             e = best_time(lambda: batch_loss(Xs, ys).backward())
             c = best_time(lambda: fast(Xs, ys).backward())
