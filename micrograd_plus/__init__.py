@@ -1,9 +1,9 @@
 """micrograd_plus: a scalar autograd engine and a small neural-network library.
 
-    from micrograd_plus import Value
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    loss = (a * b).tanh()
-    loss.backward()          # a.grad, b.grad now hold d loss / d a, d loss / d b
+from micrograd_plus import Value
+a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+loss = (a * b).tanh()
+loss.backward()          # a.grad, b.grad now hold d loss / d a, d loss / d b
 """
 
 from . import data, losses, nn, optim, train

@@ -36,6 +36,12 @@ class Value:
     __slots__ = ("data", "grad", "label", "_prev", "_op")
 
     def __init__(self, data: Number, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(
+                f"Value(data, label): label must be a str, got {type(label).__name__}. "
+                "(micrograd's Value(data, _children, _op) form is not public here: "
+                "make new nodes with operations such as a + b or a.tanh())"
+            )
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = label

@@ -640,7 +640,7 @@ def _refuse_frozen_randomness(model) -> None:
     for name, module in model._walk():
         if isinstance(module, Dropout) and module.p > 0 or isinstance(module, BatchNorm1d):
             kind = type(module).__name__
-            frozen = "random mask" if kind == "Dropout" else "batch statistics"
+            frozen = "random mask" if kind == "Dropout" else "running statistics"
             where = name.rstrip(".") or "the top"
             raise ValueError(
                 f"fit(compile=True) cannot train a model with {kind} (at {where!r}): "

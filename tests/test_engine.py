@@ -315,6 +315,9 @@ def test_non_numbers_are_type_errors():
         Value(None)
     with pytest.raises(TypeError):
         Value(1 + 2j)
+    a = Value(1.0)
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(2.0, (a, a))  # micrograd's internal (data, _children) form
 
 
 def test_domain_errors_name_the_op_and_value():
