@@ -207,7 +207,8 @@ for step in range(STEPS + 1):
     manual_losses.append(loss.data)
     manual_accuracy.append(accuracy)
     if step % 10 == 0 or step == STEPS - 1:
-        print(f"step {step:2d}  lr {learning_rate:.3f}  loss {loss.data:.4f}  accuracy {accuracy:.0%}")
+        print(f"step {step:2d}  lr {learning_rate:.3f}  loss {loss.data:.4f}  "
+              f"accuracy {accuracy:.0%}")
 fig.tight_layout()""",
     ),
     (
@@ -267,7 +268,8 @@ scheduler = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=ST
 history = fit(fit_model, hinge_plus_l2, optimizer, X, y, epochs=STEPS, scheduler=scheduler,
               progress=False, compile=True)
 
-largest_difference = max(abs(a.data - b.data) for a, b in zip(model.parameters(), fit_model.parameters()))
+pairs = zip(model.parameters(), fit_model.parameters())
+largest_difference = max(abs(a.data - b.data) for a, b in pairs)
 print(history)
 print(f"largest difference between the weights of the two runs: {largest_difference:.1e}")
 print(f"learning rates used: {history.lr[0]:.3f}, {history.lr[1]:.3f}, ..., {history.lr[-1]:.3f}")""",

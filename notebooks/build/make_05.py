@@ -29,9 +29,7 @@ The optimizers have PyTorch's names, arguments and arithmetic: `optimizer.zero_g
     ),
     (
         "code",
-        """import math
-
-import matplotlib.pyplot as plt
+        """import matplotlib.pyplot as plt
 from matplotlib.colors import BoundaryNorm
 
 from micrograd_plus import Value, data, nn, optim

@@ -277,7 +277,8 @@ plot_grad_flow(plain_history, ax=axes[1])
 axes[1].set_title("without batch norm")
 plot_grad_flow(bn_history, ax=axes[2])
 axes[2].set_title("with batch norm")
-axes[2].legend(fontsize="x-small", ncol=2, title="layer", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+axes[2].legend(fontsize="x-small", ncol=2, title="layer", loc="upper left",
+               bbox_to_anchor=(1.0, 1.0))
 for ax in axes:
     ax.set_xticks(range(0, 21, 5))  # whole epochs
 fig.tight_layout()
@@ -339,7 +340,8 @@ def answer_3():
     with_b = model.forward_batch([point, X[2]])[0].data
     print(f"training mode, same point in two batches: {with_a:.4f} vs {with_b:.4f}")
     model.eval()
-    print(f"eval mode: {model(point).data:.4f}, in a batch: {model.forward_batch([point, X[2]])[0].data:.4f}")
+    in_batch = model.forward_batch([point, X[2]])[0].data
+    print(f"eval mode: {model(point).data:.4f}, in a batch: {in_batch:.4f}")
     print("In training the batch statistics make each output depend on its batch-mates; at test")
     print("time a prediction must depend on the input alone, so eval() uses the running averages.")""",
     ),

@@ -122,7 +122,8 @@ def compare(histories, title):
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (name, history) in enumerate(histories.items()):
         ax.plot(history.epochs, history.train["loss"], "-", color=f"C{i}", label=f"{name}: train")
-        ax.plot(history.epochs, history.val["loss"], "--", color=f"C{i}", label=f"{name}: validation")
+        ax.plot(history.epochs, history.val["loss"], "--", color=f"C{i}",
+                label=f"{name}: validation")
     ax.set(xlabel="epoch", ylabel="loss (binary cross-entropy)", title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
@@ -172,7 +173,8 @@ not improved for `patience` epochs, then go back to the weights of the best epoc
 stopper = EarlyStopping(monitor="val_loss", patience=10, restore_best=True)
 stopped_history = run(stopped, optim.Adam(stopped.parameters(), lr=0.02), callbacks=[stopper])
 print(f"stopped early: {stopped_history.stopped_early} after {len(stopped_history.epochs)} epochs; "
-      f"best epoch {stopped_history.best_epoch} (validation loss {stopper.best:.3f}), weights restored")
+      f"best epoch {stopped_history.best_epoch} (validation loss {stopper.best:.3f}), "
+      "weights restored")
 
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
 plot_decision_boundary(plain, X_train, y_train, ax=axes[0], resolution=50)
@@ -222,7 +224,8 @@ The next cell (collapsed) holds the answers.""",
 def answer_2():
     drop = nn.Dropout(0.3, seed=0)
     outputs = [v.data for _ in range(20) for v in drop([1.0] * 1000)]
-    print(f"mean output in training mode: {sum(outputs) / len(outputs):.3f} (kept values are 1/0.7 = 1.43)")
+    mean = sum(outputs) / len(outputs)
+    print(f"mean output in training mode: {mean:.3f} (kept values are 1/0.7 = 1.43)")
     drop.eval()
     print(f"in eval mode: {drop([1.0] * 3)[0].data} (the identity, nothing to change at test time)")
     print("Scaling during training ('inverted dropout') keeps the expected activation the same,")

@@ -56,7 +56,8 @@ logits = [Value(2.0), Value(1.0), Value(0.1)]
 print("softmax([2, 1, 0.1])          =", show(losses.softmax(logits)))
 print("softmax([102, 101, 100.1])    =", show(losses.softmax([102.0, 101.0, 100.1])))
 print("softmax([1002, 1001, 1000.1]) =", show(losses.softmax([1002.0, 1001.0, 1000.1])))
-print("softmax([4, 2, 0.2])          =", show(losses.softmax([4.0, 2.0, 0.2])), " (twice the gaps: surer)")
+print("softmax([4, 2, 0.2])          =", show(losses.softmax([4.0, 2.0, 0.2])),
+      " (twice the gaps: surer)")
 try:
     math.exp(1002.0)
 except OverflowError as error:
@@ -177,8 +178,10 @@ xs = [-1.3 + 2.6 * i / (n - 1) for i in range(n)]
 grid_logits = predict(model, [[gx, gy] for gy in xs for gx in xs])  # floats, row by row
 top = [max(p.data for p in losses.softmax(row)) for row in grid_logits]
 confidence = [top[r * n : (r + 1) * n] for r in range(n)]
-image = ax_confidence.pcolormesh(xs, xs, confidence, cmap="Greys_r", vmin=1 / 3, vmax=1, shading="nearest")
-ax_confidence.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral", edgecolors="k", s=15)
+image = ax_confidence.pcolormesh(xs, xs, confidence, cmap="Greys_r", vmin=1 / 3, vmax=1,
+                                 shading="nearest")
+ax_confidence.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
+                      edgecolors="k", s=15)
 fig.colorbar(image, ax=ax_confidence, label="largest probability")
 ax_confidence.set(xlabel="x1", ylabel="x2", title="confidence: max softmax probability")
 fig.tight_layout()""",

@@ -122,7 +122,8 @@ def hessian_by_hand(x, y):
 point, v = (0.8, -1.3), (1.0, 2.0)
 H = hessian(f2, point)
 print("Hessian by double backward:", [[round(h, 6) for h in row] for row in H])
-print("Hessian by hand:           ", [[round(h, 6) for h in row] for row in hessian_by_hand(*point)])
+by_hand = hessian_by_hand(*point)
+print("Hessian by hand:           ", [[round(h, 6) for h in row] for row in by_hand])
 Hv = hessian_vector_product(f2, point, v)
 print("H v in one extra pass:", [round(h, 6) for h in Hv])
 print("H v from the matrix:  ", [round(sum(h * vi for h, vi in zip(row, v)), 6) for row in H])""",
@@ -285,7 +286,8 @@ Z = [[math.log10(valley(x, y) + 1e-3) for x in xs] for y in ys]
 fig, ax = plt.subplots(figsize=(6.5, 5.2))
 contours = ax.contourf(xs, ys, Z, levels=20, cmap="viridis", alpha=0.85)
 fig.colorbar(contours, ax=ax, label="log₁₀ f(x, y)")
-ax.plot(*zip(*descent_path), ".-", color="tab:orange", ms=3, lw=1, label="gradient descent (300 steps)")
+ax.plot(*zip(*descent_path), ".-", color="tab:orange", ms=3, lw=1,
+        label="gradient descent (300 steps)")
 ax.plot(*zip(*newton_path), "s--", color="tab:red", ms=6, label="Newton (10 steps)")
 ax.plot(1, 1, "*", color="gold", ms=16, markeredgecolor="black", label="minimum (1, 1)")
 ax.set_xlabel("x")

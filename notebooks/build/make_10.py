@@ -104,7 +104,7 @@ print(f"speed-up: {eager_seconds / compiled_seconds:.0f}×   (tracing once took 
     ),
     (
         "md",
-        r"""Tracing costs about as much as a few eager steps, so `compile` pays off as soon as the same
+        r"""Tracing costs as much as several eager steps (compare the numbers above), so `compile` pays off as soon as the same
 function runs many times — which is exactly what training does.
 
 ## 2. Training with `fit(..., compile=True)`
@@ -129,9 +129,12 @@ def train(use_compile):
 
 eager_history, eager_time = train(False)
 compiled_history, compiled_time = train(True)
-difference = max(abs(a - b) for a, b in zip(eager_history.train["loss"], compiled_history.train["loss"]))
-print(f"eager:    {eager_time:.1f} s, final validation accuracy {eager_history.val['accuracy'][-1]:.2f}")
-print(f"compiled: {compiled_time:.1f} s, final validation accuracy {compiled_history.val['accuracy'][-1]:.2f}")
+curves = zip(eager_history.train["loss"], compiled_history.train["loss"])
+difference = max(abs(a - b) for a, b in curves)
+for name, history, seconds in [("eager", eager_history, eager_time),
+                               ("compiled", compiled_history, compiled_time)]:
+    accuracy = history.val["accuracy"][-1]
+    print(f"{name + ':':9s} {seconds:.1f} s, final validation accuracy {accuracy:.2f}")
 print(f"largest difference between the two loss curves: {difference:.1e}")""",
     ),
     (
@@ -201,16 +204,18 @@ model makes the same decisions here:""",
     inputs = torch.tensor(X_train, dtype=torch.float64)
     targets = torch.tensor(y_train, dtype=torch.float64)
     optimizer = torch.optim.Adam(theirs.parameters(), lr=0.03)
-    for step in range(150):
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    for _ in range(150):
         optimizer.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(theirs(inputs).squeeze(1), targets)
+        loss = bce(theirs(inputs).squeeze(1), targets)
         loss.backward()
         optimizer.step()
     print(f"torch training loss after 150 steps: {loss.item():.4f}")
 
     back = nn.MLP.from_torch(theirs)
     with torch.no_grad():
-        torch_classes = (theirs(torch.tensor(X_val, dtype=torch.float64)).squeeze(1) > 0).long().tolist()
+        torch_scores = theirs(torch.tensor(X_val, dtype=torch.float64)).squeeze(1)
+    torch_classes = (torch_scores > 0).long().tolist()
     our_classes = predict_classes(back, X_val)
     agree = sum(a == b for a, b in zip(torch_classes, our_classes))
     accuracy = sum(c == t for c, t in zip(our_classes, y_val)) / len(y_val)
@@ -248,8 +253,8 @@ Answers: `answer(1)` or `answer(2)` (collapsed cell below).""",
             Xs, ys = data.make_moons(size, noise=0.1, seed=0)
             fast = mp.compile(batch_loss)
             fast(Xs, ys)  # trace first
-            e = best_time(lambda: batch_loss(Xs, ys).backward())
-            c = best_time(lambda: fast(Xs, ys).backward())
+            e = best_time(lambda Xs=Xs, ys=ys: batch_loss(Xs, ys).backward())
+            c = best_time(lambda Xs=Xs, ys=ys, fast=fast: fast(Xs, ys).backward())
             print(f"batch {size:3d}: eager {e * 1000:6.2f} ms, compiled {c * 1000:6.2f} ms, "
                   f"speed-up {e / c:4.1f}×")
         print("The speed-up grows with the batch: each NumPy call has a fixed overhead, and")
