@@ -222,3 +222,16 @@ def test_decision_boundary_classifies_the_grid_in_eval_mode_and_restores_the_mod
             expected.append(scores.index(max(scores)))
     mesh = fig.axes[0].collections[0]
     assert [int(c) for c in mesh.get_array().ravel()] == expected
+
+
+def test_grad_flow_gives_every_layer_its_own_colour_and_whole_epochs():
+    norms = {f"layers.{i}": [0.1 * (i + 1), 0.2 * (i + 1), 0.3 * (i + 1)] for i in range(12)}
+    history = {"epochs": [1, 2, 3], "train": {"loss": [1.0, 0.5, 0.2]}, "val": {},
+               "lr": [0.1] * 3, "grad_norms": norms, "time": [0.1] * 3}  # fmt: skip
+    fig = plot_grad_flow(history)
+    axis = fig.axes[0]
+    colours = {tuple(line.get_color()) for line in axis.get_lines()}
+    assert len(axis.get_lines()) == 12 and len(colours) == 12
+    fig.canvas.draw()
+    ticks = [t for t in axis.get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)

@@ -85,6 +85,7 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, ax=None, lo
                 epochs = _epochs(history, len(values))
                 axis.plot(epochs, values, style, color=color, label=name, marker=".")
         axis.set_title(metric)
+        _whole_epochs(axis)
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
         if logy:
@@ -202,15 +203,26 @@ def plot_grad_flow(source: Any, ax=None):
             "record them during training or pass a model"
         )
     fig, axis = _axes(ax, figsize=(6, 4))
-    for layer, values in norms.items():
+    # One colour per layer along a colormap, input side dark to output side light:
+    # depth reads off the colour, and deep nets never repeat a colour.
+    colormap = _pyplot().get_cmap("viridis")
+    for i, (layer, values) in enumerate(norms.items()):
         values = list(values)
-        axis.plot(_epochs(history, len(values)), _positive(values), marker=".", label=str(layer))
+        color = colormap(i / max(1, len(norms) - 1) * 0.9)
+        axis.plot(
+            _epochs(history, len(values)), _positive(values), marker=".", color=color,
+            label=str(layer),
+        )  # fmt: skip
     axis.set_yscale("log")
+    _whole_epochs(axis)
     axis.set_xlabel("epoch")
     axis.set_ylabel("gradient norm")
     axis.set_title("gradient flow")
     axis.grid(alpha=0.3, which="both")
-    axis.legend(fontsize="small")
+    if len(norms) > 4:  # many layers: the legend goes beside the plot, not over the lines
+        axis.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    else:
+        axis.legend(fontsize="small")
     return fig
 
 
@@ -233,6 +245,13 @@ def _grad_flow_of_model(model, ax):
     return fig
 
 
+def _whole_epochs(axis) -> None:
+    """Epochs are whole numbers: no 2.5 ticks on short runs."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _positive(values: list) -> list[float]:
     """Zeros cannot be drawn on a log scale: they become NaN (a gap) instead of an error."""
     return [float(v) if float(v) > 0.0 else math.nan for v in values]
@@ -251,6 +270,7 @@ def plot_lr(history: Any, ax=None, logy: bool = False):
     axis.plot(_epochs(history, len(lr)), lr, marker=".", color=_TRAIN_COLOR)
     if logy:
         axis.set_yscale("log")
+    _whole_epochs(axis)
     axis.set_xlabel("epoch")
     axis.set_ylabel("learning rate")
     axis.set_title("learning rate schedule")
