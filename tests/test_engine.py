@@ -71,6 +71,24 @@ def test_micrograd_sanity_check_against_hand_derivatives():
     assert x.grad == pytest.approx(2 * -10 * 3 + (3 * -4 + -10) * (1 - 4) + 40)
 
 
+def test_micrograd_sanity_check_against_torch():
+    torch = pytest.importorskip("torch")
+
+    def build(x):
+        z = 2 * x + 2 + x
+        q = z.relu() + z * x
+        h = (z * z).relu()
+        return h + q + q * x
+
+    x = Value(-4.0)
+    y = build(x)
+    y.backward()
+    tx = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+    ty = build(tx)
+    ty.backward()
+    assert y.data == ty.item() and x.grad == tx.grad.item()
+
+
 def test_shared_nodes_accumulate():
     a = Value(3.0)
     b = a * a
