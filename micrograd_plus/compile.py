@@ -87,7 +87,13 @@ class CompiledResult:
 class CompiledFunction:
     """``fn`` traced once per argument structure and replayed on NumPy arrays."""
 
-    def __init__(self, fn: Callable, cache_size: int = 8, on_guard_failure: str = "retrace"):
+    def __init__(
+        self,
+        fn: Callable,
+        cache_size: int = 8,
+        on_guard_failure: str = "retrace",
+        has_aux: bool = False,
+    ):
         if not callable(fn):
             raise TypeError(f"compile() expects a callable, got {type(fn).__name__}")
         if not isinstance(cache_size, int) or cache_size < 1:
@@ -96,8 +102,11 @@ class CompiledFunction:
             raise ValueError(
                 f"on_guard_failure must be 'retrace' or 'raise', got {on_guard_failure!r}"
             )
+        if not isinstance(has_aux, bool):
+            raise TypeError(f"has_aux must be True or False, got {has_aux!r}")
         functools.update_wrapper(self, fn)
         self.fn = fn
+        self.has_aux = has_aux
         self.cache_size = cache_size
         self.on_guard_failure = on_guard_failure
         self.traces = 0  # how many times fn was traced (for tests and curious users)
@@ -136,19 +145,37 @@ class CompiledFunction:
 
     def _trace(self, structure: tuple, flat: np.ndarray) -> SimpleNamespace:
         start = time.perf_counter()
-        graph, leaf_values, guards, sites, single = _trace_graph(self.fn, structure, flat)
+        traced = _trace_graph(self.fn, structure, flat, self.has_aux)
         self.traces += 1
-        tape = Tape(graph, leaf_values, len(flat), guards)
+        tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
-        return SimpleNamespace(tape=tape, sites=sites, single=single)
+        return SimpleNamespace(
+            tape=tape,
+            sites=traced.sites,
+            single=traced.single,
+            n_results=traced.n_results,
+            aux=traced.aux,
+        )
 
 
-def compile(fn: Callable | None = None, *, cache_size: int = 8, on_guard_failure: str = "retrace"):
+def compile(
+    fn: Callable | None = None,
+    *,
+    cache_size: int = 8,
+    on_guard_failure: str = "retrace",
+    has_aux: bool = False,
+):
     """Trace ``fn`` once per argument structure; replay forward and backward with NumPy.
 
     ``fn`` takes numbers or (nested) lists of numbers and returns a Value (or a
     list of Values).  The compiled function returns a ``CompiledResult`` with
     ``.data`` and ``.backward()``.  Usable as ``@compile`` or ``@compile(cache_size=4)``.
+
+    ``has_aux=True`` (as in JAX): ``fn`` returns a pair ``(loss, aux)``, where
+    ``aux`` is a Value, a number or a (nested) list/tuple of them, such as the
+    model's outputs.  The compiled function then returns ``(result, aux_floats)``:
+    ``aux_floats`` has ``aux``'s structure with plain floats, read off the same
+    replay that computes the loss (no second forward pass).
 
     Read at each call:
 
@@ -190,21 +217,32 @@ def compile(fn: Callable | None = None, *, cache_size: int = 8, on_guard_failure
     ``backward(create_graph=True)`` is not available on a compiled result.
     """
     if fn is None:
-        return lambda f: CompiledFunction(f, cache_size, on_guard_failure)
-    return CompiledFunction(fn, cache_size, on_guard_failure)
+        return lambda f: CompiledFunction(f, cache_size, on_guard_failure, has_aux)
+    return CompiledFunction(fn, cache_size, on_guard_failure, has_aux)
 
 
 def _results(entry: SimpleNamespace, vals, saved):
+    """The CompiledResult(s) of a replay; with has_aux, paired with the aux floats."""
     grad_enabled = engine.is_grad_enabled()
-    results = [CompiledResult(entry.tape, vals, saved, r, grad_enabled) for r in entry.tape.roots]
-    return results[0] if entry.single else results
+    roots = entry.tape.roots
+    results = [
+        CompiledResult(entry.tape, vals, saved, r, grad_enabled) for r in roots[: entry.n_results]
+    ]
+    result = results[0] if entry.single else results
+    if entry.aux is None:
+        return result
+    aux_floats = vals[roots[entry.n_results :]].tolist()
+    return result, _fill_aux(entry.aux, aux_floats)
 
 
 # --- tracing -----------------------------------------------------------------------------
 
 
-def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray):
+def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray, has_aux: bool = False):
     """Run fn on fresh Value inputs, recording comparisons; return the graph as integers.
+
+    With ``has_aux`` the Values of fn's aux become extra roots after the result's,
+    and ``aux`` is its layout (see ``_aux_layout``).
 
     When this returns, no traced Value is referenced any more (except the
     ones fn's closure or the caller keep), which lets the tape bake constants.
@@ -220,8 +258,21 @@ def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray):
         out = fn(*args)
     finally:
         engine._compare_hook, engine._grad_enabled = previous_hook, previous_grad
+    aux = None
+    if has_aux:
+        out, aux_out = _split_aux(out)
+        aux_values: list[Value] = []
+        aux = _aux_layout(aux_out, aux_values, "aux")
+    elif isinstance(out, tuple):
+        raise TypeError(
+            f"a compiled function returned a tuple of {len(out)}; to return (loss, aux) "
+            "compile it with has_aux=True, and return a list for several results"
+        )
     single = isinstance(out, Value)
     roots = [out] if single else _as_value_list(out)
+    n_results = len(roots)
+    if aux is not None:
+        roots += aux_values
     pinned_index: dict[int, int] = {}
     pinned: list[Value] = []
     for _, a, b, _, _ in records:
@@ -236,7 +287,15 @@ def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray):
         for symbol, a, b, outcome, _ in records
     ]
     sites = [site for *_, site in records]
-    return graph, leaf_values, guards, sites, single
+    return SimpleNamespace(
+        graph=graph,
+        leaf_values=leaf_values,
+        guards=guards,
+        sites=sites,
+        single=single,
+        n_results=n_results,
+        aux=aux,
+    )
 
 
 def _as_value_list(out) -> list[Value]:
@@ -246,6 +305,42 @@ def _as_value_list(out) -> list[Value]:
         "a compiled function must return a Value or a non-empty list of Values, "
         f"got {type(out).__name__}"
     )
+
+
+def _split_aux(out) -> tuple[Any, Any]:
+    if not (isinstance(out, tuple) and len(out) == 2):
+        got = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
+        raise TypeError(
+            f"a function compiled with has_aux=True must return a pair (loss, aux), got {got}"
+        )
+    return out
+
+
+def _aux_layout(obj, values: list[Value], where: str):
+    """aux's structure: an int (index into ``values``) for a Value, a float for a number,
+    and a list or tuple (the same kind as in aux) for a list or tuple."""
+    if isinstance(obj, Value):
+        values.append(obj)
+        return len(values) - 1
+    if isinstance(obj, numbers.Real):
+        return float(obj)
+    if isinstance(obj, (list, tuple)):
+        parts = [_aux_layout(x, values, f"{where}[{i}]") for i, x in enumerate(obj)]
+        return parts if isinstance(obj, list) else tuple(parts)
+    raise TypeError(
+        f"{where} of a compiled function must be a Value, a number or a (nested) list/tuple "
+        f"of them, got {type(obj).__name__} {obj!r:.60}"
+    )
+
+
+def _fill_aux(layout, floats: list[float]):
+    """The aux structure with each Value's index replaced by its replayed float."""
+    if layout.__class__ is int:
+        return floats[layout]
+    if layout.__class__ is float:
+        return layout
+    parts = [_fill_aux(part, floats) for part in layout]
+    return parts if isinstance(layout, list) else tuple(parts)
 
 
 def _record_comparison(records: list, symbol: str, a: Value, b) -> None:

@@ -642,3 +642,100 @@ def test_batchnorm_batch_statistics_are_traced_but_running_statistics_freeze():
     bn.running_mean[:] = after_trace
     fast([[0.0], [10.0]])
     assert bn.running_mean == after_trace  # no update at a replayed call
+
+
+# --- has_aux -------------------------------------------------------------------------------
+
+
+def scores_and_loss(model):
+    """(loss, aux) with aux nested: the scores, a hidden pre-activation, a number, an input."""
+
+    def fn(X, y):
+        scores = [model(x) for x in X]
+        loss = hinge_l2_loss(model)(X, y)
+        hidden = model.layers[0].neurons[0](X[0])
+        return loss, (scores, [hidden, 2.5, [X[0][1], loss]])
+
+    return fn
+
+
+def eager_aux(aux):
+    if isinstance(aux, Value):
+        return aux.data
+    if isinstance(aux, (list, tuple)):
+        return type(aux)(eager_aux(x) for x in aux)
+    return float(aux)
+
+
+def assert_same_structure_and_close(compiled, eager):
+    if isinstance(eager, (list, tuple)):
+        assert type(compiled) is type(eager) and len(compiled) == len(eager)
+        for c, e in zip(compiled, eager):
+            assert_same_structure_and_close(c, e)
+    else:
+        assert type(compiled) is float
+        assert compiled == pytest.approx(eager, rel=1e-12, abs=1e-15)
+
+
+def test_has_aux_returns_the_eager_aux_floats_from_the_same_replay():
+    from micrograd_plus.nn import MLP
+    from micrograd_plus.optim import SGD
+
+    rng = random.Random(3)
+    model = MLP(2, [6, 1], seed=2)
+    fn = scores_and_loss(model)
+    fast = compile(fn, has_aux=True)
+    params = model.parameters()
+    optimizer = SGD(params, lr=0.1)
+    for _ in range(4):  # new inputs and new parameters at every call
+        X, y = moons_like(7, rng)
+        for p in params:
+            p.grad = 0.0
+        loss, aux = fn(X, y)
+        loss.backward()
+        eager_loss, eager_grads_ = loss.data, [p.grad for p in params]
+        eager_values = eager_aux(aux)
+        for p in params:
+            p.grad = 0.0
+        result, aux_floats = fast(X, y)
+        assert isinstance(result, CompiledResult)
+        assert_same_structure_and_close(aux_floats, eager_values)
+        assert_close(result.data, eager_loss, "loss")
+        result.backward()
+        for i, (c, e) in enumerate(zip([p.grad for p in params], eager_grads_)):
+            assert_close(c, e, f"grad of parameter {i}")
+        optimizer.step()
+    assert fast.traces == 1
+
+
+def test_has_aux_with_a_single_value_or_number_and_a_list_of_results():
+    a = Value(1.5)
+
+    @compile(has_aux=True)
+    def fn(x):
+        y = (a * x).tanh()
+        return [y, y * x], y.exp()
+
+    for x in (0.3, -1.2):
+        (first, second), aux = fn(x)
+        y = math.tanh(a.data * x)
+        assert_close(first.data, y)
+        assert_close(second.data, y * x)
+        assert aux == pytest.approx(math.exp(y), rel=1e-12)
+    assert compile(lambda x: (x * a, 7), has_aux=True)(2.0)[1] == 7.0
+
+
+def test_has_aux_refuses_anything_but_a_pair_and_plain_compile_refuses_a_tuple():
+    x_times = Value(2.0)
+    with pytest.raises(
+        TypeError, match=r"has_aux=True must return a pair \(loss, aux\), got Value"
+    ):
+        compile(lambda x: x * x_times, has_aux=True)(1.0)
+    with pytest.raises(TypeError, match="a pair .* got a tuple of 3"):
+        compile(lambda x: (x, x, x), has_aux=True)(1.0)
+    with pytest.raises(TypeError, match=r"aux\[1\] .* got dict"):
+        compile(lambda x: (x * x_times, [x, {"k": x}]), has_aux=True)(1.0)
+    with pytest.raises(TypeError, match="returned a tuple of 2.*has_aux=True"):
+        compile(lambda x: (x * x_times, [x]))(1.0)
+    with pytest.raises(TypeError, match="has_aux must be True or False"):
+        compile(lambda x: x, has_aux="yes")
