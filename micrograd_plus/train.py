@@ -293,7 +293,12 @@ def _argmax(row: Sequence) -> int:
 
 
 def _metric_table(metrics) -> dict[str, Callable[..., float]]:
-    """Metric names -> functions; names are the strings given or a callable's __name__."""
+    """Metric names -> functions; names are the strings given or a callable's __name__.
+
+    A dict is taken as such a table already (fit hands its table to evaluate).
+    """
+    if isinstance(metrics, dict) and all(callable(fn) for fn in metrics.values()):
+        return dict(metrics)
     if isinstance(metrics, str) or callable(metrics):
         metrics = (metrics,)
     table: dict[str, Callable[..., float]] = {}
@@ -496,10 +501,13 @@ def fit(
     (``ReduceLROnPlateau`` gets the validation loss, or the training loss).
     ``clip_grad_norm`` clips the global gradient norm before each step.
     Training metrics are measured on each batch's outputs before its update
-    and averaged over the epoch, as Keras does.  ``compile=True`` runs each
-    batch's loss through ``micrograd_plus.compile`` (much faster); a compiled
-    loss gives no outputs, so metrics then cost one extra graph-free forward
-    per batch (pass ``metrics=()`` for full speed).
+    and averaged over the epoch, as Keras does.  ``compile=True`` traces the
+    forward pass and the loss once with ``micrograd_plus.compile(...,
+    has_aux=True)`` and replays it for every batch (much faster): the metrics
+    read the outputs of that same replay, and validation replays it too
+    (without backward; a new batch size is traced once and cached).  The model
+    must compute the same in training and eval mode (models holding Dropout or
+    BatchNorm are refused).
     """
     n = _check_xy(X, y)
     _check_positive_int("epochs", epochs)
@@ -543,13 +551,17 @@ def fit(
             epoch_batches = batches(X, y, size, shuffle=shuffle, seed=rng.getrandbits(64))
             train_logs, norms = _train_one_epoch(
                 model, step_loss, optimizer, epoch_batches, table, sign_labels, groups,
-                clip, clip_grad_norm, params, compile,
+                clip, clip_grad_norm, params,
             )  # fmt: skip
             _record(history.train, train_logs)
             for name, value in norms.items():
                 history.grad_norms[name].append(value)
             if val is not None:
-                _record(history.val, evaluate(model, loss_fn, val[0], val[1], table))
+                if compile:
+                    logs = _evaluate_compiled(model, step_loss, val[0], val[1], table)
+                else:
+                    logs = evaluate(model, loss_fn, val[0], val[1], table)
+                _record(history.val, logs)
             _step_scheduler(scheduler, history)
             history.epochs.append(epoch)
             history.time.append(time.perf_counter() - start)
@@ -572,7 +584,6 @@ def fit(
 
 def _train_one_epoch(
     model, step_loss, optimizer, epoch_batches, table, sign_labels, groups, clip, max_norm, params,
-    compiled,
 ):  # fmt: skip
     """One pass over the batches; returns the epoch's mean loss/metrics and mean grad norms."""
     seen = 0
@@ -585,9 +596,6 @@ def _train_one_epoch(
         loss.backward()
         for name, value in grad_norm_per_layer(groups).items():
             norm_sums[name] += value
-        if compiled and table:  # a compiled loss gives no outputs: one graph-free forward
-            with _eval_mode(model):
-                outputs = _forward_batch(model, Xb)
         if clip is not None:
             clip(params, max_norm)
         optimizer.step()
@@ -601,7 +609,8 @@ def _train_one_epoch(
 
 
 def _make_step_loss(model, loss_fn, compiled: bool):
-    """A function (Xb, yb) -> (loss, outputs or None): eager, or through micrograd_plus.compile."""
+    """A function (Xb, yb) -> (loss, outputs): eager (outputs are Values), or one
+    replay of micrograd_plus.compile (outputs are the floats of that same replay)."""
     if not compiled:
 
         def eager(Xb, yb):
@@ -612,11 +621,29 @@ def _make_step_loss(model, loss_fn, compiled: bool):
     from .compile import compile as compile_fn
 
     _refuse_frozen_randomness(model)
-    traced = compile_fn(lambda Xb, yb: loss_fn(_forward_batch(model, Xb), yb))
+
+    def loss_and_outputs(Xb, yb):
+        outputs = _forward_batch(model, Xb)
+        return loss_fn(outputs, yb), outputs
+
+    traced = compile_fn(loss_and_outputs, has_aux=True)
     width = _output_width(model)
     # Traced targets are Values, and a Value cannot index a row: class indices for a
     # multi-output model travel as one-hot rows (cross_entropy takes both forms).
-    return lambda Xb, yb: (traced(Xb, _one_hot(yb, width)), None)
+    return lambda Xb, yb: traced(Xb, _one_hot(yb, width))
+
+
+def _evaluate_compiled(model, step_loss, X: Sequence, y: Sequence, table) -> dict[str, float]:
+    """``evaluate`` through the compiled training step: one replay, never a backward.
+
+    Under ``no_grad`` the compiled result's ``backward()`` would do nothing, so no
+    ``.grad`` can change here.
+    """
+    with _eval_mode(model):
+        loss, outputs = step_loss(list(X), list(y))
+    results = {"loss": float(loss.data)}
+    results.update(_compute_metrics(table, outputs, y, _uses_sign_labels(y)))
+    return results
 
 
 def _one_hot(yb: list, width: int | None) -> list:

@@ -376,33 +376,75 @@ def test_progress_in_a_terminal_is_a_tqdm_bar_with_the_live_loss(capsys, monkeyp
     assert "3/3" in err and "val_loss=" in err and "accuracy=" in err
 
 
-def test_compiled_training_follows_the_eager_run():
+def fit_both_ways(make_model, loss_fn, X, y, val, batch_size, metrics=("accuracy",)):
+    """(history, parameters, grads) of an eager and a compiled fit from the same start."""
     runs = []
     for compiled in (False, True):
-        X, y, model = tiny_problem()
+        model = make_model()
         optimizer = Adam(model.parameters(), lr=0.05)
-        history = fit(model, mse_loss, optimizer, X, y, epochs=3, batch_size=5, val=(X, y),
-                      seed=0, progress=False, compile=compiled)  # fmt: skip
-        runs.append((history, [p.data for p in model.parameters()]))
-    (eager, eager_params), (fast, fast_params) = runs
+        history = fit(model, loss_fn, optimizer, X, y, epochs=3, batch_size=batch_size, val=val,
+                      metrics=metrics, seed=0, progress=False, compile=compiled)  # fmt: skip
+        params = model.parameters()
+        runs.append((history, [p.data for p in params], [p.grad for p in params]))
+    return runs
+
+
+def assert_same_history(fast, eager):
+    assert list(fast.train) == list(eager.train) and list(fast.val) == list(eager.val)
+    for key in eager.train:
+        assert fast.train[key] == pytest.approx(eager.train[key], rel=1e-9), key
+    for key in eager.val:
+        assert fast.val[key] == pytest.approx(eager.val[key], rel=1e-9), f"val {key}"
+
+
+def count_traces(monkeypatch) -> list:
+    """The CompiledFunctions fit makes, recorded as fit creates them."""
+    compile_module = sys.modules["micrograd_plus.compile"]  # the package's compile is the function
+    made, real_compile = [], compile_module.compile
+
+    def recording_compile(fn, **options):
+        made.append(real_compile(fn, **options))
+        return made[-1]
+
+    monkeypatch.setattr(compile_module, "compile", recording_compile)
+    return made
+
+
+def test_compiled_training_follows_the_eager_run(monkeypatch):
+    made = count_traces(monkeypatch)
+    X, y, _ = tiny_problem()
+    X_val, y_val, _ = tiny_problem(n=7, seed=1)
+
+    def mean_output(outputs, targets):  # a custom metric sees plain floats either way
+        assert all(type(o) is float for o in outputs)
+        return sum(outputs) / len(outputs)
+
+    runs = fit_both_ways(lambda: tiny_problem()[2], mse_loss, X, y, (X_val, y_val), 5,
+                         metrics=("accuracy", "mse", mean_output))  # fmt: skip
+    (eager, eager_params, eager_grads), (fast, fast_params, fast_grads) = runs
+    assert_same_history(fast, eager)
     assert fast_params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
-    for key in ("loss", "accuracy"):
-        assert fast.train[key] == pytest.approx(eager.train[key], rel=1e-9)
-        assert fast.val[key] == pytest.approx(eager.val[key], rel=1e-9)
+    # validation never ran a backward: the grads are the last training batch's
+    assert fast_grads == pytest.approx(eager_grads, rel=1e-9, abs=1e-12)
+    # one trace per batch size (5, the last batch's 2, validation's 7), replayed afterwards
+    assert len(made) == 1 and made[0].traces == 3
 
 
-def test_compiled_multiclass_training_follows_the_eager_run():
+def test_compiled_multiclass_training_with_validation_follows_the_eager_run():
     X, y = make_spirals(30, n_classes=3, seed=0)
-    runs = []
-    for compiled in (False, True):
-        model = MLP(2, [6, 3], seed=0)
-        optimizer = Adam(model.parameters(), lr=0.05)
-        history = fit(model, cross_entropy, optimizer, X, y, epochs=3, batch_size=10,
-                      seed=0, progress=False, compile=compiled)  # fmt: skip
-        runs.append((history.train["loss"], [p.data for p in model.parameters()]))
-    (eager_loss, eager_params), (fast_loss, fast_params) = runs
-    assert fast_loss == pytest.approx(eager_loss, rel=1e-9)
+    X_val, y_val = make_spirals(12, n_classes=3, seed=1)
+
+    def top_score(outputs, targets):
+        assert all(type(o) is list and len(o) == 3 for o in outputs)
+        return max(max(row) for row in outputs)
+
+    runs = fit_both_ways(lambda: MLP(2, [6, 3], seed=0), cross_entropy, X, y, (X_val, y_val), 10,
+                         metrics=("accuracy", top_score))  # fmt: skip
+    (eager, eager_params, eager_grads), (fast, fast_params, fast_grads) = runs
+    assert_same_history(fast, eager)
+    assert set(fast.val) == {"loss", "accuracy", "top_score"}
     assert fast_params == pytest.approx(eager_params, rel=1e-9, abs=1e-12)
+    assert fast_grads == pytest.approx(eager_grads, rel=1e-9, abs=1e-12)
 
 
 def test_compile_refuses_dropout_and_batchnorm_in_training():
