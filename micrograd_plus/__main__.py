@@ -19,8 +19,8 @@ Train a small MLP (ReLU hidden layers, Adam, the fit() training loop) on a toy
 
 The PNGs need matplotlib (pip install 'micrograd_plus[plot]'). Without Graphviz's
 `dot` program the graph is written as graph.dot, with instructions to render it.
-Training runs through micrograd_plus.compile (--no-compile to run eagerly, several
-times slower). The default run takes a few seconds to about 20 s.
+Training runs through micrograd_plus.compile (--no-compile to run eagerly, about
+20x slower). The default run takes a few seconds.
 """
 
 

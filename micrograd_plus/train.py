@@ -504,10 +504,9 @@ def fit(
     and averaged over the epoch, as Keras does.  ``compile=True`` traces the
     forward pass and the loss once with ``micrograd_plus.compile(...,
     has_aux=True)`` and replays it for every batch (much faster): the metrics
-    read the outputs of that same replay, and validation replays it too
-    (without backward; a new batch size is traced once and cached).  The model
-    must compute the same in training and eval mode (models holding Dropout or
-    BatchNorm are refused).
+    read the outputs of that same replay, and validation runs through a second
+    compiled function traced in eval mode (never a backward).  Models holding
+    Dropout or BatchNorm are refused: tracing would freeze their randomness.
     """
     n = _check_xy(X, y)
     _check_positive_int("epochs", epochs)
@@ -527,6 +526,9 @@ def fit(
     table = _metric_table(metrics)
     callbacks = [_Hooks(cb) for cb in callbacks]
     step_loss = _make_step_loss(model, loss_fn, compile)
+    # Validation gets its own compiled function, traced in eval mode: a trace made in
+    # training mode must never answer for eval mode (a module may branch on .training).
+    val_loss = _make_step_loss(model, loss_fn, compile) if compile and val is not None else None
     clip = _clip_function() if clip_grad_norm is not None else None
 
     history = History(list(table), has_val=val is not None)
@@ -558,7 +560,7 @@ def fit(
                 history.grad_norms[name].append(value)
             if val is not None:
                 if compile:
-                    logs = _evaluate_compiled(model, step_loss, val[0], val[1], table)
+                    logs = _evaluate_compiled(model, val_loss, val[0], val[1], table)
                 else:
                     logs = evaluate(model, loss_fn, val[0], val[1], table)
                 _record(history.val, logs)
@@ -633,14 +635,14 @@ def _make_step_loss(model, loss_fn, compiled: bool):
     return lambda Xb, yb: traced(Xb, _one_hot(yb, width))
 
 
-def _evaluate_compiled(model, step_loss, X: Sequence, y: Sequence, table) -> dict[str, float]:
-    """``evaluate`` through the compiled training step: one replay, never a backward.
+def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict[str, float]:
+    """``evaluate`` through a compiled loss used only in eval mode: one replay, no backward.
 
     Under ``no_grad`` the compiled result's ``backward()`` would do nothing, so no
     ``.grad`` can change here.
     """
     with _eval_mode(model):
-        loss, outputs = step_loss(list(X), list(y))
+        loss, outputs = val_loss(list(X), list(y))
     results = {"loss": float(loss.data)}
     results.update(_compute_metrics(table, outputs, y, _uses_sign_labels(y)))
     return results

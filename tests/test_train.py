@@ -427,7 +427,9 @@ def test_compiled_training_follows_the_eager_run(monkeypatch):
     # validation never ran a backward: the grads are the last training batch's
     assert fast_grads == pytest.approx(eager_grads, rel=1e-9, abs=1e-12)
     # one trace per batch size (5, the last batch's 2, validation's 7), replayed afterwards
-    assert len(made) == 1 and made[0].traces == 3
+    # training traces its two batch sizes (5 and the last batch's 2); validation, in
+    # eval mode, has its own compiled function and one trace (7): then only replays
+    assert [f.traces for f in made] == [2, 1]
 
 
 def test_compiled_multiclass_training_with_validation_follows_the_eager_run():
@@ -474,3 +476,22 @@ def test_metrics_refuse_mismatched_or_empty_inputs_instead_of_truncating(metric)
         metric([0.5, -0.5], [1, 0, 1])
     with pytest.raises(ValueError, match="0 outputs and 0 targets"):
         metric([], [])
+
+
+def test_compiled_validation_is_traced_in_eval_mode():
+    """A module that computes differently in training and eval mode gets eager's val loss."""
+    from micrograd_plus.nn import Module
+
+    class ScaledInTraining(Module):
+        def __init__(self):
+            self.inner = MLP(2, [3, 1], seed=0)
+
+        def forward(self, x):
+            out = self.inner(x)
+            return out * 2.0 if self.training else out
+
+    X, y, _ = tiny_problem(n=10)
+    X_val, y_val = X[:4], y[:4]  # same size as a training batch: a shared trace would be wrong
+    runs = fit_both_ways(ScaledInTraining, mse_loss, X, y, (X_val, y_val), 4)
+    (eager, _, _), (fast, _, _) = runs
+    assert_same_history(fast, eager)
