@@ -147,7 +147,7 @@ accuracy takes the **argmax** of each row of logits as the prediction (the softm
 change which logit is largest, so there is no need to compute it). We use Adam and
 **mini-batches** of 10 points: each epoch makes 15 smaller, noisier steps instead of one
 big one, for the same amount of computation. `compile=True` records each batch's graph once
-and replays it with NumPy: the same numbers, about three times faster (notebook 10 shows
+and replays it with NumPy: the same numbers, many times faster (notebook 10 shows
 how; `fit` sends the class indices to the traced loss as one-hot rows, which
 `cross_entropy` accepts like PyTorch's).""",
     ),

@@ -151,8 +151,10 @@ plt.show()""",
     ),
     (
         "md",
-        r"""`fit` gains less than the raw speed-up above: after each compiled step it still computes the
-batch's metrics and the validation loss eagerly, and those passes do not go through the tape.
+        r"""`fit` keeps most of the raw speed-up: it compiles the loss with `has_aux=True`, so each replay
+also hands back the model's outputs as floats for the metrics, and the validation pass replays
+a second compiled function traced in eval mode. What remains is Python work per step: the
+optimizer's update of every parameter and the bookkeeping of the history.
 
 What a trace can and cannot see (details in `help(mp.compile)`):
 
