@@ -139,6 +139,8 @@ def _shifted(row: list[Value]) -> list[Value]:
     """The logits minus their largest one, so that exp never overflows.
 
     The max is taken as a constant: softmax and log-sum-exp do not depend on it.
+    Under ``compile`` that constant is the one seen at trace time: results stay
+    exact, and exp stays safe while the logits stay within ~700 of it.
     """
     top = max(v.data for v in row)
     return [v - top for v in row]
