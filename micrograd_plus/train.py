@@ -6,324 +6,51 @@ evaluate on the validation data (eval mode, ``no_grad``), step the learning-rate
 scheduler, record everything in a :class:`History` and ask the callbacks
 whether to stop.
 
-Callback protocol (every hook optional; a plain function counts as ``on_epoch_end``)::
-
-    on_train_begin(history, model)                  before the first epoch
-    on_epoch_end(epoch, history, model) -> bool     True stops training
-    on_train_end(history, model)                    after the last epoch
-
-Accuracy rule for one-output models (a single score per sample): if any
-target is -1 the labels are taken as ±1 and the prediction is the sign of the
-score (score > 0 -> 1, else -1); otherwise the labels are 0/1 and the score is
-read as a logit (score > 0 -> 1, else 0).  A model whose last layer outputs a
-probability needs its own metric.  Multi-output models predict the argmax of
-their row, compared with the class index (or with the argmax of a one-hot target).
+The pieces fit() records into and calls out to have their own files, each
+importable from here: ``history.py`` (:class:`History` and its JSON),
+``callbacks.py`` (the callback protocol and :class:`EarlyStopping`) and
+``metrics.py`` (``accuracy``, ``mse`` and the accuracy rule for one-output models).
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import math
 import numbers
-import os
 import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
+from .callbacks import EarlyStopping, _Hooks
 from .data import _check_xy, batches
 from .engine import Value, no_grad
+from .history import History
+from .metrics import (
+    METRICS,
+    Metric,
+    _argmax,
+    _as_floats,
+    _compute_metrics,
+    _metric_table,
+    _uses_sign_labels,
+    accuracy,
+    mse,
+)
 
-Metric = str | Callable[[list, list], float]
-
-__all__ = ["EarlyStopping", "History", "evaluate", "fit", "predict", "predict_classes"]
-
-
-# --- History ----------------------------------------------------------------------------
-
-
-class History:
-    """What happened during fit(), one entry per epoch; plain lists and dicts, JSON-ready.
-
-    ``epochs``: epoch numbers, counted from 1.  ``train`` / ``val``: ``"loss"``
-    and each metric name -> list of per-epoch values (``val`` is empty without
-    validation data).  ``lr``: the learning rate used during each epoch.
-    ``grad_norms``: layer name -> L2 norm of that layer's gradient, averaged
-    over the epoch's steps (measured before clipping).  ``time``: wall seconds
-    per epoch.  ``stopped_early``: a callback stopped training.
-    ``best_epoch``: the epoch with the best monitored value (EarlyStopping's
-    monitor, else the lowest validation loss, else the lowest training loss).
-    """
-
-    FORMAT_VERSION = 1
-
-    def __init__(self, metric_names: Sequence[str] = (), has_val: bool = False) -> None:
-        keys = ["loss", *metric_names]
-        self.epochs: list[int] = []
-        self.train: dict[str, list[float]] = {k: [] for k in keys}
-        self.val: dict[str, list[float]] = {k: [] for k in keys} if has_val else {}
-        self.lr: list[float] = []
-        self.grad_norms: dict[str, list[float]] = {}
-        self.time: list[float] = []
-        self.stopped_early: bool = False
-        self.best_epoch: int | None = None
-
-    def __repr__(self) -> str:
-        last = {k: v[-1] for k, v in self.train.items() if v}
-        return f"History(epochs={len(self.epochs)}, last={last}, best_epoch={self.best_epoch})"
-
-    def get(self, key: str) -> list[float]:
-        """A series by its logged name: ``"loss"``, ``"accuracy"``, ``"val_loss"``, ..."""
-        if key.startswith("val_"):
-            series = self.val.get(key[4:])
-        else:
-            series = self.train.get(key)
-        if series is None:
-            known = list(self.train) + [f"val_{k}" for k in self.val]
-            raise KeyError(f"History has no series {key!r}; it has {known}")
-        return series
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format_version": self.FORMAT_VERSION,
-            "epochs": list(self.epochs),
-            "train": {k: list(v) for k, v in self.train.items()},
-            "val": {k: list(v) for k, v in self.val.items()},
-            "lr": list(self.lr),
-            "grad_norms": {k: list(v) for k, v in self.grad_norms.items()},
-            "time": list(self.time),
-            "stopped_early": self.stopped_early,
-            "best_epoch": self.best_epoch,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> History:
-        history = cls()
-        try:
-            history.epochs = [int(e) for e in d["epochs"]]
-            history.train = {k: [float(x) for x in v] for k, v in d["train"].items()}
-            history.val = {k: [float(x) for x in v] for k, v in d.get("val", {}).items()}
-            history.lr = [float(x) for x in d.get("lr", [])]
-            history.grad_norms = {
-                k: [float(x) for x in v] for k, v in d.get("grad_norms", {}).items()
-            }
-            history.time = [float(x) for x in d.get("time", [])]
-        except (KeyError, AttributeError, TypeError) as error:
-            raise ValueError(
-                f"not a History dict (expected 'epochs' and 'train'): {error}"
-            ) from None
-        history.stopped_early = bool(d.get("stopped_early", False))
-        best = d.get("best_epoch")
-        history.best_epoch = None if best is None else int(best)
-        return history
-
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
-        """The history as JSON text; also written to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=1)
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-        return text
-
-    @classmethod
-    def from_json(cls, source: str | os.PathLike) -> History:
-        """Read a history from JSON text (a string starting with '{') or from a file path."""
-        if isinstance(source, str) and source.lstrip().startswith("{"):
-            return cls.from_dict(json.loads(source))
-        with open(source, encoding="utf-8") as f:
-            return cls.from_dict(json.load(f))
-
-
-# --- callbacks ---------------------------------------------------------------------------
-
-
-class EarlyStopping:
-    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
-
-    ``monitor`` is a History series name (``"val_loss"``, ``"loss"``,
-    ``"val_accuracy"``, ...); ``mode="auto"`` maximises names containing
-    "accuracy" and minimises the rest.  With ``restore_best`` the model gets
-    back the weights of its best epoch when training ends, whether it stopped
-    early or not.
-    """
-
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        patience: int = 5,
-        min_delta: float = 0.0,
-        restore_best: bool = True,
-        mode: str = "auto",
-    ) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1:
-            raise ValueError(f"EarlyStopping: patience must be an int >= 1, got {patience!r}")
-        if not isinstance(min_delta, numbers.Real) or min_delta < 0:
-            raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {min_delta!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        self.monitor = monitor
-        self.patience = int(patience)
-        self.min_delta = float(min_delta)
-        self.restore_best = restore_best
-        self.maximize = mode == "max" or (mode == "auto" and "accuracy" in monitor)
-        self._reset()
-
-    def _reset(self) -> None:
-        self.best: float | None = None
-        self.best_epoch: int | None = None
-        self.wait = 0
-        self._best_state = None
-
-    def on_train_begin(self, history: History, model) -> None:
-        try:
-            history.get(self.monitor)
-        except KeyError as error:
-            raise ValueError(f"EarlyStopping(monitor={self.monitor!r}): {error.args[0]}") from None
-        self._reset()
-
-    def on_epoch_end(self, epoch: int, history: History, model) -> bool:
-        value = history.get(self.monitor)[-1]
-        if self._improved(value):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best:
-                self._best_state = _snapshot(model)
-            return False
-        self.wait += 1
-        return self.wait >= self.patience
-
-    def on_train_end(self, history: History, model) -> None:
-        if self.best_epoch is not None:
-            history.best_epoch = self.best_epoch
-        if self.restore_best and self._best_state is not None:
-            _restore(model, self._best_state)
-
-    def _improved(self, value: float) -> bool:
-        if value != value:  # NaN never improves
-            return False
-        if self.best is None:
-            return True
-        if self.maximize:
-            return value > self.best + self.min_delta
-        return value < self.best - self.min_delta
-
-
-def _snapshot(model):
-    if hasattr(model, "state_dict"):
-        return copy.deepcopy(model.state_dict())
-    return [p.data for p in model.parameters()]
-
-
-def _restore(model, state) -> None:
-    if hasattr(model, "load_state_dict"):
-        model.load_state_dict(state)
-    else:
-        for p, data in zip(model.parameters(), state):
-            p.data = data
-
-
-# --- metrics ---------------------------------------------------------------------------------
-
-
-def _as_floats(outputs: Sequence) -> list:
-    """Model outputs as plain numbers: a float per sample, or a list of floats per sample."""
-    return [
-        [float(v) for v in out] if isinstance(out, (list, tuple)) else float(out) for out in outputs
-    ]
-
-
-def _uses_sign_labels(targets: Iterable) -> bool:
-    """True for ±1 labels (any target is -1), False for 0/1 labels."""
-    return any(not isinstance(t, (list, tuple)) and t == -1 for t in targets)
-
-
-def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = None) -> float:
-    """Fraction of samples classified right, by the rule in the module docstring."""
-    outputs = _as_floats(outputs)
-    _check_same_length(outputs, targets, "accuracy")
-    if sign_labels is None:
-        sign_labels = _uses_sign_labels(targets)
-    correct = 0
-    for out, target in zip(outputs, targets):
-        if isinstance(out, list):
-            predicted = _argmax(out)
-            wanted = _argmax(target) if isinstance(target, (list, tuple)) else int(target)
-        else:
-            negative = -1 if sign_labels else 0
-            predicted = 1 if out > 0.0 else negative
-            wanted = target
-        correct += predicted == wanted
-    return correct / len(outputs)
-
-
-def mse(outputs: Sequence, targets: Sequence) -> float:
-    """Mean squared error over every output number."""
-    outputs = _as_floats(outputs)
-    _check_same_length(outputs, targets, "mse")
-    errors = []
-    for out, target in zip(outputs, targets):
-        if isinstance(out, list):
-            if not isinstance(target, (list, tuple)) or len(target) != len(out):
-                raise ValueError(
-                    "the 'mse' metric needs a target row as long as each output row, got "
-                    f"{target!r} for an output of {len(out)} numbers"
-                )
-            errors += [(o - float(t)) ** 2 for o, t in zip(out, target)]
-        else:
-            errors.append((out - float(target)) ** 2)
-    return math.fsum(errors) / len(errors)
-
-
-def _check_same_length(outputs: list, targets: Sequence, metric: str) -> None:
-    """A metric compares sample by sample: a length mismatch is a bug, never truncated."""
-    if len(outputs) != len(targets) or not outputs:
-        raise ValueError(
-            f"the {metric!r} metric needs one target per output and at least one sample, "
-            f"got {len(outputs)} outputs and {len(targets)} targets"
-        )
-
-
-METRICS: dict[str, Callable[..., float]] = {"accuracy": accuracy, "mse": mse}
-
-
-def _argmax(row: Sequence) -> int:
-    row = [float(v) for v in row]
-    return max(range(len(row)), key=row.__getitem__)
-
-
-def _metric_table(metrics) -> dict[str, Callable[..., float]]:
-    """Metric names -> functions; names are the strings given or a callable's __name__.
-
-    A dict is taken as such a table already (fit hands its table to evaluate).
-    """
-    if isinstance(metrics, dict) and all(callable(fn) for fn in metrics.values()):
-        return dict(metrics)
-    if isinstance(metrics, str) or callable(metrics):
-        metrics = (metrics,)
-    table: dict[str, Callable[..., float]] = {}
-    for metric in metrics or ():
-        if isinstance(metric, str):
-            if metric not in METRICS:
-                raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(METRICS)}")
-            table[metric] = METRICS[metric]
-        elif callable(metric):
-            table[getattr(metric, "__name__", type(metric).__name__)] = metric
-        else:
-            raise TypeError(f"a metric must be a name or a function, got {metric!r}")
-    if "loss" in table:
-        raise ValueError("'loss' is always recorded; do not list it as a metric")
-    return table
-
-
-def _compute_metrics(table, outputs, targets, sign_labels: bool) -> dict[str, float]:
-    results = {}
-    for name, fn in table.items():
-        if fn is accuracy:
-            results[name] = accuracy(outputs, targets, sign_labels)
-        else:
-            results[name] = float(fn(_as_floats(outputs), list(targets)))
-    return results
+__all__ = [
+    "METRICS",
+    "EarlyStopping",
+    "History",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "grad_norm_per_layer",
+    "layer_name",
+    "mse",
+    "parameters_by_layer",
+    "predict",
+    "predict_classes",
+]
 
 
 # --- predict / evaluate ---------------------------------------------------------------------
@@ -709,35 +436,6 @@ def _default_best_epoch(history: History) -> int | None:
     series = history.val["loss"] if history.val else history.train["loss"]
     finite = [(v, e) for v, e in zip(series, history.epochs) if v == v]
     return min(finite)[1] if finite else None
-
-
-class _Hooks:
-    """A callback seen through the full protocol: missing hooks do nothing."""
-
-    def __init__(self, callback) -> None:
-        if hasattr(callback, "on_epoch_end"):
-            self.callback = callback
-            self._epoch_end = callback.on_epoch_end
-        elif callable(callback):
-            self.callback = None
-            self._epoch_end = callback
-        else:
-            raise TypeError(
-                f"a callback needs an on_epoch_end method or must be callable, got {callback!r}"
-            )
-
-    def on_train_begin(self, history: History, model) -> None:
-        hook = getattr(self.callback, "on_train_begin", None)
-        if hook is not None:
-            hook(history, model)
-
-    def on_epoch_end(self, epoch: int, history: History, model) -> bool:
-        return bool(self._epoch_end(epoch, history, model))
-
-    def on_train_end(self, history: History, model) -> None:
-        hook = getattr(self.callback, "on_train_end", None)
-        if hook is not None:
-            hook(history, model)
 
 
 def _check_positive_int(name: str, value) -> None:

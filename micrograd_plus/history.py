@@ -1,0 +1,106 @@
+"""``History``: the record fit() returns, one entry per epoch, and its JSON round trip.
+
+A History is plain data (lists and dicts of floats) that outlives training:
+it is plotted, saved and read back, and compared across runs. It lives apart
+from ``train.py`` because nothing in it knows how training works. Import it
+from ``micrograd_plus.train`` (or ``micrograd_plus``) as usual.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+
+class History:
+    """What happened during fit(), one entry per epoch; plain lists and dicts, JSON-ready.
+
+    ``epochs``: epoch numbers, counted from 1.  ``train`` / ``val``: ``"loss"``
+    and each metric name -> list of per-epoch values (``val`` is empty without
+    validation data).  ``lr``: the learning rate used during each epoch.
+    ``grad_norms``: layer name -> L2 norm of that layer's gradient, averaged
+    over the epoch's steps (measured before clipping).  ``time``: wall seconds
+    per epoch.  ``stopped_early``: a callback stopped training.
+    ``best_epoch``: the epoch with the best monitored value (EarlyStopping's
+    monitor, else the lowest validation loss, else the lowest training loss).
+    """
+
+    FORMAT_VERSION = 1
+
+    def __init__(self, metric_names: Sequence[str] = (), has_val: bool = False) -> None:
+        keys = ["loss", *metric_names]
+        self.epochs: list[int] = []
+        self.train: dict[str, list[float]] = {k: [] for k in keys}
+        self.val: dict[str, list[float]] = {k: [] for k in keys} if has_val else {}
+        self.lr: list[float] = []
+        self.grad_norms: dict[str, list[float]] = {}
+        self.time: list[float] = []
+        self.stopped_early: bool = False
+        self.best_epoch: int | None = None
+
+    def __repr__(self) -> str:
+        last = {k: v[-1] for k, v in self.train.items() if v}
+        return f"History(epochs={len(self.epochs)}, last={last}, best_epoch={self.best_epoch})"
+
+    def get(self, key: str) -> list[float]:
+        """A series by its logged name: ``"loss"``, ``"accuracy"``, ``"val_loss"``, ..."""
+        if key.startswith("val_"):
+            series = self.val.get(key[4:])
+        else:
+            series = self.train.get(key)
+        if series is None:
+            known = list(self.train) + [f"val_{k}" for k in self.val]
+            raise KeyError(f"History has no series {key!r}; it has {known}")
+        return series
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": self.FORMAT_VERSION,
+            "epochs": list(self.epochs),
+            "train": {k: list(v) for k, v in self.train.items()},
+            "val": {k: list(v) for k, v in self.val.items()},
+            "lr": list(self.lr),
+            "grad_norms": {k: list(v) for k, v in self.grad_norms.items()},
+            "time": list(self.time),
+            "stopped_early": self.stopped_early,
+            "best_epoch": self.best_epoch,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        history = cls()
+        try:
+            history.epochs = [int(e) for e in d["epochs"]]
+            history.train = {k: [float(x) for x in v] for k, v in d["train"].items()}
+            history.val = {k: [float(x) for x in v] for k, v in d.get("val", {}).items()}
+            history.lr = [float(x) for x in d.get("lr", [])]
+            history.grad_norms = {
+                k: [float(x) for x in v] for k, v in d.get("grad_norms", {}).items()
+            }
+            history.time = [float(x) for x in d.get("time", [])]
+        except (KeyError, AttributeError, TypeError) as error:
+            raise ValueError(
+                f"not a History dict (expected 'epochs' and 'train'): {error}"
+            ) from None
+        history.stopped_early = bool(d.get("stopped_early", False))
+        best = d.get("best_epoch")
+        history.best_epoch = None if best is None else int(best)
+        return history
+
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """The history as JSON text; also written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=1)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        return text
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike) -> History:
+        """Read a history from JSON text (a string starting with '{') or from a file path."""
+        if isinstance(source, str) and source.lstrip().startswith("{"):
+            return cls.from_dict(json.loads(source))
+        with open(source, encoding="utf-8") as f:
+            return cls.from_dict(json.load(f))

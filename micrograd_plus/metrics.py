@@ -1,0 +1,122 @@
+"""Metrics fit() and evaluate() record next to the loss: ``accuracy``, ``mse``, your own.
+
+A metric is a function ``(outputs, targets) -> float`` on plain floats, named
+in ``fit(metrics=...)`` by a string (``"accuracy"``, ``"mse"``) or passed as a
+function (recorded under its ``__name__``). It is kept apart from
+``train.py`` because metrics never touch the graph: they read numbers.
+Import ``accuracy`` and ``mse`` from ``micrograd_plus.train`` as usual.
+
+Accuracy rule for one-output models (a single score per sample): if any
+target is -1 the labels are taken as ±1 and the prediction is the sign of the
+score (score > 0 -> 1, else -1); otherwise the labels are 0/1 and the score is
+read as a logit (score > 0 -> 1, else 0).  A model whose last layer outputs a
+probability needs its own metric.  Multi-output models predict the argmax of
+their row, compared with the class index (or with the argmax of a one-hot target).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+Metric = str | Callable[[list, list], float]
+
+
+def _as_floats(outputs: Sequence) -> list:
+    """Model outputs as plain numbers: a float per sample, or a list of floats per sample."""
+    return [
+        [float(v) for v in out] if isinstance(out, (list, tuple)) else float(out) for out in outputs
+    ]
+
+
+def _uses_sign_labels(targets: Iterable) -> bool:
+    """True for ±1 labels (any target is -1), False for 0/1 labels."""
+    return any(not isinstance(t, (list, tuple)) and t == -1 for t in targets)
+
+
+def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = None) -> float:
+    """Fraction of samples classified right, by the rule in the module docstring."""
+    outputs = _as_floats(outputs)
+    _check_same_length(outputs, targets, "accuracy")
+    if sign_labels is None:
+        sign_labels = _uses_sign_labels(targets)
+    correct = 0
+    for out, target in zip(outputs, targets):
+        if isinstance(out, list):
+            predicted = _argmax(out)
+            wanted = _argmax(target) if isinstance(target, (list, tuple)) else int(target)
+        else:
+            negative = -1 if sign_labels else 0
+            predicted = 1 if out > 0.0 else negative
+            wanted = target
+        correct += predicted == wanted
+    return correct / len(outputs)
+
+
+def mse(outputs: Sequence, targets: Sequence) -> float:
+    """Mean squared error over every output number."""
+    outputs = _as_floats(outputs)
+    _check_same_length(outputs, targets, "mse")
+    errors = []
+    for out, target in zip(outputs, targets):
+        if isinstance(out, list):
+            if not isinstance(target, (list, tuple)) or len(target) != len(out):
+                raise ValueError(
+                    "the 'mse' metric needs a target row as long as each output row, got "
+                    f"{target!r} for an output of {len(out)} numbers"
+                )
+            errors += [(o - float(t)) ** 2 for o, t in zip(out, target)]
+        else:
+            errors.append((out - float(target)) ** 2)
+    return math.fsum(errors) / len(errors)
+
+
+def _check_same_length(outputs: list, targets: Sequence, metric: str) -> None:
+    """A metric compares sample by sample: a length mismatch is a bug, never truncated."""
+    if len(outputs) != len(targets) or not outputs:
+        raise ValueError(
+            f"the {metric!r} metric needs one target per output and at least one sample, "
+            f"got {len(outputs)} outputs and {len(targets)} targets"
+        )
+
+
+METRICS: dict[str, Callable[..., float]] = {"accuracy": accuracy, "mse": mse}
+
+
+def _argmax(row: Sequence) -> int:
+    row = [float(v) for v in row]
+    return max(range(len(row)), key=row.__getitem__)
+
+
+def _metric_table(metrics) -> dict[str, Callable[..., float]]:
+    """Metric names -> functions; names are the strings given or a callable's __name__.
+
+    A dict is taken as such a table already (fit hands its table to evaluate).
+    """
+    if isinstance(metrics, dict) and all(callable(fn) for fn in metrics.values()):
+        return dict(metrics)
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = (metrics,)
+    table: dict[str, Callable[..., float]] = {}
+    for metric in metrics or ():
+        if isinstance(metric, str):
+            if metric not in METRICS:
+                raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(METRICS)}")
+            table[metric] = METRICS[metric]
+        elif callable(metric):
+            table[getattr(metric, "__name__", type(metric).__name__)] = metric
+        else:
+            raise TypeError(f"a metric must be a name or a function, got {metric!r}")
+    if "loss" in table:
+        raise ValueError("'loss' is always recorded; do not list it as a metric")
+    return table
+
+
+def _compute_metrics(table, outputs, targets, sign_labels: bool) -> dict[str, float]:
+    results = {}
+    for name, fn in table.items():
+        if fn is accuracy:
+            results[name] = accuracy(outputs, targets, sign_labels)
+        else:
+            results[name] = float(fn(_as_floats(outputs), list(targets)))
+    return results

@@ -1,0 +1,230 @@
+"""``Module``, the base class of every layer, and the one-sample calling convention.
+
+Everything here is machinery shared by all modules: finding parameters by
+walking attributes, dotted parameter names, train/eval mode, state dicts, the
+repr, and the small helpers that turn "one sample" into a list and back. It
+lives apart from ``nn.py`` so that ``nn.py`` reads like micrograd's: Neuron,
+Layer, MLP. Import ``Module`` from ``micrograd_plus.nn`` as usual.
+
+A subclass needs only ``forward(x)``; how its parameters are found and named
+is told in the docstring of ``nn.py``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+
+from .engine import Value
+
+# --- the base class ------------------------------------------------------------------
+
+
+class Module:
+    """Base class: parameters, names, train/eval mode, state dicts, repr."""
+
+    training: bool = True
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x) or __call__(x)")
+
+    def forward_batch(self, X: Sequence) -> list:
+        """One output per sample of the batch ``X``."""
+        return [self(x) for x in X]
+
+    # --- discovering sub-modules, parameters and buffers ---------------------------
+    def children(self) -> list[tuple[str, Module]]:
+        """Named direct sub-modules, in assignment order."""
+        found = []
+        for name, value in _public_attributes(self):
+            if isinstance(value, Module):
+                found.append((name, value))
+            elif _is_list_of(value, Module):
+                found.extend((f"{name}.{i}", m) for i, m in enumerate(value))
+        return found
+
+    def _own_parameters(self) -> list[tuple[str, Value]]:
+        """Parameters held directly by this module (not by its children)."""
+        found = []
+        for name, value in _public_attributes(self):
+            if isinstance(value, Value):
+                found.append((name, value))
+            elif _is_list_of(value, Value):
+                found.extend((f"{name}[{i}]", v) for i, v in enumerate(value))
+        return found
+
+    def _own_parameter_values(self) -> list[Value]:
+        """``_own_parameters`` without the names (the hot path of ``parameters()``)."""
+        return [p for _, p in self._own_parameters()]
+
+    def _own_buffers(self) -> list[tuple[str, list, int]]:
+        """Non-trainable state kept in ``state_dict`` as (name, list, index) slots."""
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, each Value once, in a stable order."""
+        found: list[tuple[str, Value]] = []
+        seen: set[int] = set()
+        for prefix, module in self._walk():
+            for name, p in module._own_parameters():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    found.append((prefix + name, p))
+        return found
+
+    def parameters(self) -> list[Value]:
+        """Every parameter once, in ``named_parameters()`` order (without building names:
+        optimizers and ``zero_grad`` call this every step)."""
+        found: list[Value] = []
+        seen: set[int] = set()
+        for _, module in self._walk():
+            for p in module._own_parameter_values():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    found.append(p)
+        return found
+
+    def named_buffers(self) -> list[tuple[str, float]]:
+        return [(name, store[i]) for name, store, i in self._buffer_slots()]
+
+    def _buffer_slots(self) -> list[tuple[str, list, int]]:
+        return [
+            (prefix + name, store, i)
+            for prefix, module in self._walk()
+            for name, store, i in module._own_buffers()
+        ]
+
+    def _walk(self, prefix: str = ""):
+        """This module and all modules below it, with their name prefixes."""
+        yield prefix, self
+        for name, child in self.children():
+            yield from child._walk(f"{prefix}{name}.")
+
+    # --- training helpers -------------------------------------------------------------
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def train(self, mode: bool = True) -> Module:
+        """Switch to training mode (Dropout drops, BatchNorm uses batch statistics)."""
+        for _, module in self._walk():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Switch to evaluation mode (Dropout is the identity, BatchNorm uses running stats)."""
+        return self.train(False)
+
+    # --- state dicts ----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values and buffers (BatchNorm's running stats) by name, as floats."""
+        state = {name: p.data for name, p in self.named_parameters()}
+        state.update(self.named_buffers())
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, float]) -> Module:
+        """Copy values in by name. Everything is checked first: on error nothing changes."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a mapping of name -> number, got {state_dict!r}")
+        params = self.named_parameters()
+        slots = self._buffer_slots()
+        expected = [name for name, _ in params] + [name for name, _, _ in slots]
+        _check_names(expected, state_dict)
+        for name in expected:
+            _check_number(name, state_dict[name])
+        for name, p in params:
+            p.data = float(state_dict[name])
+        for name, store, i in slots:
+            store[i] = float(state_dict[name])
+        return self
+
+    # --- repr -------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text between the parentheses of this module's one-line repr."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = self.children()
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _public_attributes(module: Module):
+    return [(k, v) for k, v in vars(module).items() if not k.startswith("_")]
+
+
+def _is_list_of(value, cls) -> bool:
+    return (
+        isinstance(value, list | tuple) and bool(value) and all(isinstance(v, cls) for v in value)
+    )
+
+
+def _check_names(expected: list[str], state_dict: Mapping) -> None:
+    missing = [n for n in expected if n not in state_dict]
+    expected_set = set(expected)
+    unexpected = [n for n in state_dict if n not in expected_set]
+    if missing or unexpected:
+        parts = [f"the model has {len(expected)} entries, the state dict {len(state_dict)}"]
+        if missing:
+            parts.append(f"missing {len(missing)}: {_preview(missing)}")
+        if unexpected:
+            parts.append(f"unexpected {len(unexpected)}: {_preview(unexpected)}")
+        raise ValueError("state dict does not fit the model (" + "; ".join(parts) + ")")
+
+
+def _check_number(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            f"state dict entry {name!r} must be a number, got {type(value).__name__} {value!r}"
+        )
+
+
+def _preview(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (", ..." if len(names) > limit else "")
+
+
+# --- one sample in, one sample out --------------------------------------------------------
+
+
+def as_sample(x) -> list:
+    """A sample as a list: a bare number or Value counts as a one-feature sample."""
+    if isinstance(x, Value | numbers.Real):
+        return [x]
+    if isinstance(x, str) or not isinstance(x, Iterable):
+        raise TypeError(f"a sample must be a list of numbers or Values, got {type(x).__name__}")
+    return list(x)
+
+
+def _unwrap(outputs: list):
+    """micrograd's rule: a single output is returned as a Value, not a list."""
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _check_width(x: list, expected: int, who: str) -> None:
+    if len(x) != expected:
+        raise ValueError(f"{who} expects {expected} inputs per sample, got {len(x)}")
+
+
+def _chain(modules: Sequence[Module], x):
+    """Run one sample through modules in turn (one-unit outputs fed on as lists)."""
+    for m in modules:
+        x = as_sample(m(x))
+    return _unwrap(x)
+
+
+def _chain_batch(modules: Sequence[Module], X: Sequence) -> list:
+    """Run a whole batch through modules, one module at a time (what BatchNorm needs)."""
+    X = [as_sample(x) for x in X]
+    for m in modules:
+        X = [as_sample(out) for out in m.forward_batch(X)]
+    return [_unwrap(x) for x in X]
