@@ -1,4 +1,4 @@
-"""Weight initialisers and random-number sources for the modules in ``nn.py``.
+"""Weight initialisers and random-number sources for the modules in ``nn.py`` and ``layers.py``.
 
 Three ways to draw a neuron's starting weights (biases always start at 0):
 
