@@ -181,12 +181,7 @@ class Value:
         for node, _ in saved:
             node.grad = 0.0
         try:
-            if create_graph:
-                _backprop_values(self, topo)
-            elif _anomaly:
-                _backprop_checked(self, topo)
-            else:
-                _backprop_floats(self, topo)
+            _backprop(self, topo, create_graph)
         except BaseException:
             for node in topo:
                 node.grad = 0.0
@@ -335,6 +330,16 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def _backprop(root: Value, topo: list[Value], create_graph: bool) -> None:
+    """One pass over ``topo`` (outputs first): on Values, on checked floats, or on floats."""
+    if create_graph:
+        _backprop_values(root, topo)
+    elif _anomaly:
+        _backprop_checked(root, topo)
+    else:
+        _backprop_floats(root, topo)
+
+
 def _backprop_floats(root: Value, topo: list[Value]) -> None:
     """The ordinary pass: the table's rules applied to floats, outputs first."""
     root.grad += 1.0
@@ -455,10 +460,7 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
     for n in topo:
         n.grad = 0.0
     try:
-        if create_graph:
-            _backprop_values(output, topo)
-        else:
-            _backprop_floats(output, topo)
+        _backprop(output, topo, create_graph)
         in_graph = set(topo)
         return [x.grad if x in in_graph else 0.0 for x in inputs]
     finally:

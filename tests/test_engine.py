@@ -403,3 +403,11 @@ def test_gradcheck_report_lists_every_input():
         gradcheck(wrong, [0.5, 2.0])
     text = str(info.value)
     assert "input 0" in text and "input 1" in text and "mismatch" in text
+
+
+def test_grad_function_honours_detect_anomaly():
+    x = Value(1000.0)
+    z = x.exp().tanh()  # finite forward, NaN gradient through exp
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"NaN gradient.*'exp'"):
+        mp.grad(z, [x])
+    assert x.grad == 0.0
