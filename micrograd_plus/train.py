@@ -340,21 +340,16 @@ def _train_one_epoch(
 def _make_step_loss(model, loss_fn, compiled: bool):
     """A function (Xb, yb) -> (loss, outputs): eager (outputs are Values), or one
     replay of micrograd_plus.compile (outputs are the floats of that same replay)."""
-    if not compiled:
-
-        def eager(Xb, yb):
-            outputs = _forward_batch(model, Xb)
-            return loss_fn(outputs, yb), outputs
-
-        return eager
-    from .compile import compile as compile_fn
-
-    _refuse_frozen_randomness(model)
 
     def loss_and_outputs(Xb, yb):
         outputs = _forward_batch(model, Xb)
         return loss_fn(outputs, yb), outputs
 
+    if not compiled:
+        return loss_and_outputs
+    from .compile import compile as compile_fn
+
+    _refuse_frozen_randomness(model)
     traced = compile_fn(loss_and_outputs, has_aux=True)
     width = _output_width(model)
     # Traced targets are Values, and a Value cannot index a row: class indices for a
