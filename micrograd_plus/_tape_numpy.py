@@ -142,7 +142,18 @@ class Scatter:
         G[self.index] += c
 
 
-class MatmulGroup:
+class _ProductGroup:
+    """Shared by the two kinds of linear group: gather A and B, scatter their gradients."""
+
+    def __init__(self, lo, hi, a_slots, b_slots, need) -> None:
+        self.lo, self.hi = lo, hi
+        self.a, self.b = Gather(a_slots), Gather(b_slots)
+        self.a_grad = Scatter.make(a_slots, need)
+        self.b_grad = Scatter.make(b_slots, need)
+        self.flows = self.a_grad is not None or self.b_grad is not None
+
+
+class MatmulGroup(_ProductGroup):
     """Linear nodes forming a grid: node (r, k) = sum_l A[k, l] * B[r, l].
 
     An MLP layer over a batch is such a grid (k: neuron, r: sample, A: the
@@ -150,12 +161,8 @@ class MatmulGroup:
     """
 
     def __init__(self, lo, a_slots, b_slots, need) -> None:
-        self.lo, self.K, self.R = lo, len(a_slots), len(b_slots)
-        self.hi = lo + self.K * self.R
-        self.a, self.b = Gather(a_slots), Gather(b_slots)
-        self.a_grad = Scatter.make(a_slots, need)
-        self.b_grad = Scatter.make(b_slots, need)
-        self.flows = self.a_grad is not None or self.b_grad is not None
+        self.K, self.R = len(a_slots), len(b_slots)
+        super().__init__(lo, lo + self.K * self.R, a_slots, b_slots, need)
 
     def forward(self, vals):
         av, bv = self.a(vals), self.b(vals)
@@ -171,15 +178,11 @@ class MatmulGroup:
             self.b_grad.add(G, g @ av)
 
 
-class RowsGroup:
+class RowsGroup(_ProductGroup):
     """Linear nodes with the same number of terms: node s = sum_l A[s, l] * B[s, l]."""
 
     def __init__(self, lo, a_slots, b_slots, need) -> None:
-        self.lo, self.hi = lo, lo + len(a_slots)
-        self.a, self.b = Gather(a_slots), Gather(b_slots)
-        self.a_grad = Scatter.make(a_slots, need)
-        self.b_grad = Scatter.make(b_slots, need)
-        self.flows = self.a_grad is not None or self.b_grad is not None
+        super().__init__(lo, lo + len(a_slots), a_slots, b_slots, need)
 
     def forward(self, vals):
         av, bv = self.a(vals), self.b(vals)
