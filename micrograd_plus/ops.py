@@ -34,6 +34,18 @@ class Primitive:
     vjp: Callable[..., tuple]
     const_inputs: tuple[int, ...] = ()  # inputs that are constants (no gradient)
     doc: str = ""
+    #: How graphs, the explainer and the player show the op ("+", "tanh", "Σ").
+    symbol: str = ""
+    #: The local derivative d(out)/d(input) for each input, as printable text in
+    #: the names a, b (the inputs; x1..xn for a variadic op), out and g-free
+    #: functions log, sin, cos, sign, sigmoid.  The rule is ``g * local``; a test
+    #: evaluates each text and checks it against ``vjp`` at random points.
+    local_grads: tuple[str, ...] = ()
+
+    def rule_text(self, i: int = 0) -> str:
+        """The printable VJP rule for input ``i``, e.g. ``"g * (1 - out**2)"``."""
+        local = self.local_grads[0 if self.arity == VARIADIC else i]
+        return "g" if local == "1" else f"g * ({local})"
 
 
 # --- forwards on floats, with the domain checks the error rules ask for ------
@@ -110,41 +122,62 @@ FORWARD: dict[str, Callable[..., float]] = {}  # name -> forward, for fast looku
 VJP: dict[str, Callable[..., tuple]] = {}  # name -> rule, for fast lookup
 
 
-def primitive(name, arity, forward, vjp, const_inputs=(), doc=""):
+def primitive(name, arity, forward, vjp, const_inputs=(), doc="", symbol="", local_grads=()):
     """Register one op in the table (used below, and by extensions)."""
-    PRIMITIVES[name] = Primitive(name, arity, forward, vjp, tuple(const_inputs), doc)
+    PRIMITIVES[name] = Primitive(
+        name, arity, forward, vjp, tuple(const_inputs), doc, symbol or name, tuple(local_grads)
+    )
     FORWARD[name] = forward
     VJP[name] = vjp
 
 
 # fmt: off
-primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b")
-primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b")
-primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), doc="a * b")
-primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b")
+primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b",
+          symbol="+", local_grads=("1", "1"))
+primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b",
+          symbol="−", local_grads=("1", "-1"))
+primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), doc="a * b",
+          symbol="*", local_grads=("b", "a"))
+primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b",
+          symbol="/", local_grads=("1 / b", "-out / b"))
 primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), 0.0),
-          const_inputs=(1,), doc="a ** c, c a number")
+          const_inputs=(1,), doc="a ** c, c a number",
+          symbol="**", local_grads=("b * a**(b - 1)", "0"))
 primitive("pow", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), g * out * B.log(a)),
-          doc="a ** b, b a Value")
-primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a")
-primitive("abs", 1, abs, lambda g, out, a, B: (g * B.sign(a),), doc="|a|")
-primitive("exp", 1, _exp, lambda g, out, a, B: (g * out,), doc="e ** a")
-primitive("log", 1, _log, lambda g, out, a, B: (g / a,), doc="natural log")
-primitive("sqrt", 1, _sqrt, lambda g, out, a, B: (g * 0.5 / out,), doc="square root")
-primitive("sin", 1, math.sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine")
-primitive("cos", 1, math.cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine")
-primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh")
+          doc="a ** b, b a Value",
+          symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"))
+primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a",
+          symbol="−a", local_grads=("-1",))
+primitive("abs", 1, abs, lambda g, out, a, B: (g * B.sign(a),), doc="|a|",
+          symbol="|a|", local_grads=("sign(a)",))
+primitive("exp", 1, _exp, lambda g, out, a, B: (g * out,), doc="e ** a",
+          symbol="exp", local_grads=("out",))
+primitive("log", 1, _log, lambda g, out, a, B: (g / a,), doc="natural log",
+          symbol="log", local_grads=("1 / a",))
+primitive("sqrt", 1, _sqrt, lambda g, out, a, B: (g * 0.5 / out,), doc="square root",
+          symbol="sqrt", local_grads=("0.5 / out",))
+primitive("sin", 1, math.sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine",
+          symbol="sin", local_grads=("cos(a)",))
+primitive("cos", 1, math.cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine",
+          symbol="cos", local_grads=("-sin(a)",))
+primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh",
+          symbol="tanh", local_grads=("1 - out**2",))
 primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
-          doc="1 / (1 + e ** -a)")
+          doc="1 / (1 + e ** -a)",
+          symbol="sigmoid", local_grads=("out * (1 - out)",))
 primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
-          doc="log(1 + e ** a), a smooth relu")
+          doc="log(1 + e ** a), a smooth relu",
+          symbol="softplus", local_grads=("sigmoid(a)",))
 primitive("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda g, out, a, B: (g * B.step(a),),
-          doc="max(a, 0)")
+          doc="max(a, 0)",
+          symbol="relu", local_grads=("1 if a > 0 else 0",))
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
-          const_inputs=(1,), doc="a if a > 0 else slope * a")
+          const_inputs=(1,), doc="a if a > 0 else slope * a",
+          symbol="leaky_relu", local_grads=("1 if a > 0 else b", "0"))
 primitive("sum", VARIADIC, _sum, lambda g, out, *xs_and_B: (g,) * (len(xs_and_B) - 1),
-          doc="a1 + a2 + ... + an, one node")
+          doc="a1 + a2 + ... + an, one node",
+          symbol="Σ", local_grads=("1",))
 # fmt: on
 
 #: Backend for the float backward pass: the few functions rules need beyond arithmetic.
