@@ -18,8 +18,14 @@ NAMES = sorted(PRIMITIVES)
 
 def _evaluate_local(prim, i: int, inputs: list[float], out: float) -> float:
     text = prim.local_grads[0 if prim.arity == VARIADIC else i]
-    names = {"out": out, "log": math.log, "sin": math.sin, "cos": math.cos,
-             "sign": MATH.sign, "sigmoid": MATH.sigmoid}
+    names = {
+        "out": out,
+        "log": math.log,
+        "sin": math.sin,
+        "cos": math.cos,
+        "sign": MATH.sign,
+        "sigmoid": MATH.sigmoid,
+    }
     if prim.arity == VARIADIC:
         names.update({f"x{k + 1}": x for k, x in enumerate(inputs)})
     else:
