@@ -36,9 +36,14 @@ its weight on input 1) and ``layers.0.b[3]`` is that neuron's bias. Everything
 before the last dot names the layer that owns the parameter. In ``Sequential``
 the layers are numbered like PyTorch (``0.w[3,1]``, ``1.weight[2]``).
 
-In a custom subclass, every public attribute holding a Value, a list of Values,
-a Module or a list of Modules is found automatically (attributes starting with
-``_`` are skipped), in the order they were assigned.
+In a custom subclass, every public attribute holding a Value or a Module is
+found automatically, also inside lists, tuples and dicts nested to any depth
+(what ``torch.nn.ModuleList``, ``ParameterList`` and ``ModuleDict`` are for in
+PyTorch), in the order they were assigned (dicts in insertion order).
+Attributes starting with ``_`` are skipped. A Value's path in brackets names
+it (``kernel[2,0]`` is ``self.kernel[2][0]``, ``gates[input,1]`` is
+``self.gates["input"][1]``); a Module's path joined by dots prefixes its own
+names (``blocks.0.1.w[0,0]``). A set of Values is refused: it has no order.
 """
 
 from __future__ import annotations

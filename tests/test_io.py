@@ -129,3 +129,23 @@ def test_saved_file_gets_the_permissions_of_an_ordinary_file(saved, tmp_path):
     ordinary = tmp_path / "ordinary.json"
     ordinary.write_text("{}", encoding="utf-8")
     assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(ordinary.stat().st_mode)
+
+
+def test_save_and_load_round_trip_parameters_in_nested_containers(tmp_path):
+    from micrograd_plus.engine import Value
+    from micrograd_plus.nn import Module
+
+    class Grid(Module):
+        def __init__(self, start):
+            self.kernel = [[Value(start + i + 0.25 * j) for j in range(3)] for i in range(2)]
+            self.heads = {"a": (Value(start),), "b": [Linear(1, 1, seed=int(start))]}
+
+    source, target = Grid(1.0), Grid(-7.0)
+    path = tmp_path / "grid.json"
+    save(source, path)
+    stored = json.loads(path.read_text())["state_dict"]
+    assert "kernel[1,2]" in stored and "heads[a,0]" in stored and "heads.b.0.w[0,0]" in stored
+    assert len(stored) == 6 + 1 + 2
+    load(target, path)
+    assert target.state_dict() == source.state_dict()
+    assert target.kernel[1][2].data == 1.0 + 1 + 0.5
