@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from .ops import FORWARD, MATH, PRIMITIVES, VJP, _sign, _step
+from .ops import FORWARD, MATH, PRIMITIVES, VJP
 
 Number = int | float
 
@@ -423,8 +423,8 @@ VALUE_BACKEND = SimpleNamespace(
     sin=lambda v: v.sin(),
     cos=lambda v: v.cos(),
     sigmoid=lambda v: v.sigmoid(),
-    sign=lambda v: _sign(float(v)),
-    step=lambda v: _step(float(v)),
+    sign=lambda v: MATH.sign(float(v)),
+    step=lambda v: MATH.step(float(v)),
 )
 
 
