@@ -1,4 +1,4 @@
-"""LayerNorm, RMSNorm, CausalSelfAttention, FeedForward, TransformerBlock against PyTorch float64."""
+"""LayerNorm, RMSNorm, attention, FeedForward and TransformerBlock against PyTorch float64."""
 
 import pytest
 

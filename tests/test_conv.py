@@ -1,4 +1,4 @@
-"""Conv2d, pools and Flatten against PyTorch float64: outputs and gradients, weights copied across."""
+"""Conv2d, pools and Flatten against PyTorch float64: outputs and gradients."""
 
 import random
 

@@ -1,4 +1,4 @@
-"""RNNCell, GRUCell, RNN and GRU against PyTorch float64, weights copied across in PyTorch's layout."""
+"""RNNCell, GRUCell, RNN and GRU against PyTorch float64, weights in PyTorch's layout."""
 
 import pytest
 
