@@ -595,3 +595,22 @@ def test_two_parameters_with_one_name_are_refused_by_state_dict():
 
     with pytest.raises(ValueError, match=r"both named 'w\[0,1\]'"):
         Clash().state_dict()
+
+
+# --- contradictory constructor arguments (issue 13) -----------------------------------------------
+
+
+def test_nonlin_false_with_a_nonlinear_activation_is_refused():
+    with pytest.raises(ValueError, match=r"nonlin=False contradicts activation='tanh'"):
+        Layer(2, 3, nonlin=False, activation="tanh")  # was silently linear
+    with pytest.raises(ValueError, match=r"nonlin=True contradicts activation='linear'"):
+        Neuron(2, True, activation="linear")
+
+
+def test_nonlin_and_activation_agree_or_stand_alone():
+    assert Layer(2, 3, nonlin=False, seed=0).activation == "linear"  # micrograd's way
+    assert Layer(2, 3, nonlin=False, activation="linear", seed=0).activation == "linear"
+    assert Layer(2, 3, nonlin=True, activation="tanh", seed=0).activation == "tanh"
+    assert Neuron(2, seed=0).activation == "relu" and Neuron(2, True).activation == "relu"
+    assert Layer(2, 3, activation="sigmoid", seed=0).activation == "sigmoid"
+    assert [layer.activation for layer in MLP(2, [3, 1], seed=0).layers] == ["relu", "linear"]
