@@ -22,8 +22,6 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
-
 from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP
 
 Number = int | float
@@ -525,6 +523,8 @@ def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple:
                 f"output {node._data}, upstream gradient {float(g)})"
             ) from None
         # As PyTorch: redo the rule in NumPy float64, which rounds to inf instead.
+        import numpy as np  # only here: importing the engine loads no NumPy
+
         with np.errstate(all="ignore"):
             grads = rule(np.float64(g), np.float64(node._data), *map(np.float64, inputs), MATH)
         return tuple(float(x) for x in grads)
