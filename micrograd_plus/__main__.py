@@ -101,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.exit(2, f"micrograd-plus demo: error: {error}\n")
+    except OSError as error:  # a write that failed after training (disk full, ...)
+        parser.exit(1, f"micrograd-plus demo: error: could not write the output: {error}\n")
     return 0
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 Row = list[float]
 
@@ -43,12 +43,20 @@ def _check_count(name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
+def _check_real(name: str, value) -> float:
+    """A finite real number (an int or float, not a bool or a string), as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return float(value)
+
+
 def _check_noise(noise, name: str = "noise") -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(noise).__name__} {noise!r}")
-    if not noise >= 0.0:  # also rejects NaN
+    noise = _check_real(name, noise)
+    if noise < 0.0:
         raise ValueError(f"{name} must be a standard deviation >= 0, got {noise}")
-    return float(noise)
+    return noise
 
 
 def check_xy(X: Sequence, y: Sequence) -> int:
@@ -110,6 +118,7 @@ def make_circles(
     """A small circle (class 1, radius ``factor``) inside a unit circle (class 0)."""
     n_samples = _check_count("n_samples", n_samples, 2)
     noise = _check_noise(noise)
+    factor = _check_real("factor", factor)
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor}")
     rng = random.Random(seed)
@@ -143,6 +152,7 @@ def make_spirals(
     if n_samples < n_classes:
         raise ValueError(f"n_samples ({n_samples}) must be at least n_classes ({n_classes})")
     noise = _check_noise(noise)
+    turns = _check_real("turns", turns)
     rng = random.Random(seed)
     X: list[Row] = []
     y: list[int] = []
@@ -176,7 +186,7 @@ def make_blobs(
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         n_centers = _check_count("centers", centers, 1)
         n_features = _check_count("n_features", n_features, 1)
-        low, high = center_box
+        low, high = _check_box(center_box)
         points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(n_centers)]
     else:
         points = _center_list(centers)
@@ -195,13 +205,28 @@ def make_blobs(
 
 
 def _center_list(centers) -> list[Row]:
-    try:
-        return [[float(c) for c in center] for center in centers]
-    except (TypeError, ValueError):
+    if isinstance(centers, str | bytes) or not isinstance(centers, Iterable):
         raise TypeError(
             "centers must be a number of centers (int) or a list of coordinate lists, "
             f"got {centers!r}"
-        ) from None
+        )
+    points = []
+    for i, center in enumerate(centers):
+        if isinstance(center, str | bytes) or not isinstance(center, Iterable):
+            raise TypeError(f"centers[{i}] must be a list of coordinates, got {center!r}")
+        points.append([_check_real(f"centers[{i}][{j}]", c) for j, c in enumerate(center)])
+    return points
+
+
+def _check_box(center_box) -> tuple[float, float]:
+    if isinstance(center_box, str | bytes) or not isinstance(center_box, Sequence):
+        raise TypeError(f"center_box must be a pair (low, high), got {center_box!r}")
+    if len(center_box) != 2:
+        raise ValueError(f"center_box must be a pair (low, high), got {center_box!r}")
+    low, high = (_check_real(f"center_box[{i}]", v) for i, v in enumerate(center_box))
+    if not low < high:
+        raise ValueError(f"center_box must have low < high, got {center_box!r}")
+    return low, high
 
 
 def make_xor(
@@ -236,6 +261,7 @@ def make_regression(
     n_samples = _check_count("n_samples", n_samples, 1)
     n_features = _check_count("n_features", n_features, 1)
     noise = _check_noise(noise)
+    bias = _check_real("bias", bias)
     rng = random.Random(seed)
     weights = [rng.uniform(-2.0, 2.0) for _ in range(n_features)]
     X = [[rng.gauss(0.0, 1.0) for _ in range(n_features)] for _ in range(n_samples)]
@@ -328,26 +354,31 @@ class Standardizer:
         self.scale_: list[float] | None = None
 
     def fit(self, X: Sequence[Sequence[float]]) -> Standardizer:
+        """Learn each feature's mean and standard deviation; every value must be finite."""
         if len(X) == 0:
             raise ValueError("Standardizer.fit: X is empty, expected at least one sample")
-        width = len(X[0])
-        if any(len(row) != width for row in X):
+        rows = _finite_rows(X, "fit")
+        width = len(rows[0])
+        if any(len(row) != width for row in rows):
             raise ValueError(
                 "Standardizer.fit: every row of X must have the same number of features"
             )
-        columns = list(zip(*X))
-        means = [math.fsum(col) / len(col) for col in columns]
-        stds = [
-            math.sqrt(math.fsum((x - m) ** 2 for x in col) / len(col))
-            for col, m in zip(columns, means)
+        stats = [_mean_and_std(col) for col in zip(*rows)]
+        self.mean_ = [m for m, _ in stats]
+        # constant (to rounding) in the training data: only centre it
+        self.scale_ = [
+            s if s > 1e-12 * max(abs(m), max(abs(x) for x in col)) else 1.0
+            for (m, s), col in zip(stats, zip(*rows))
         ]
-        self.mean_ = means
-        self.scale_ = [s if s > 1e-12 else 1.0 for s in stds]
         return self
 
     def transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         self._check_width(X, "transform")
-        return [[(x - m) / s for x, m, s in zip(row, self.mean_, self.scale_)] for row in X]
+        rows = _finite_rows(X, "transform")
+        return self._checked(
+            [[(x - m) / s for x, m, s in zip(row, self.mean_, self.scale_)] for row in rows],
+            "transform",
+        )
 
     def fit_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         return self.fit(X).transform(X)
@@ -355,7 +386,22 @@ class Standardizer:
     def inverse_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         """Undo transform: back to the original units."""
         self._check_width(X, "inverse_transform")
-        return [[x * s + m for x, m, s in zip(row, self.mean_, self.scale_)] for row in X]
+        rows = _finite_rows(X, "inverse_transform")
+        return self._checked(
+            [[x * s + m for x, m, s in zip(row, self.mean_, self.scale_)] for row in rows],
+            "inverse_transform",
+        )
+
+    @staticmethod
+    def _checked(rows: list[Row], method: str) -> list[Row]:
+        for i, row in enumerate(rows):
+            for j, x in enumerate(row):
+                if not math.isfinite(x):
+                    raise ValueError(
+                        f"Standardizer.{method}: row {i}, feature {j} overflows to {x} "
+                        "(the value is far outside the data the Standardizer was fit on)"
+                    )
+        return rows
 
     def _check_width(self, X: Sequence[Sequence[float]], method: str) -> None:
         if self.mean_ is None:
@@ -367,6 +413,44 @@ class Standardizer:
                     f"Standardizer.{method}: expected rows of {width} features "
                     f"(as in fit), got a row of {len(row)}"
                 )
+
+
+def _finite_rows(X, method: str) -> list[Row]:
+    """X as lists of floats; a non-number or a NaN/inf is a ValueError naming row and feature."""
+    rows = []
+    for i, row in enumerate(X):
+        if isinstance(row, str | bytes) or not isinstance(row, Iterable):
+            raise TypeError(
+                f"Standardizer.{method}: row {i} must be a list of numbers, got {row!r}"
+            )
+        values = list(row)
+        for j, x in enumerate(values):
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                raise TypeError(
+                    f"Standardizer.{method}: row {i}, feature {j} is {x!r}, expected a number"
+                )
+            if not math.isfinite(x):
+                raise ValueError(
+                    f"Standardizer.{method}: row {i}, feature {j} is {x}; every value must be "
+                    "finite (one NaN would make the whole feature NaN)"
+                )
+        rows.append([float(x) for x in values])
+    return rows
+
+
+def _mean_and_std(column: Sequence[float]) -> tuple[float, float]:
+    """Mean and (biased) standard deviation without overflow, even for values near 1e308."""
+    n = len(column)
+    biggest = max(abs(x) for x in column)
+    if biggest == 0.0:
+        return 0.0, 0.0
+    if 1e-150 < biggest < 1e150:  # the plain formula: squares neither overflow nor underflow
+        mean = math.fsum(column) / n
+        return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in column) / n)
+    scaled = [x / biggest for x in column]  # in [-1, 1]: no square overflows or vanishes
+    mean = math.fsum(scaled) / n
+    var = math.fsum((x - mean) ** 2 for x in scaled) / n
+    return mean * biggest, math.sqrt(var) * biggest
 
 
 # --- mini-batches ------------------------------------------------------------------------------

@@ -14,7 +14,10 @@ writes three files into the output directory:
 from __future__ import annotations
 
 import importlib.util
+import io
+import os
 import shutil
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from . import data, losses, nn, optim
 from .engine import Value
+from .files import write_atomic
 from .train import evaluate, fit
 
 PLOT_HINT = "matplotlib is not installed, so no PNG was written: pip install 'micrograd_plus[plot]'"
@@ -161,11 +165,38 @@ def run_demo(
     return result
 
 
+OUTPUT_NAMES = ("decision_boundary.png", "history.png", "graph.svg", "graph.dot")
+
+
 def _prepare_output_dir(out: str | Path) -> Path:
+    """Create ``out`` and prove it writable *before* training; every problem is a ValueError.
+
+    Checked: ``out`` is (or can be made) a directory we can create files in,
+    and none of the files the demo writes is a directory or read-only there.
+    """
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"--out must be a directory, but {out_dir} is a file")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"--out {out_dir} cannot be created: {err.strerror or err}") from None
+    probe = out_dir / f".micrograd_plus_probe_{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise ValueError(f"--out {out_dir} is not writable: {err.strerror or err}") from None
+    for name in OUTPUT_NAMES:
+        path = out_dir / name
+        if path.is_dir():
+            raise ValueError(
+                f"--out {out_dir}: {path} is a directory, the demo writes a file there"
+            )
+        if path.exists() and not os.stat(path).st_mode & stat.S_IWUSR:
+            raise ValueError(
+                f"--out {out_dir}: {path} is read-only; make it writable or choose another --out"
+            )
     return out_dir
 
 
@@ -195,8 +226,10 @@ def _save_plots(model, history, X, y, out_dir: Path, result: DemoResult) -> None
     curves = plot_history(history, metrics=["loss", "accuracy"])
     for name, figure in (("decision_boundary.png", boundary), ("history.png", curves)):
         path = out_dir / name
-        figure.savefig(path, dpi=100, bbox_inches="tight")
+        image = io.BytesIO()
+        figure.savefig(image, format="png", dpi=100, bbox_inches="tight")
         plt.close(figure)
+        write_atomic(path, image.getvalue())
         result.files.append(path)
 
 
@@ -238,12 +271,12 @@ def _save_neuron_graph(out_dir: Path, result: DemoResult) -> None:
     svg_path = out_dir / "graph.svg"
     if find_dot() is not None:
         try:
-            svg_path.write_bytes(graph.pipe(format="svg"))
+            write_atomic(svg_path, graph.pipe(format="svg"))
             result.files.append(svg_path)
             return
         except GraphvizNotInstalledError:
             pass
     dot_path = out_dir / "graph.dot"
-    dot_path.write_text(graph.source, encoding="utf-8")
+    write_atomic(dot_path, graph.source)
     result.files.append(dot_path)
     result.notes.append(DOT_HINT.format(path=dot_path, svg=svg_path))

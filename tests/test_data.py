@@ -303,3 +303,55 @@ def test_batches_reject_empty_or_mismatched_data_at_the_call():
         batches([], [], 2)
     with pytest.raises(ValueError, match="same length"):
         batches([[1.0], [2.0]], [0], 2)
+
+
+# --- bad arguments are refused where they enter (issue 13) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "kwargs", "error", "message"),
+    [
+        (make_moons, {"noise": math.inf}, ValueError, "noise must be a finite number, got inf"),
+        (make_moons, {"noise": "0.1"}, TypeError, "noise must be a number, got str"),
+        (make_spirals, {"turns": math.nan}, ValueError, "turns must be a finite number"),
+        (make_spirals, {"turns": "1"}, TypeError, "turns must be a number, got str"),
+        (make_circles, {"factor": "0.5"}, TypeError, "factor must be a number, got str"),
+        (make_circles, {"factor": math.nan}, ValueError, "factor must be a finite number"),
+        (make_blobs, {"centers": [[0.0, math.nan]]}, ValueError, r"centers\[0\]\[1\] must be"),
+        (make_blobs, {"centers": [[0.0, "1"]]}, TypeError, r"centers\[0\]\[1\] must be a number"),
+        (make_blobs, {"centers": "ab"}, TypeError, "centers must be a number of centers"),
+        (make_blobs, {"center_box": (0.0, math.inf)}, ValueError, r"center_box\[1\] must be"),
+        (make_blobs, {"center_box": (1.0, -1.0)}, ValueError, "low < high"),
+        (make_blobs, {"center_box": "ab"}, TypeError, "center_box must be a pair"),
+        (make_regression, {"bias": math.nan}, ValueError, "bias must be a finite number"),
+        (make_regression, {"bias": "1"}, TypeError, "bias must be a number, got str"),
+        (make_regression, {"noise": -math.inf}, ValueError, "noise must be a finite number"),
+    ],
+)
+def test_dataset_helpers_refuse_non_finite_and_non_number_arguments(make, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make(20, seed=0, **kwargs)
+
+
+def test_standardizer_refuses_a_nan_naming_row_and_feature():
+    with pytest.raises(ValueError, match=r"row 1, feature 0 is nan"):
+        Standardizer().fit([[1.0, 2.0], [math.nan, 3.0], [0.0, 1.0]])
+    fitted = Standardizer().fit([[1.0], [3.0]])
+    with pytest.raises(ValueError, match=r"transform: row 0, feature 0 is inf"):
+        fitted.transform([[math.inf]])
+    with pytest.raises(TypeError, match=r"row 0, feature 0 is 'a', expected a number"):
+        Standardizer().fit([["a"]])
+
+
+def test_standardizer_handles_values_near_the_float_limit():
+    scaler = Standardizer().fit([[1e308], [-1e308]])  # was a raw OverflowError
+    assert scaler.mean_ == [0.0] and scaler.scale_ == [pytest.approx(1e308)]
+    assert scaler.transform([[1e308], [-1e308]]) == [[pytest.approx(1.0)], [pytest.approx(-1.0)]]
+    with pytest.raises(ValueError, match="overflows"):
+        Standardizer().fit([[1e-300], [-1e-300]]).transform([[1e300]])
+
+
+def test_standardizer_keeps_tiny_but_real_spreads():
+    scaler = Standardizer().fit([[1e-20], [3e-20]])
+    assert scaler.scale_ == [pytest.approx(1e-20)]  # not mistaken for a constant feature
+    assert Standardizer().fit([[1.0], [1.0 + 1e-15]]).scale_ == [1.0]  # constant to rounding

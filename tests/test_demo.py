@@ -1,6 +1,7 @@
 """The command-line demo: files written and valid, fallbacks, help and errors."""
 
 import math
+import os
 
 import pytest
 
@@ -141,3 +142,73 @@ def test_lecture_neuron_gradients_follow_the_chain_rule():
     assert leaves["x2"].grad == pytest.approx(dtanh * 1.0)
     assert leaves["w2"].grad == pytest.approx(0.0)
     assert leaves["b"].grad == pytest.approx(dtanh)
+
+
+# --- --out is checked before training (issue 13) --------------------------------------------------
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if the demo starts training: every check here must come first."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training started before --out was checked")
+
+    monkeypatch.setattr(demo, "fit", refuse)
+
+
+def demo_error(capsys, *argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--epochs", "1", "--quiet", *argv])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err  # one clear line
+    return err
+
+
+def test_out_that_cannot_be_created_exits_2_in_one_line(tmp_path, capsys, no_training):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    err = demo_error(capsys, "--out", str(blocker / "sub" / "dir"))  # was a raw traceback
+    assert "cannot be created" in err and "sub" in err
+
+
+def test_read_only_output_files_are_found_before_training(tmp_path, capsys, no_training):
+    (tmp_path / "history.png").write_bytes(b"old")
+    os.chmod(tmp_path / "history.png", 0o444)
+    err = demo_error(capsys, "--out", str(tmp_path))
+    assert "history.png is read-only" in err
+    assert (tmp_path / "history.png").read_bytes() == b"old"
+
+
+def test_an_output_name_taken_by_a_directory_is_found_before_training(
+    tmp_path, capsys, no_training
+):
+    (tmp_path / "graph.svg").mkdir()
+    err = demo_error(capsys, "--out", str(tmp_path))
+    assert "graph.svg is a directory" in err
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_out_directory_is_found_before_training(tmp_path, capsys, no_training):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    os.chmod(locked, 0o555)
+    try:
+        assert "is not writable" in demo_error(capsys, "--out", str(locked))
+    finally:
+        os.chmod(locked, 0o755)
+
+
+def test_demo_outputs_are_written_atomically_through_one_helper(tmp_path, no_plots, monkeypatch):
+    written = []
+    real = demo.write_atomic
+
+    def recording(path, data):
+        written.append(path.name)
+        return real(path, data)
+
+    monkeypatch.setattr(demo, "write_atomic", recording)
+    assert run(tmp_path) == 0
+    assert written and set(written) <= set(demo.OUTPUT_NAMES)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left

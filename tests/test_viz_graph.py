@@ -159,8 +159,44 @@ def test_too_many_nodes_is_refused_before_building_anything(monkeypatch):
         raise AssertionError("a graph was built before the size check")
 
     monkeypatch.setattr(graph_module.Graph, "__init__", fail)
-    with pytest.raises(ValueError, match=rf"{count} nodes.*max_nodes=500.*larger max_nodes="):
+    assert count > 500
+    with pytest.raises(ValueError, match=r"more than max_nodes=500 nodes.*larger max_nodes="):
         draw_dot(v)
+
+
+class _Unreachable(Value):
+    """A node the size check must never reach: reading its parents fails the test."""
+
+    __slots__ = ()
+
+    @property
+    def _prev(self):
+        raise AssertionError("the size check walked past max_nodes + 1 nodes")
+
+    @_prev.setter
+    def _prev(self, value):
+        pass
+
+
+def test_the_size_check_stops_counting_at_max_nodes_plus_one():
+    far = _Unreachable(0.0)
+    v = Value(1.0) * far
+    for _ in range(2000):  # the unreachable node sits 2,000 nodes below the root
+        v = v + 1.0
+    with pytest.raises(ValueError, match="more than max_nodes=100 nodes"):
+        draw_dot(v, max_nodes=100)
+    with pytest.raises(ValueError, match="more than max_nodes=1999 nodes"):
+        draw_dot(v, max_nodes=1999)
+
+
+def test_control_characters_in_labels_are_shown_not_passed_to_dot():
+    v = Value(1.0, label="a\x00b\x07c\nd\ud800")
+    source = draw_dot(v).source
+    assert "\x00" not in source and "\x07" not in source and "\ud800" not in source
+    assert r"a\\x00b\\x07c\\nd\\ud800" in source
+    source.encode("utf-8")  # a lone surrogate would make piping to dot fail
+    if shutil.which("dot"):
+        assert draw_dot(v).pipe(format="svg").startswith(b"<?xml")  # dot accepts it
 
 
 def test_deep_graphs_are_walked_without_recursion():

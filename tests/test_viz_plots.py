@@ -235,3 +235,27 @@ def test_grad_flow_gives_every_layer_its_own_colour_and_whole_epochs():
     fig.canvas.draw()
     ticks = [t for t in axis.get_xticks() if 1 <= t <= 3]
     assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+# --- refusals instead of silently wrong or empty figures (issue 13) -------------------------------
+
+
+def test_float_labels_are_refused_not_truncated():
+    model = MLP(2, [1], seed=0)
+    X = [[0.0, 0.0], [1.0, 1.0]]
+    with pytest.raises(ValueError, match=r"y\[1\] is 0.7, expected a class label"):
+        plot_decision_boundary(model, X, [1, 0.7], resolution=4)  # 0.7 used to become class 0
+    with pytest.raises(ValueError, match=r"y\[0\] is nan"):
+        plot_decision_boundary(model, X, [math.nan, 1], resolution=4)
+    with pytest.raises(ValueError, match=r"X\[1\] is \[1.0, inf\]"):
+        plot_decision_boundary(model, [[0.0, 0.0], [1.0, math.inf]], [0, 1], resolution=4)
+    plot_decision_boundary(model, X, [0.0, 1.0], resolution=4)  # whole floats are labels
+
+
+def test_an_empty_history_is_refused_like_plot_lr_does():
+    from micrograd_plus.train import History
+
+    with pytest.raises(ValueError, match=r"no values for \['loss'\]"):
+        plot_history(History())
+    with pytest.raises(ValueError, match="lr is empty"):
+        plot_lr(History())

@@ -149,12 +149,12 @@ def build_graph(
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     _check_max_nodes(max_nodes)
-    nodes = topological_order(root)  # iterative: safe for very deep graphs
-    if len(nodes) > max_nodes:
+    if _count_nodes(root, stop_after=max_nodes + 1) > max_nodes:  # refused at once
         raise ValueError(
-            f"draw_dot: the graph has {len(nodes)} nodes, more than max_nodes={max_nodes}; "
+            f"draw_dot: the graph has more than max_nodes={max_nodes} nodes; "
             f"pass a larger max_nodes= to draw it anyway (dot gets slow beyond a few thousand)"
         )
+    nodes = topological_order(root)  # iterative: safe for very deep graphs
     grad_of = grad_of or (lambda v: v.grad)
     label_of = label_of or (lambda v: v.label)
     highlighted = _highlighted_ids(highlight)
@@ -191,6 +191,21 @@ def _highlighted_ids(highlight) -> set[int]:
         if not isinstance(node, Value):
             raise TypeError(f"highlight must hold Values, got {type(node).__name__} {node!r}")
     return {id(node) for node in nodes}
+
+
+def _count_nodes(root: Value, stop_after: int) -> int:
+    """How many nodes are reachable from ``root``, counting no further than ``stop_after``:
+    refusing a graph of a million nodes costs a walk over ``max_nodes + 1`` of them."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                if len(seen) >= stop_after:
+                    return len(seen)
+                stack.append(parent)
+    return len(seen)
 
 
 def _check_max_nodes(max_nodes: int) -> None:
@@ -263,10 +278,17 @@ def _number(x: float) -> str:
 
 
 def _escape(text: str) -> str:
-    """Escape the characters that have a meaning inside a Graphviz record label."""
-    for ch in '\\{}|<>"':
-        text = text.replace(ch, "\\" + ch)
-    return text
+    """Escape the characters that have a meaning inside a Graphviz record label, and show
+    control characters (NUL breaks ``dot``) and lone surrogates as visible escapes."""
+    return "".join(_escape_char(ch) for ch in str(text))
+
+
+def _escape_char(ch: str) -> str:
+    if ch in '\\{}|<>"':
+        return "\\" + ch
+    if ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff":
+        return "\\" + ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return ch
 
 
 # --- draw_module -------------------------------------------------------------------

@@ -10,7 +10,8 @@ draw into an existing figure.  A history is ``fit()``'s ``History`` or its
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..train import grad_norm_per_layer, parameters_by_layer, predict_classes
@@ -73,6 +74,12 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, ax=None, lo
     if unknown:
         raise ValueError(
             f"plot_history: no metric {unknown} in the history; it has {sorted(train)}"
+        )
+    empty = [m for m in metrics if not train.get(m) and not val.get(m)]
+    if empty:
+        raise ValueError(
+            f"plot_history: the history has no values for {empty} (no epoch recorded yet?); "
+            "plot it after fit has run at least one epoch"
         )
     fig, axes = _history_axes(ax, len(metrics))
     for metric, axis in zip(metrics, axes):
@@ -168,8 +175,8 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 60, margin: f
 
 
 def _check_points(X, y) -> tuple[list[tuple[float, float]], list[int]]:
-    points = [tuple(float(c) for c in row) for row in X]
-    labels = [int(v) for v in y]
+    points = [_point(row, i) for i, row in enumerate(X)]
+    labels = [_label(v, i) for i, v in enumerate(y)]
     if not points:
         raise ValueError("plot_decision_boundary: X is empty")
     if any(len(p) != 2 for p in points):
@@ -179,6 +186,31 @@ def _check_points(X, y) -> tuple[list[tuple[float, float]], list[int]]:
     if len(labels) != len(points):
         raise ValueError(f"X has {len(points)} rows but y has {len(labels)} labels")
     return points, labels
+
+
+def _point(row, i: int) -> tuple[float, ...]:
+    if isinstance(row, str | bytes) or not isinstance(row, Iterable):
+        raise TypeError(f"plot_decision_boundary: X[{i}] must be a pair of numbers, got {row!r}")
+    coords = tuple(row)
+    for c in coords:
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not math.isfinite(c):
+            raise ValueError(f"plot_decision_boundary: X[{i}] is {row!r}; expected finite numbers")
+    return tuple(float(c) for c in coords)
+
+
+def _label(value, i: int) -> int:
+    """A class label as an int; 1.0 is fine, 0.7 is not a class (never truncated to 0)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or not float(value).is_integer()
+    ):
+        raise ValueError(
+            f"plot_decision_boundary: y[{i}] is {value!r}, expected a class label "
+            "(a whole number such as 0, 1 or -1)"
+        )
+    return int(value)
 
 
 def _linspace(lo: float, hi: float, n: int) -> list[float]:
