@@ -73,11 +73,25 @@ def mlp_from_torch(sequential, cls):
     return model
 
 
+def _torch_kind(torch, module) -> str | None:
+    """ "Linear", an activation's torch class name, or None: by type, never by name.
+
+    A subclass that overrides ``forward`` computes something else, so it is not
+    converted (a class merely *named* Linear is not a ``torch.nn.Linear`` at all).
+    """
+    for kind in ("Linear", *_TORCH_ACTIVATIONS, "Identity"):
+        cls = getattr(torch.nn, kind)
+        if isinstance(module, cls):
+            return kind if type(module).forward is cls.forward else None
+    return None
+
+
 def _read_torch_layers(sequential) -> list[tuple]:
     """[(Linear, activation name, leaky slope)] for each Linear of the Sequential."""
+    torch = _import_torch()
     plan: list[list] = []
     for index, module in enumerate(sequential):
-        kind = type(module).__name__
+        kind = _torch_kind(torch, module)
         if kind == "Linear":
             if plan and plan[-1][0].out_features != module.in_features:
                 raise ValueError(
@@ -85,7 +99,7 @@ def _read_torch_layers(sequential) -> list[tuple]:
                     f"previous layer gives {plan[-1][0].out_features}"
                 )
             plan.append([module, "linear", 0.01])
-        elif kind in _TORCH_ACTIVATIONS or kind == "Identity":
+        elif kind is not None:
             if not plan or plan[-1][1] != "linear":
                 raise ValueError(f"module {index}: {kind} must directly follow a Linear layer")
             if kind != "Identity":
@@ -94,8 +108,9 @@ def _read_torch_layers(sequential) -> list[tuple]:
                 plan[-1][2] = module.negative_slope
         else:
             raise ValueError(
-                f"module {index}: cannot convert {kind} to an MLP "
-                "(supported: Linear, ReLU, Tanh, Sigmoid, LeakyReLU, Identity)"
+                f"module {index}: cannot convert {type(module).__qualname__} (from "
+                f"{type(module).__module__}) to an MLP (supported: torch.nn.Linear, ReLU, "
+                "Tanh, Sigmoid, LeakyReLU, Identity, not subclasses that change forward)"
             )
     if not plan:
         raise ValueError("the Sequential holds no Linear layer to convert")

@@ -513,3 +513,105 @@ def test_a_malformed_state_dict_gives_a_clear_value_error_and_changes_nothing(ed
     with pytest.raises(ValueError, match=match):
         opt.load_state_dict(bad)
     assert opt.state_dict() == before
+
+
+# --- state checked before anything changes; all-or-nothing steps (issue 13) -----------------------
+
+
+def _stepped(cls=optim.Adam, n=4, **kwargs):
+    params = [Value(float(i + 1)) for i in range(n)]
+    opt = cls(params, lr=0.1, **kwargs)
+    for p in params:
+        p.grad = 0.5
+    opt.step()
+    return params, opt
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda st: st["0"].update(step=None), r"parameter '0'.*step must be a number, got None"),
+        (lambda st: st["3"].pop("exp_avg_sq"), r"parameter '3' misses \['exp_avg_sq'\]"),
+        (lambda st: st["1"].update(step=2.5), "step must be a whole number"),
+        (lambda st: st["1"].update(step=-1), "step must be a whole number >= 0"),
+        (lambda st: st["2"].update(exp_avg_sq=-1.0), "exp_avg_sq must be >= 0"),
+        (lambda st: st["2"].update(exp_avg=math.inf), "exp_avg must be finite"),
+        (lambda st: st["0"].update(velocity=1.0), r"unknown fields \['velocity'\]"),
+    ],
+)
+def test_bad_optimizer_state_is_refused_before_any_parameter_moves(edit, match):
+    params, opt = _stepped()
+    saved = json.loads(json.dumps(opt.state_dict()))
+    edit(saved["state"])
+    before_state, before_weights = opt.state_dict(), [p.data for p in params]
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(saved)  # was accepted; the next step() crashed half-way
+    assert opt.state_dict() == before_state
+    for p in params:
+        p.grad = 0.5
+    opt.step()  # still a working optimizer
+    assert [p.data for p in params] != before_weights
+
+
+def test_a_step_that_fails_on_one_parameter_changes_none():
+    class FailsOnThird(optim.SGD):
+        def _update(self, p, grad, state, group):
+            state["calls"] = state.get("calls", 0) + 1
+            if p.data == 3.0:
+                raise ZeroDivisionError("boom")
+            super()._update(p, grad, state, group)
+
+    params = [Value(1.0), Value(2.0), Value(3.0), Value(4.0)]
+    opt = FailsOnThird(params, lr=0.1, momentum=0.9)
+    for p in params:
+        p.grad = 1.0
+    with pytest.raises(ValueError, match=r"parameter 2 \(of 4\).*boom; no parameter was changed"):
+        opt.step()
+    assert [p.data for p in params] == [1.0, 2.0, 3.0, 4.0]
+    assert opt.state == {}
+
+
+def test_centered_rmsprop_never_takes_the_root_of_a_negative_variance():
+    w = Value(0.5)
+    opt = optim.RMSprop([w], lr=0.01, centered=True)
+    w.grad = 0.3
+    opt.step()
+    # rounding can leave square_avg a hair below grad_avg**2 under steady gradients
+    opt.state[id(w)].update(square_avg=0.09, grad_avg=0.3 + 1e-12)
+    before = w.data
+    opt.step()  # was "ValueError: math domain error", after changing state
+    assert math.isfinite(w.data) and w.data < before
+    assert opt.state[id(w)]["step"] == 2
+
+
+def test_centered_rmsprop_follows_pytorch_under_steady_gradients():
+    torch = pytest.importorskip("torch")
+    w = Value(0.5)
+    opt = optim.RMSprop([w], lr=0.01, centered=True)
+    t = torch.nn.Parameter(torch.tensor([0.5], dtype=torch.float64))
+    t_opt = torch.optim.RMSprop([t], lr=0.01, centered=True)
+    for _ in range(400):
+        w.grad = 0.3
+        opt.step()
+        t.grad = torch.tensor([0.3], dtype=torch.float64)
+        t_opt.step()
+    assert w.data == pytest.approx(t.item(), rel=1e-8)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0, 0.5, math.inf])
+def test_clip_grad_norm_of_huge_gradients_is_finite_not_an_overflow_error(norm_type):
+    a, b = Value(0.0), Value(0.0)
+    a.grad, b.grad = 3e200, 4e200
+    total = optim.clip_grad_norm_([a, b], max_norm=1.0, norm_type=norm_type)
+    expected = {1.0: 7e200, 2.0: 5e200, math.inf: 4e200}.get(norm_type)
+    if expected is None:
+        expected = 4e200 * ((3 / 4) ** norm_type + 1) ** (1 / norm_type)
+    assert total == pytest.approx(expected, rel=1e-12)
+    assert math.hypot(a.grad, b.grad) == pytest.approx(5e200 / expected, rel=1e-6)  # clipped
+
+
+def test_clip_grad_norm_of_a_nan_gradient_is_nan():
+    a, b = Value(0.0), Value(0.0)
+    a.grad, b.grad = 1.0, math.nan
+    assert math.isnan(optim.clip_grad_norm_([a, b], 1.0))
+    assert math.isnan(optim.clip_grad_norm_([b, a], 1.0, norm_type=math.inf))

@@ -90,3 +90,33 @@ def test_a_clear_error_when_torch_is_missing(monkeypatch):
         MLP(2, [1], seed=0).to_torch()
     with pytest.raises(ImportError, match="pip install torch"):
         MLP.from_torch([])
+
+
+def test_from_torch_converts_by_type_not_by_class_name():
+    torch = pytest.importorskip("torch")
+
+    class Linear(torch.nn.Module):  # named like torch's, computes something else
+        def __init__(self):
+            super().__init__()
+            self.inner = torch.nn.Linear(2, 1)
+            self.in_features, self.out_features = 2, 1
+            self.weight, self.bias = self.inner.weight, self.inner.bias
+
+        def forward(self, x):
+            return self.inner(x) ** 2
+
+    with pytest.raises(ValueError, match=r"module 0: cannot convert .*Linear \(from tests"):
+        MLP.from_torch(torch.nn.Sequential(Linear()))
+
+    class Squaring(torch.nn.Linear):  # a real subclass whose forward changes the function
+        def forward(self, x):
+            return super().forward(x) ** 2
+
+    with pytest.raises(ValueError, match="cannot convert .*Squaring"):
+        MLP.from_torch(torch.nn.Sequential(Squaring(2, 1)))
+
+    class Tagged(torch.nn.Linear):  # a subclass that only adds data converts fine
+        tag = "mine"
+
+    model = MLP.from_torch(torch.nn.Sequential(Tagged(2, 3), torch.nn.Tanh(), Tagged(3, 1)))
+    assert [layer.activation for layer in model.layers] == ["tanh", "linear"]

@@ -91,18 +91,46 @@ class Optimizer:
                 p.grad = 0.0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter once from its gradient; return closure() if given."""
+        """Update every parameter once from its gradient; return closure() if given.
+
+        All or nothing: every new value and state is computed first and only
+        then written, so an error (naming the parameter and step) changes nothing.
+        """
         loss = closure() if closure is not None else None
+        staged = []
+        index = 0
         for group in self.param_groups:
             for p in group["params"]:
-                grad = float(p.grad)
-                if group.get("maximize", False):
-                    grad = -grad
-                self._update(p, grad, self.state.setdefault(id(p), {}), group)
+                state = dict(self.state.get(id(p), ()))
+                shadow = _Staged(p.data)
+                try:
+                    grad = float(p.grad)
+                    if group.get("maximize", False):
+                        grad = -grad
+                    self._update(shadow, grad, state, group)
+                except (ArithmeticError, ValueError, TypeError) as err:
+                    raise ValueError(
+                        f"{type(self).__name__}.step: parameter {index} (of "
+                        f"{sum(len(g['params']) for g in self.param_groups)}), step "
+                        f"{state.get('step', '?')}: {err}; no parameter was changed"
+                    ) from err
+                staged.append((p, shadow.data, state))
+                index += 1
+        for p, data, state in staged:
+            p.data = data
+            self.state[id(p)] = state
         return loss
 
     def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
         raise NotImplementedError
+
+    def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+        """The per-parameter state an optimizer keeps: field -> (kind, required).
+
+        Kinds: "count" (an int >= 0), "real" (a finite number), "nonneg" (a
+        finite number >= 0). ``load_state_dict`` checks every entry against it.
+        """
+        return {}
 
     # --- saving and resuming ------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -160,16 +188,14 @@ class Optimizer:
             new_groups.append(group)
             params_by_index.extend(mine["params"])
         new_state = {}
+        group_of = [g for g in new_groups for _ in g["params"]]
         for key, entry in state_dict["state"].items():
             index = _parameter_index(key)
             if not 0 <= index < len(params_by_index) or not isinstance(entry, dict):
                 raise ValueError(f"{name}: state dict has state for unknown parameter {key!r}")
-            for field, value in entry.items():
-                if value is not None and not isinstance(value, numbers.Real):
-                    raise ValueError(
-                        f"{name}: state of parameter {key!r} has a non-number {field}={value!r}"
-                    )
-            new_state[id(params_by_index[index])] = dict(entry)
+            if entry:
+                entry = _checked_state(name, key, entry, self._state_fields(group_of[index]))
+            new_state[id(params_by_index[index])] = entry
         self.param_groups = new_groups
         self.state = new_state
 
@@ -215,6 +241,9 @@ class SGD(Optimizer):
                 "SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
+
+    def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+        return {"momentum_buffer": ("real", False)}
 
     def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
         """w ← w − lr·g, where g = grad + wd·w, or the momentum buffer b ← μ·b + (1−τ)·g."""
@@ -267,6 +296,14 @@ class Adam(Optimizer):
                 raise ValueError(
                     f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {beta!r}"
                 )
+
+    def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+        return {
+            "step": ("count", True),
+            "exp_avg": ("real", True),
+            "exp_avg_sq": ("nonneg", True),
+            "max_exp_avg_sq": ("nonneg", False),
+        }
 
     def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
         """m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂ / (√v̂ + ε)."""
@@ -348,8 +385,20 @@ class RMSprop(Optimizer):
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         _check_nonnegative(self, group, "lr", "alpha", "eps", "weight_decay", "momentum")
 
+    def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+        return {
+            "step": ("count", True),
+            "square_avg": ("nonneg", True),
+            "grad_avg": ("real", False),
+            "momentum_buffer": ("real", False),
+        }
+
     def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
-        """s ← α·s + (1−α)·g²;  w ← w − lr·g / (√s + ε)  (s less mean(g)² if centered)."""
+        """s ← α·s + (1−α)·g²;  w ← w − lr·g / (√s + ε)  (s less mean(g)² if centered).
+
+        Centered, the variance s − mean(g)² is clamped at 0: with steady gradients
+        rounding can make it slightly negative, where PyTorch's sqrt gives NaN.
+        """
         alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
         if not state:
             state.update(step=0, square_avg=0.0)
@@ -361,7 +410,7 @@ class RMSprop(Optimizer):
         if group["centered"]:
             mean = state.get("grad_avg", 0.0)
             mean = state["grad_avg"] = mean + (1 - alpha) * (g - mean)
-            avg = math.sqrt(square_avg - mean * mean) + eps
+            avg = math.sqrt(max(square_avg - mean * mean, 0.0)) + eps
         else:
             avg = math.sqrt(square_avg) + eps
         if momentum > 0:
@@ -400,6 +449,9 @@ class Adagrad(Optimizer):
         _check_nonnegative(
             self, group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"
         )
+
+    def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+        return {"step": ("count", True), "sum": ("nonneg", True)}
 
     def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
         """s ← s + g²;  w ← w − lr/(1 + (t−1)·lr_decay) · g / (√s + ε)."""
@@ -453,11 +505,24 @@ def clip_grad_norm_(
 
 
 def _total_norm(grads: list[float], norm_type: float) -> float:
-    if norm_type == math.inf:
-        return max(abs(g) for g in grads)
-    if norm_type == 2.0:
-        return math.sqrt(math.fsum(g * g for g in grads))
-    return math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type)
+    """The p-norm of the gradients; huge gradients give a huge norm, never an OverflowError."""
+    if any(g != g for g in grads):
+        return math.nan
+    biggest = max(abs(g) for g in grads)
+    if norm_type == math.inf or biggest in (0.0, math.inf):
+        return biggest
+    try:
+        if norm_type == 2.0:
+            norm = math.sqrt(math.fsum(g * g for g in grads))
+        else:
+            norm = math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type)
+        if math.isfinite(norm) and norm > 0.0:
+            return norm
+    except OverflowError:
+        pass
+    # Overflowed (or underflowed to 0): the same norm of grads / biggest, times biggest.
+    scaled = math.fsum((abs(g) / biggest) ** norm_type for g in grads)
+    return biggest * scaled ** (1.0 / norm_type)
 
 
 def clip_grad_value_(parameters: Value | Iterable[Value], clip_value: float) -> None:
@@ -471,6 +536,42 @@ def clip_grad_value_(parameters: Value | Iterable[Value], clip_value: float) -> 
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+class _Staged:
+    """Stands in for a parameter during step(): ``_update`` writes here, step() commits."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: float) -> None:
+        self.data = data
+
+
+def _checked_state(owner: str, key: Any, entry: dict, fields: dict) -> dict[str, Any]:
+    """One parameter's saved state, every field checked against ``fields`` (see _state_fields)."""
+    where = f"{owner}: state of parameter {key!r}"
+    unknown = sorted(set(entry) - set(fields))
+    if unknown:
+        raise ValueError(f"{where} has unknown fields {unknown}; expected {sorted(fields)}")
+    missing = sorted(f for f, (_, required) in fields.items() if required and f not in entry)
+    if missing:
+        raise ValueError(f"{where} misses {missing}")
+    checked: dict[str, Any] = {}
+    for field, value in entry.items():
+        kind = fields[field][0]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{where}: {field} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: {field} must be finite, got {value!r}")
+        if kind == "count":
+            if value < 0 or not float(value).is_integer():
+                raise ValueError(f"{where}: {field} must be a whole number >= 0, got {value!r}")
+            checked[field] = int(value)
+        elif kind == "nonneg" and value < 0:
+            raise ValueError(f"{where}: {field} must be >= 0, got {value!r}")
+        else:
+            checked[field] = float(value)
+    return checked
 
 
 def _as_param_list(params: Any, owner: str = "optimizer") -> list[Value]:
