@@ -46,11 +46,10 @@ class Optimizer:
                 f"{type(self).__name__}: params must be an iterable of Values or of "
                 f"param-group dicts, got {type(params).__name__}"
             )
-        groups = list(params)
-        if not groups:
+        items: list[Any] = list(params)
+        if not items:
             raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
-        if not isinstance(groups[0], dict):
-            groups = [{"params": groups}]
+        groups: list[dict[str, Any]] = items if isinstance(items[0], dict) else [{"params": items}]
         for group in groups:
             self.add_param_group(group)
 
@@ -121,7 +120,7 @@ class Optimizer:
             self.state[id(p)] = state
         return loss
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
@@ -245,7 +244,7 @@ class SGD(Optimizer):
     def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
         return {"momentum_buffer": ("real", False)}
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """w ← w − lr·g, where g = grad + wd·w, or the momentum buffer b ← μ·b + (1−τ)·g."""
         g = grad
         if group["weight_decay"] != 0:
@@ -305,7 +304,7 @@ class Adam(Optimizer):
             "max_exp_avg_sq": ("nonneg", False),
         }
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂ / (√v̂ + ε)."""
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         if not state:
@@ -393,7 +392,7 @@ class RMSprop(Optimizer):
             "momentum_buffer": ("real", False),
         }
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """s ← α·s + (1−α)·g²;  w ← w − lr·g / (√s + ε)  (s less mean(g)² if centered).
 
         Centered, the variance s − mean(g)² is clamped at 0: with steady gradients
@@ -453,7 +452,7 @@ class Adagrad(Optimizer):
     def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
         return {"step": ("count", True), "sum": ("nonneg", True)}
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """s ← s + g²;  w ← w − lr/(1 + (t−1)·lr_decay) · g / (√s + ε)."""
         if not state:
             state.update(step=0, sum=float(group["initial_accumulator_value"]))
@@ -579,11 +578,12 @@ def _as_param_list(params: Any, owner: str = "optimizer") -> list[Value]:
         return [params]
     if not isinstance(params, Iterable):
         raise TypeError(f"{owner}: expected Values, got {type(params).__name__}")
-    params = list(params)
+    values: list[Value] = []
     for p in params:
         if not isinstance(p, Value):
             raise TypeError(f"{owner}: every parameter must be a Value, got {type(p).__name__}")
-    return params
+        values.append(p)
+    return values
 
 
 def _check_number(owner: Any, name: str, x: Any) -> None:
