@@ -100,21 +100,43 @@ def _binary_label(target, sign_labels: bool, i: int) -> int:
 
 
 def mse(outputs: Sequence, targets: Sequence) -> float:
-    """Mean squared error over every output number (NaN outputs give NaN, as in PyTorch)."""
+    """Mean squared error over every output number.
+
+    Targets must be finite numbers (a ValueError names the sample); NaN outputs
+    give NaN and huge errors give inf, as in PyTorch, never an OverflowError.
+    """
     outputs = as_floats(outputs)
     _check_same_length(outputs, targets, "mse")
     errors = []
-    for out, target in zip(outputs, targets):
+    for i, (out, target) in enumerate(zip(outputs, targets)):
         if isinstance(out, list):
             if not isinstance(target, (list, tuple)) or len(target) != len(out):
                 raise ValueError(
                     "the 'mse' metric needs a target row as long as each output row, got "
                     f"{target!r} for an output of {len(out)} numbers"
                 )
-            errors += [(o - float(t)) ** 2 for o, t in zip(out, target)]
+            errors += [_squared(o, _finite_target(t, i)) for o, t in zip(out, target)]
         else:
-            errors.append((out - float(target)) ** 2)
-    return math.fsum(errors) / len(errors)
+            errors.append(_squared(out, _finite_target(target, i)))
+    try:
+        return math.fsum(errors) / len(errors)
+    except OverflowError:  # the sum passes the float range: the mean is as big as floats go
+        return math.inf
+
+
+def _squared(out: float, target: float) -> float:
+    d = out - target
+    return d * d  # ** 2 would raise OverflowError past 1e154
+
+
+def _finite_target(target, i: int) -> float:
+    if (
+        isinstance(target, bool)
+        or not isinstance(target, numbers.Real)
+        or not math.isfinite(target)
+    ):
+        raise ValueError(f"the 'mse' metric: target {i} is {target!r}, expected a finite number")
+    return float(target)
 
 
 def _check_same_length(outputs: list, targets: Sequence, metric: str) -> None:

@@ -373,3 +373,22 @@ def test_a_failed_history_write_leaves_the_old_file(tmp_path, monkeypatch):
         new.to_json(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["h.json"]
+
+
+def test_the_mse_metric_refuses_non_finite_targets_and_never_overflows():
+    from micrograd_plus.train import mse
+
+    with pytest.raises(ValueError, match=r"'mse' metric: target 1 is nan"):
+        mse([0.0, 1.0], [0.0, math.nan])
+    assert mse([1e200, 0.0], [-1e200, 0.0]) == math.inf  # was a raw OverflowError
+    assert math.isnan(mse([math.nan], [1.0]))
+
+
+def test_compiled_fit_is_guarded_the_same_way():
+    X, y, model = problem()
+    y[3] = math.nan
+    before = weights(model)
+    with pytest.raises(NonFiniteError, match="the loss is nan in epoch 1, batch 1"):
+        fit(model, binary_cross_entropy_with_logits, SGD(model.parameters(), lr=0.1), X, y,
+            epochs=2, progress=False, compile=True)  # fmt: skip
+    assert weights(model) == before
