@@ -129,6 +129,19 @@ def _resolve_activation(nonlin: bool | None, activation: str | None) -> str:
     return activation
 
 
+def _check_slope(negative_slope: float, activation: str) -> float:
+    """A leaky slope is only meaningful for leaky_relu: set with another activation, it
+    would be silently ignored, so it is refused."""
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
+        raise TypeError(f"negative_slope must be a number, got {negative_slope!r}")
+    if negative_slope != 0.01 and activation != "leaky_relu":
+        raise ValueError(
+            f"negative_slope={negative_slope!r} only applies to activation='leaky_relu', "
+            f"but the activation is {activation!r}"
+        )
+    return negative_slope
+
+
 def _check_activation(activation: str) -> str:
     if activation not in ACTIVATIONS:
         raise ValueError(
@@ -158,7 +171,7 @@ class Neuron(Module):
         if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
             raise ValueError(f"a neuron needs at least one input (nin >= 1), got {nin!r}")
         self.activation = _resolve_activation(nonlin, activation)
-        self.negative_slope = negative_slope
+        self.negative_slope = _check_slope(negative_slope, self.activation)
         rng = make_rng(seed)
         self.w = [Value(wi) for wi in init_weights(check_init(init), nin, fan_out, rng)]
         self.b = Value(0.0)
@@ -288,14 +301,15 @@ class MLP(Module):
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts, got []")
         _check_activation(activation)
+        _check_slope(negative_slope, activation)
         check_init(init)
         rng = make_rng(seed)
         sizes = [nin] + nouts
         last = len(nouts) - 1
         self.layers = []
         for i in range(len(nouts)):
-            act = activation if i != last else "linear"
-            options = dict(activation=act, init=init, negative_slope=negative_slope, seed=rng)
+            act, slope = (activation, negative_slope) if i != last else ("linear", 0.01)
+            options = dict(activation=act, init=init, negative_slope=slope, seed=rng)
             self.layers.append(Layer(sizes[i], sizes[i + 1], **options))
 
     def forward(self, x):

@@ -614,3 +614,15 @@ def test_nonlin_and_activation_agree_or_stand_alone():
     assert Neuron(2, seed=0).activation == "relu" and Neuron(2, True).activation == "relu"
     assert Layer(2, 3, activation="sigmoid", seed=0).activation == "sigmoid"
     assert [layer.activation for layer in MLP(2, [3, 1], seed=0).layers] == ["relu", "linear"]
+
+
+def test_a_leaky_slope_without_leaky_relu_is_refused_not_ignored():
+    with pytest.raises(
+        ValueError, match=r"negative_slope=0.2 only applies to activation='leaky_relu'"
+    ):
+        Layer(2, 3, activation="tanh", negative_slope=0.2)
+    with pytest.raises(ValueError, match="only applies"):
+        MLP(2, [3, 1], negative_slope=0.2)  # ReLU hidden layers
+    leaky = MLP(2, [3, 1], activation="leaky_relu", negative_slope=0.2, seed=0)
+    assert [n.negative_slope for n in leaky.layers[0].neurons] == [0.2] * 3
+    assert leaky.layers[1].activation == "linear"
