@@ -14,8 +14,11 @@ from .engine import (
     detect_anomaly,
     grad,
     is_grad_enabled,
+    max_values,
+    min_values,
     no_grad,
     sum_values,
+    take,
 )
 from .gradcheck import GradcheckError, gradcheck
 from .io import load, save
@@ -50,4 +53,7 @@ __all__ = [
     "EarlyStopping",
     "load",
     "sum_values",
+    "max_values",
+    "min_values",
+    "take",
 ]

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from .ops import FORWARD, MATH, PRIMITIVES, VJP, _sign, _step
+from .ops import FORWARD, MATH, PRIMITIVES, VJP, _first_equal, _one_hot, _sign, _step, take_error
 
 Number = int | float
 
@@ -42,11 +42,20 @@ class Value:
                 "(micrograd's Value(data, _children, _op) form is not public here: "
                 "make new nodes with operations such as a + b or a.tanh())"
             )
-        self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
         self._prev: tuple[Value, ...] = ()
         self._op = ""
+        if data.__class__ is float:
+            self.data = data
+            return
+        source = _traced_source(data)
+        if source is not None:  # Value(v) while compile traces: follows v's data at replay
+            self.data, self._prev, self._op = source.data, (source,), "stop_gradient"
+        elif isinstance(data, Value):  # Value(v): a copy of v's data, as v.detach()
+            self.data = data.data
+        else:
+            self.data = _as_float(data)
 
     # --- arithmetic: one-line wrappers over the primitive table ---------------
     def __add__(self, other):
@@ -153,7 +162,12 @@ class Value:
 
     # --- graph utilities ------------------------------------------------------
     def detach(self) -> Value:
-        """A new leaf with the same data: gradients stop here."""
+        """A Value with the same data through which no gradient flows.
+
+        Eagerly a new leaf; while ``compile`` traces, a ``stop_gradient`` node, so
+        that a replay follows this Value's data instead of freezing it."""
+        if _is_tracing():
+            return _apply1("stop_gradient", self)
         return Value(self.data, self.label)
 
     def backward(self, create_graph: bool = False) -> None:
@@ -208,8 +222,14 @@ def _as_float(x) -> float:
 
 
 def _leaf(x) -> Value | None:
-    """A constant leaf for a plain number; None for anything that is not a number."""
+    """A constant leaf for a plain number; None for anything that is not a number.
+
+    A traced integer (an int argument of a compiled function) gives its node."""
     cls = x.__class__
+    if cls is not float and cls is not int:
+        source = _traced_source(x)
+        if source is not None:
+            return source
     if cls is float or cls is int or isinstance(x, numbers.Real):
         v = _new(Value)
         v.data = float(x)
@@ -263,22 +283,77 @@ def _apply2(op: str, a, b) -> Value:
 
 def sum_values(values: Iterable[Value | Number]) -> Value:
     """The sum of many values as a single n-ary node (faster than a chain of +)."""
+    return _apply_n("sum", _parents(values, "sum_values"))
+
+
+def max_values(values: Iterable[Value | Number]) -> Value:
+    """The largest of many values, one node; its gradient goes to the first largest.
+
+    Use it instead of Python's ``max`` on Values: under ``compile`` it is traced
+    (recomputed at every call) where ``max`` would be a guarded comparison."""
+    return _apply_n("max", _parents(values, "max_values"))
+
+
+def min_values(values: Iterable[Value | Number]) -> Value:
+    """The smallest of many values, one node; its gradient goes to the first smallest."""
+    return _apply_n("min", _parents(values, "min_values"))
+
+
+def take(values, index) -> Value:
+    """``values[index]`` for an integer index; under ``compile`` the index may be an
+    integer argument, and one trace then serves every index (a gather node).
+
+    Negative indices count from the end, as in Python; out of range is an IndexError."""
+    source = _traced_source(index)
+    if source is None:
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(
+                f"take(values, index): index must be an int, got {type(index).__name__} {index!r}"
+            )
+        values = values if isinstance(values, list | tuple) else list(values)
+        if not -len(values) <= index < len(values):
+            raise IndexError(take_error(index, len(values)))
+        v = values[index]
+        return v if v.__class__ is Value else _lift_or_raise(v)
+    return _apply_n("take", (source, *_parents(values, "take")))
+
+
+def _parents(values, who: str) -> tuple[Value, ...]:
     parents = tuple(v if v.__class__ is Value else _lift_or_raise(v) for v in values)
     if not parents:
-        raise ValueError("sum_values() needs at least one value, got an empty sequence")
+        raise ValueError(f"{who}() needs at least one value, got an empty sequence")
+    return parents
+
+
+def _apply_n(op: str, parents: tuple[Value, ...]) -> Value:
     out = _new(Value)
-    out.data = FORWARD["sum"](*[p.data for p in parents])
+    out.data = FORWARD[op](*[p.data for p in parents])
     out.grad = 0.0
     out.label = ""
     if _grad_enabled:
         out._prev = parents
-        out._op = "sum"
+        out._op = op
     else:
         out._prev = ()
         out._op = ""
     if _anomaly:
-        _check_forward(out, "sum", parents)
+        _check_forward(out, op, parents)
     return out
+
+
+def _is_tracing() -> bool:
+    """True while ``compile`` traces a function in this thread."""
+    return _compare_hook is not None
+
+
+def _traced_source(x) -> Value | None:
+    """While tracing, the Value standing for x in the traced graph (a traced Value, or
+    the node of a traced integer argument); None otherwise."""
+    if not _is_tracing():
+        return None
+    if x.__class__ is Value:
+        return x
+    return getattr(x, "_trace_node", None)
 
 
 def _lift_or_raise(x) -> Value:
@@ -393,6 +468,8 @@ VALUE_BACKEND = SimpleNamespace(
     sigmoid=lambda v: v.sigmoid(),
     sign=lambda v: _sign(float(v)),
     step=lambda v: _step(float(v)),
+    first_equal=lambda out, xs: _first_equal(float(out), [float(x) for x in xs]),
+    one_hot=_one_hot,
 )
 
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable, Sequence
 
+from .embedding import Embedding
 from .engine import Value, sum_values
 from .init import check_init, init_weights, make_rng
 from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
@@ -55,6 +56,7 @@ __all__ = [
     "ACTIVATIONS",
     "BatchNorm1d",
     "Dropout",
+    "Embedding",
     "Identity",
     "Layer",
     "LeakyReLU",
