@@ -252,13 +252,8 @@ def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray, has_aux: bool
     values = iter([TracedInt(v, int(v.data)) if is_int else v for v, is_int in zip(inputs, kinds)])
     args = [_rebuild(key, values) for key in structure]
     records: list[tuple] = []
-    previous_hook, previous_grad = engine._compare_hook, engine._grad_enabled
-    engine._compare_hook = functools.partial(_record_comparison, records)
-    engine._grad_enabled = True
-    try:
+    with engine.tracing(functools.partial(_record_comparison, records)):
         out = fn(*args)
-    finally:
-        engine._compare_hook, engine._grad_enabled = previous_hook, previous_grad
     aux = None
     if has_aux:
         out, aux_out = _split_aux(out)
@@ -467,7 +462,7 @@ def _nest_ragged(layout, values):
 
 def _guard(symbol: str, node: Value, other) -> None:
     """Record a comparison on a traced integer, as the engine records one on a Value."""
-    hook = engine._compare_hook
+    hook = engine.comparison_hook()
     if hook is not None:
         hook(symbol, node, other)
 

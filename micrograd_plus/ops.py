@@ -22,9 +22,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import numpy as np
-
 VARIADIC = -1
+
+
+def _np(name: str) -> Callable:
+    """``numpy.<name>``, imported at the first call: importing the engine loads no NumPy."""
+
+    def call(*args):
+        import numpy
+
+        return getattr(numpy, name)(*args)
+
+    call.__name__ = call.__qualname__ = f"numpy.{name}"
+    return call
 
 
 @dataclass(frozen=True)
@@ -116,12 +126,40 @@ def _softplus(a: float) -> float:
 
 
 def _np_sigmoid(a):
+    import numpy as np
+
     z = np.exp(-np.abs(a))  # never overflows, as in _sigmoid
     return np.where(a >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
 def _np_softplus(a):
+    import numpy as np
+
     return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def _np_relu(a):
+    import numpy as np
+
+    return np.maximum(a, 0.0)
+
+
+def _np_leaky_relu(a, s):
+    import numpy as np
+
+    return np.where(a > 0.0, a, a * s)
+
+
+def _np_max(*xs):
+    import numpy as np
+
+    return functools.reduce(np.maximum, xs)
+
+
+def _np_min(*xs):
+    import numpy as np
+
+    return functools.reduce(np.minimum, xs)
 
 
 def _max(*xs: float) -> float:
@@ -158,6 +196,8 @@ def take_error(i, n: int) -> str:
 
 
 def _np_take(i, *xs):
+    import numpy as np
+
     n = len(xs)
     bad = (i < -n) | (i >= n)
     if bad.any():
@@ -226,36 +266,40 @@ def primitive(
 # compile then skips checking their NumPy results for non-finite numbers.
 SAFE = {"forward_may_raise": False, "rule_may_raise": False}
 primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b",
-          symbol="+", local_grads=("1", "1"), linear="add", numpy_forward=np.add, **SAFE)
+          symbol="+", local_grads=("1", "1"), linear="add", numpy_forward=_np("add"), **SAFE)
 primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b",
-          symbol="−", local_grads=("1", "-1"), linear="sub", numpy_forward=np.subtract, **SAFE)
+          symbol="−", local_grads=("1", "-1"), linear="sub", numpy_forward=_np("subtract"),
+          **SAFE)
 primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), doc="a * b",
-          symbol="*", local_grads=("b", "a"), linear="mul", numpy_forward=np.multiply, **SAFE)
+          symbol="*", local_grads=("b", "a"), linear="mul", numpy_forward=_np("multiply"),
+          **SAFE)
 primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b",
-          symbol="/", local_grads=("1 / b", "-out / b"), numpy_forward=np.divide,
+          symbol="/", local_grads=("1 / b", "-out / b"), numpy_forward=_np("divide"),
           rule_may_raise=False)
 primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), 0.0),
           const_inputs=(1,), doc="a ** c, c a number",
-          symbol="**", local_grads=("b * a**(b - 1)", "0"), numpy_forward=np.power)
+          symbol="**", local_grads=("b * a**(b - 1)", "0"), numpy_forward=_np("power"))
 primitive("pow", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), g * out * B.log(a)),
           doc="a ** b, b a Value",
-          symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"), numpy_forward=np.power)
+          symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"),
+          numpy_forward=_np("power"))
 primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a",
-          symbol="−a", local_grads=("-1",), linear="neg", numpy_forward=np.negative, **SAFE)
+          symbol="−a", local_grads=("-1",), linear="neg", numpy_forward=_np("negative"),
+          **SAFE)
 primitive("abs", 1, abs, lambda g, out, a, B: (g * B.sign(a),), doc="|a|",
-          symbol="|a|", local_grads=("sign(a)",), numpy_forward=np.abs, **SAFE)
+          symbol="|a|", local_grads=("sign(a)",), numpy_forward=_np("abs"), **SAFE)
 primitive("exp", 1, _exp, lambda g, out, a, B: (g * out,), doc="e ** a",
-          symbol="exp", local_grads=("out",), numpy_forward=np.exp, **SAFE)
+          symbol="exp", local_grads=("out",), numpy_forward=_np("exp"), **SAFE)
 primitive("log", 1, _log, lambda g, out, a, B: (g / a,), doc="natural log",
-          symbol="log", local_grads=("1 / a",), numpy_forward=np.log, rule_may_raise=False)
+          symbol="log", local_grads=("1 / a",), numpy_forward=_np("log"), rule_may_raise=False)
 primitive("sqrt", 1, _sqrt, lambda g, out, a, B: (g * 0.5 / out,), doc="square root",
-          symbol="sqrt", local_grads=("0.5 / out",), numpy_forward=np.sqrt)
+          symbol="sqrt", local_grads=("0.5 / out",), numpy_forward=_np("sqrt"))
 primitive("sin", 1, math.sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine",
-          symbol="sin", local_grads=("cos(a)",), numpy_forward=np.sin, rule_may_raise=False)
+          symbol="sin", local_grads=("cos(a)",), numpy_forward=_np("sin"), rule_may_raise=False)
 primitive("cos", 1, math.cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine",
-          symbol="cos", local_grads=("-sin(a)",), numpy_forward=np.cos, rule_may_raise=False)
+          symbol="cos", local_grads=("-sin(a)",), numpy_forward=_np("cos"), rule_may_raise=False)
 primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh",
-          symbol="tanh", local_grads=("1 - out**2",), numpy_forward=np.tanh, **SAFE)
+          symbol="tanh", local_grads=("1 - out**2",), numpy_forward=_np("tanh"), **SAFE)
 primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
           doc="1 / (1 + e ** -a)",
           symbol="sigmoid", local_grads=("out * (1 - out)",), numpy_forward=_np_sigmoid, **SAFE)
@@ -265,23 +309,23 @@ primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
 primitive("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda g, out, a, B: (g * B.step(a),),
           doc="max(a, 0)",
           symbol="relu", local_grads=("1 if a > 0 else 0",),
-          numpy_forward=lambda a: np.maximum(a, 0.0), **SAFE)
+          numpy_forward=_np_relu, **SAFE)
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
           const_inputs=(1,), doc="a if a > 0 else slope * a",
           symbol="leaky_relu", local_grads=("1 if a > 0 else b", "0"),
-          numpy_forward=lambda a, s: np.where(a > 0.0, a, a * s), **SAFE)
+          numpy_forward=_np_leaky_relu, **SAFE)
 primitive("sum", VARIADIC, _sum, lambda g, out, *xs_and_B: (g,) * (len(xs_and_B) - 1),
           doc="a1 + a2 + ... + an, one node",
           symbol="Σ", local_grads=("1",), linear="add", **SAFE)
 primitive("max", VARIADIC, _max, _first_extreme_rule,
           doc="the largest of a1 ... an; its gradient goes to the first largest (as PyTorch's max)",
           symbol="max", local_grads=("1 if k == first_argmax(xs) else 0",),
-          numpy_forward=lambda *xs: functools.reduce(np.maximum, xs), **SAFE)
+          numpy_forward=_np_max, **SAFE)
 primitive("min", VARIADIC, _min, _first_extreme_rule,
           doc="the smallest of a1 ... an; its gradient goes to the first smallest",
           symbol="min", local_grads=("1 if k == first_argmin(xs) else 0",),
-          numpy_forward=lambda *xs: functools.reduce(np.minimum, xs), **SAFE)
+          numpy_forward=_np_min, **SAFE)
 primitive("take", VARIADIC, _take, _take_rule,
           const_inputs=(0,),
           doc="x[i]: the value at an integer index i among x0 ... xn-1 (inputs i, x0, ...); "
@@ -310,6 +354,8 @@ def _one_hot(i: float, n: int) -> list[float]:
 
 
 def _np_first_equal(out, xs) -> list:
+    import numpy as np
+
     remaining = np.ones(np.shape(out), dtype=bool)
     masks = []
     for x in xs:
@@ -320,6 +366,8 @@ def _np_first_equal(out, xs) -> list:
 
 
 def _np_one_hot(i, n: int) -> list:
+    import numpy as np
+
     j = i.astype(np.intp) % n
     return [(j == k).astype(np.float64) for k in range(n)]
 
@@ -338,11 +386,11 @@ MATH = SimpleNamespace(
 
 #: The same functions on NumPy arrays: the rules run unchanged in compile's replay.
 NUMPY = SimpleNamespace(
-    log=np.log,
-    sin=np.sin,
-    cos=np.cos,
-    sign=np.sign,
-    step=lambda a: (a > 0.0).astype(np.float64),
+    log=_np("log"),
+    sin=_np("sin"),
+    cos=_np("cos"),
+    sign=_np("sign"),
+    step=lambda a: (a > 0.0).astype(float),
     sigmoid=_np_sigmoid,
     first_equal=_np_first_equal,
     one_hot=_np_one_hot,
