@@ -69,8 +69,9 @@ def test_stored_outputs_hold_no_error_and_no_empty_progress_bar(path):
 def _exercise_numbers(cells) -> list[int]:
     numbers = []
     for cell in cells:
-        if cell.cell_type == "markdown" and cell.source.startswith("## Exercises"):
-            numbers += [int(n) for n in re.findall(r"^\*\*(\d+)\.\*\*", cell.source, re.M)]
+        if cell.cell_type == "markdown" and "## Exercises" in cell.source:
+            exercises = cell.source.split("## Exercises", 1)[1]
+            numbers += [int(n) for n in re.findall(r"^\*\*(\d+)\.\*\*", exercises, re.M)]
     return numbers
 
 
