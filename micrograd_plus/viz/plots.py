@@ -15,8 +15,8 @@ from typing import Any
 
 from ..train import grad_norm_per_layer, parameters_by_layer, predict
 
-_TRAIN_COLOR = "#1f77b4"
-_VAL_COLOR = "#ff7f0e"
+_TRAIN_COLOR = "#0072B2"  # the course palette (CLASS_COLORS below): blue
+_VAL_COLOR = "#D55E00"  # and vermillion
 
 
 def _pyplot():
