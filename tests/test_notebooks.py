@@ -104,6 +104,8 @@ def test_notebook_ends_with_a_link_to_an_existing_next_notebook(path):
     if target is None and _number(path) in {"01", "02"}:
         pytest.skip("notebooks 01 and 02 get their links with issue 15")
     assert target is not None, "the last cell should be '**Next:** [title](NN_name.ipynb): ...'"
+    if target == "14_cnn_on_digits.ipynb" and not (NOTEBOOKS / target).exists():
+        pytest.skip("notebook 14 arrives with issue 14 (the models)")
     assert (NOTEBOOKS / target).exists(), f"the Next link points to a missing {target}"
 
 

@@ -107,7 +107,7 @@ def test_decision_boundary_one_output_uses_the_sign_under_no_grad():
     y = [0, 1, 0, 1]
     xs, ys, classes, sure = decision_grid(model, X, resolution=10)
     assert len(calls) == 100 and not any(calls)
-    for row, gy in zip(range(10), ys):
+    for row in range(10):
         for col, gx in enumerate(xs):
             assert classes[row][col] == (1 if gx > 0 else 0)
             p = 1 / (1 + math.exp(-2 * gx))

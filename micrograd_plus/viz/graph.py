@@ -255,7 +255,7 @@ def _orange(t: float) -> str:
 
 
 def _four(x: float) -> str:
-    """Four decimals, as micrograd's lecture; a value that rounds to zero shows 0.0000, not -0.0000."""
+    """Four decimals, as micrograd's lecture shows; a rounded 0 is 0.0000, never -0.0000."""
     return f"{x:.4f}" if round(x, 4) != 0 else "0.0000"
 
 

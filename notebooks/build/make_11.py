@@ -108,24 +108,27 @@ look at the loss curves: too small barely moves, too large jumps or explodes."""
     ),
     (
         "code",
-        """fig, ax = plt.subplots(figsize=(7.5, 4), layout="constrained")
+        """fig, (ax, ax_zoom) = plt.subplots(1, 2, figsize=(13, 4), layout="constrained")
 sweep = {}
 for lr, color in zip([0.01, 0.1, 1.0, 10.0], CLASS_COLORS):
     sweep[lr] = train(lr)
-    ax.plot(sweep[lr][1].epochs, sweep[lr][1].train["loss"], "o-", ms=3, color=color,
-            label=f"lr {lr}")
+    for axis in (ax, ax_zoom):
+        axis.plot(sweep[lr][1].epochs, sweep[lr][1].train["loss"], "o-", ms=3, color=color,
+                  label=f"lr {lr}")
 ax.set(xlabel="epoch", ylabel="loss (log scale)", yscale="log", title="a learning-rate sweep")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-ax.grid(alpha=0.3, which="both")
+ax_zoom.set(xlabel="epoch", ylabel="loss", ylim=(0, 1.2), title="the same, losses below 1.2")
+ax_zoom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+for axis in (ax, ax_zoom):
+    axis.grid(alpha=0.3, which="both")
 for lr, (model, history) in sweep.items():
     print(f"lr {lr:5}: loss {history.train['loss'][0]:.3f} -> {history.train['loss'][-1]:.3g}, "
           f"largest {max(history.train['loss']):.3g}, accuracy {history.train['accuracy'][-1]:.0%}")""",
     ),
     (
         "md",
-        r"""$\eta = 0.01$ barely moves in 30 epochs, $\eta = 0.1$ and $1$ learn (1 fastest), and
-$\eta = 10$ explodes in its first steps, to a loss of about $10^{16}$, then sits still at a
-loss near 1 with 50% accuracy. Pick the largest rate that learns smoothly, here about 1.
+        r"""$\eta = 0.01$ barely moves in 30 epochs, $\eta = 0.1$ and $1$ learn (1 fastest, see the
+zoomed panel), and $\eta = 10$ explodes over its first six epochs, to a loss of about
+$10^{16}$, then sits still at a loss near 1 with 50% accuracy. Pick the largest rate that learns smoothly, here about 1.
 
 ## 4. The batch size
 
@@ -186,9 +189,9 @@ for ax, (name, (net, history)) in zip(axes, deep.items()):
     (
         "md",
         r"""Unclipped, the first gradients are in the hundreds and the first steps throw the weights
-so far that the network dies (the gradients afterwards are a thousand times smaller and
-its loss is stuck). Clipped, every step is at most $\eta \cdot 1$ long and the network
-learns. Clipping is a safety net; the cure for *this* net is `init="he"`.
+so far that the network dies: from epoch 12 on its first six layers get no gradient at all
+(white: a norm of 0 has no place on a log scale) and the loss is stuck at $\log 2$.
+Clipped, every step is at most $\eta \cdot 1$ long and the loss keeps falling. Clipping is a safety net; the cure for *this* net is `init="he"`.
 
 ## 7. A `nan`: find where it was born
 
@@ -280,9 +283,8 @@ And normalise the inputs before any of it (notebook 04).
 
 ## Exercises
 
-**1.** Revive the $\eta = 10$ network of section 3: train the same net with
-`activation="leaky_relu"` at the same learning rate. Are there dead units now, and does it
-learn?
+**1.** Can the dead $\eta = 10$ network of section 3 be revived by training it on at a good
+learning rate, $\eta = 1$, for 30 more epochs? Count its dead units before and after.
 
 **2.** The broken net of section 2 ends in a ReLU. Remove the last `nn.ReLU()` and check that
 it memorises the five points.
@@ -294,16 +296,18 @@ it memorises the five points.
     *nbtools.answers(
         {
             1: (
-                r"""A leaky ReLU has slope 0.01 below zero, so no unit is ever exactly flat: every unit still
-passes a little gradient back and can recover. The leaky net still suffers from the huge
-first steps, but it has no dead units (no unit outputs a constant 0) and it ends with a lower
-loss than the dead ReLU net.""",
-                r"""leaky = nn.MLP(2, [16, 16, 1], activation="leaky_relu", seed=0)
-_, leaky_history = train(10.0, model=leaky)
-relu_loss = sweep[10.0][1].train["loss"][-1]
-print(f"leaky ReLU, lr 10: loss {leaky_history.train['loss'][-1]:.3f} (ReLU: {relu_loss:.3f}), "
-      f"units never above 0 per layer: {dead_units(leaky, X)}")
-assert leaky_history.train["loss"][-1] < relu_loss""",
+                r"""No. A dead unit gets no gradient, whatever the learning rate, so it stays dead: the
+counts do not change. With its whole second layer dead the network's output is a constant,
+and the only parameter still learning is the last bias, which can at best bring the loss
+down to $\log 2 \approx 0.693$, a coin toss. A dead network has to be trained again from a
+fresh start (or built with `activation="leaky_relu"`, whose units are never flat).""",
+                r"""dead_net = sweep[10.0][0]
+before = dead_units(dead_net, X)
+_, more = train(1.0, model=dead_net)
+after = dead_units(dead_net, X)
+print(f"dead units before {before}, after 30 more epochs at lr 1: {after}")
+print(f"loss after 30 more epochs: {more.train['loss'][-1]:.3f} (log 2 = {math.log(2):.3f})")
+assert after == before and more.train["loss"][-1] > math.log(2) - 1e-3""",
             ),
             2: (
                 r"""Without the final ReLU the score can be negative, the class-0 points can be right, and

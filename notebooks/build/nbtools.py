@@ -38,9 +38,7 @@ def make_cell(kind: str, source: str) -> nbformat.NotebookNode:
     if kind == "answer-run":
         metadata = {"collapsed": True, "jupyter": {"outputs_hidden": True}}
         return nbformat.v4.new_code_cell(source, metadata=metadata)
-    raise ValueError(
-        f"unknown cell kind {kind!r}: expected 'md', 'code', 'answer' or 'answer-run'"
-    )
+    raise ValueError(f"unknown cell kind {kind!r}: expected 'md', 'code', 'answer' or 'answer-run'")
 
 
 ANSWER_FUNCTION = '''
@@ -68,12 +66,12 @@ def answers(table: dict[int, tuple[str, str]]) -> list[tuple[str, str]]:
         "ANSWERS = {}",
     ]
     for n, (explanation, code) in table.items():
-        for text, quote in ((explanation, '"""'), (code, "\'\'\'")):
+        for text, quote in ((explanation, '"""'), (code, "'''")):
             if quote in text or text.rstrip().endswith("\\"):
                 raise ValueError(f"answer {n}: its text may not hold {quote} or end in a backslash")
         lines.append(
             f'ANSWERS[{n}] = (\n    r"""{explanation.strip()}""",\n'
-            f"    r\'\'\'\n{code.strip()}\n\'\'\',\n)"
+            f"    r'''\n{code.strip()}\n''',\n)"
         )
     calls = ", ".join(f"`answer({n})`" for n in table)
     intro = (
@@ -133,7 +131,9 @@ def differences(stored: nbformat.NotebookNode, built: nbformat.NotebookNode) -> 
         found.append(f"{len(stored.cells)} cells stored, {len(built.cells)} generated")
     for index, (old, new) in enumerate(zip(stored.cells, built.cells)):
         if shape(old) != shape(new):
-            found.append(f"cell {index} differs: stored {old.source[:60]!r}, generated {new.source[:60]!r}")
+            found.append(
+                f"cell {index} differs: stored {old.source[:60]!r}, generated {new.source[:60]!r}"
+            )
     return found
 
 
