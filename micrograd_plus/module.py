@@ -131,7 +131,7 @@ class Module:
         state = dict(entries)
         if len(state) != len(entries):
             seen: set[str] = set()
-            clash = next(name for name, _ in entries if name in seen or seen.add(name))
+            clash = next(n for n, _ in entries if n in seen or seen.add(n))  # type: ignore[func-returns-value]
             raise ValueError(
                 f"two entries of {type(self).__name__}'s state are both named {clash!r}; "
                 "rename an attribute or a dict key so every name is unique"

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .attention import CausalSelfAttention, FeedForward, TransformerBlock
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
@@ -198,7 +199,9 @@ class Layer(Module):
             raise ValueError(f"a layer needs at least one neuron (nout >= 1), got {nout!r}")
         activation = _resolve_activation(nonlin, activation)
         rng = make_rng(seed)
-        options = dict(activation=activation, init=init, negative_slope=negative_slope)
+        options: dict[str, Any] = dict(
+            activation=activation, init=init, negative_slope=negative_slope
+        )
         self.neurons = [Neuron(nin, fan_out=nout, seed=rng, **options) for _ in range(nout)]
 
     @property
@@ -226,7 +229,7 @@ class Layer(Module):
         return []  # the neurons' parameters are named by the layer itself, see below
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
-        named = []
+        named: list[tuple[str, Value]] = []
         for i, n in enumerate(self.neurons):
             named.extend((f"w[{i},{j}]", w) for j, w in enumerate(n.w))
             named.append((f"b[{i}]", n.b))
