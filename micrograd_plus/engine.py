@@ -19,10 +19,9 @@ import numbers
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import Any
 
-from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP, take_error
+from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP, Backend, take_error
 
 Number = int | float
 Hook = Callable[[str, "Value", object], None]
@@ -79,6 +78,7 @@ class Value:
     # __dict__ lets users keep their own attributes on a node (it is only
     # created when one is set); label lives there too, "" by default.
     __slots__ = ("_data", "grad", "_prev", "_op", "__dict__")
+    _data: float
     label: str = ""
     _backward_fn: Callable[[], None] | None = None  # a closure assigned to _backward
 
@@ -131,14 +131,15 @@ class Value:
     # --- arithmetic: thin wrappers over the primitive table --------------------
     # + and * are the commonest ops by far; they build their node inline.
     def __add__(self, other: Value | float) -> Value:
-        if other.__class__ is not Value:
-            other = _operand(other)
-            if other is NotImplemented:
+        rhs: Any = other
+        if rhs.__class__ is not Value:
+            rhs = _operand(rhs)
+            if rhs is NotImplemented:
                 return NotImplemented
         out = _new(self.__class__)
-        out._data = self._data + other._data
+        out._data = self._data + rhs._data
         out.grad = 0.0
-        out._prev = (self, other)
+        out._prev = (self, rhs)
         out._op = "+"
         if _open_blocks:
             _in_mode_block(out)
@@ -148,14 +149,15 @@ class Value:
         return _apply2("+", other, self)
 
     def __mul__(self, other: Value | float) -> Value:
-        if other.__class__ is not Value:
-            other = _operand(other)
-            if other is NotImplemented:
+        rhs: Any = other
+        if rhs.__class__ is not Value:
+            rhs = _operand(rhs)
+            if rhs is NotImplemented:
                 return NotImplemented
         out = _new(self.__class__)
-        out._data = self._data * other._data
+        out._data = self._data * rhs._data
         out.grad = 0.0
-        out._prev = (self, other)
+        out._prev = (self, rhs)
         out._op = "*"
         if _open_blocks:
             _in_mode_block(out)
@@ -274,13 +276,13 @@ class Value:
 
 # --- building nodes --------------------------------------------------------------
 
-_new = object.__new__
+_new: Callable[[type[Value]], Value] = object.__new__  # skips __init__: nodes built inline
 
 
 def _as_float(x: object, what: str = "Value(...)") -> float:
     """x as a Python float (NumPy scalars included), or a clear TypeError/ValueError."""
     if x.__class__ is float:
-        return x  # type: ignore[return-value]
+        return x
     if isinstance(x, Value):
         raise TypeError(
             f"{what} expects a number, got a Value ({x!r}); to copy a Value use v.detach(), "
@@ -304,7 +306,7 @@ def _as_children(children: Iterable[Value], op: str) -> tuple[Value, ...]:
         raise ValueError(
             f"Value(...): op {op!r} takes {prim.arity} input(s), got {len(prev)} _children"
         )
-    return prev  # type: ignore[return-value]
+    return prev
 
 
 def _leaf(x: float) -> Value:
@@ -316,7 +318,7 @@ def _leaf(x: float) -> Value:
     return v
 
 
-def _operand(x: object) -> Any:
+def _operand(x: object) -> Value:
     """A Value for the other side of an arithmetic op; NotImplemented if it is no number.
 
     While compile traces, an integer argument (a traced int) gives its node."""
@@ -328,7 +330,7 @@ def _operand(x: object) -> Any:
             return source
     if isinstance(x, numbers.Real):
         return _leaf(_as_float(x))
-    return NotImplemented
+    return NotImplemented  # type: ignore[no-any-return]
 
 
 def _in_mode_block(out: Value) -> None:
@@ -354,12 +356,12 @@ def _apply1(op: str, a: Value) -> Value:
     return out
 
 
-def _apply2(op: str, a: Any, b: Any) -> Any:
+def _apply2(op: str, a: Any, b: Any) -> Value:
     if a.__class__ is not Value or b.__class__ is not Value:
         cls = a.__class__ if isinstance(a, Value) else b.__class__
         a, b = _operand(a), _operand(b)
         if a is NotImplemented or b is NotImplemented:
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
     else:
         cls = Value
     out = _new(cls)
@@ -454,21 +456,21 @@ def _lift_or_raise(x: object) -> Value:
     v = _operand(x)
     if v is NotImplemented:
         raise TypeError(f"expected a Value or a number, got {type(x).__name__} {x!r}")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
-def _compare(symbol: str, a: Value, b: object) -> Any:
+def _compare(symbol: str, a: Value, b: object) -> bool:
     if _open_blocks and _modes.hook is not None:
         _modes.hook(symbol, a, b)
     if isinstance(b, Value):
         b = b._data
     elif not isinstance(b, numbers.Real):
-        return NotImplemented
+        return NotImplemented  # type: ignore[no-any-return]
     d = a._data
     if symbol == "<":
-        return d < b
+        return d < b  # type: ignore[operator]  # mypy's numbers.Real has no order
     if symbol == "<=":
-        return d <= b
+        return d <= b  # type: ignore[operator]
     if symbol == ">":
         return d > b
     return d >= b
@@ -564,7 +566,7 @@ def _run_pass(root: Value, topo: list[Value], seed: Any, create_graph: bool) -> 
         node.grad = grad + node.grad
 
 
-def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple:
+def local_vjp(node: Value, g: Any, backend: Backend = MATH) -> tuple[Any, ...]:
     """The table rule of ``node``'s op applied to upstream ``g``: one gradient per parent.
 
     Every backward path (plain, anomaly-checked, create_graph, ``_backward()``)
@@ -586,7 +588,7 @@ def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple:
         inputs = [p._data if i in const else p for i, p in enumerate(prev)]
         out = node
     try:
-        return rule(g, out, *inputs, backend)  # type: ignore[no-any-return]
+        return rule(g, out, *inputs, backend)
     except ZeroDivisionError:
         raise ZeroDivisionError(
             f"the gradient of '{op}' is infinite at its inputs {[p._data for p in prev]}"
@@ -693,7 +695,7 @@ def _value_log(v: Value) -> Value:
 
 
 #: Backend for create_graph: the rules' few functions, as Value operations.
-VALUE_BACKEND = SimpleNamespace(
+VALUE_BACKEND = Backend(
     log=_value_log,
     sin=lambda v: v.sin(),
     cos=lambda v: v.cos(),
