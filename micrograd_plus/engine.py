@@ -448,8 +448,8 @@ def _apply_n(op: str, parents: tuple[Value, ...]) -> Value:
     out = _new(Value)
     out._data = FORWARD[op](*[p._data for p in parents])
     out.grad = 0.0
+    out._op = op  # first: the _prev setter reads _op to store an n-ary node's parents
     out._prev = parents
-    out._op = op
     if _open_blocks:
         _in_mode_block(out)
     return out
