@@ -812,6 +812,11 @@ def tracing(hook: Hook) -> contextlib.AbstractContextManager[None]:
     return _mode_block(hook=hook, grad_enabled=True)
 
 
+def is_anomaly_enabled() -> bool:
+    """True inside detect_anomaly() in this thread (compile's replays check it too)."""
+    return bool(_open_blocks) and _modes.anomaly
+
+
 def comparison_hook() -> Hook | None:
     """The hook tracing() installed in this thread, or None."""
     return _modes.hook if _open_blocks else None

@@ -25,6 +25,9 @@ class Module:
     """Base class: parameters, names, train/eval mode, state dicts, repr."""
 
     training: bool = True
+    #: What compile's tracing would freeze in this module ("" for nothing):
+    #: fit(compile=True) refuses a model where any module says so.
+    frozen_by_tracing: str = ""
 
     def __call__(self, x: Any) -> Any:
         return self.forward(x)
