@@ -30,7 +30,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from types import SimpleNamespace
+from types import FrameType, SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -332,7 +332,7 @@ def _trace_graph(
     inputs = [Value(x) for x in flat.tolist()]
     kinds = _input_kinds(structure)
     values = iter([TracedInt(v, int(v.data)) if is_int else v for v, is_int in zip(inputs, kinds)])
-    args = [
+    args = [  # type: ignore[assignment]  # the rebuilt arguments, as a list
         arg if key[0] == "module" else _rebuild(key, values) for key, arg in zip(structure, args)
     ]
     records: list[tuple] = []
@@ -437,7 +437,7 @@ def _record_comparison(records: list, symbol: str, a: Value, b) -> None:
 
 def _user_line() -> str:
     """'file:line: source' of the innermost frame outside the engine and this module."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename) in _OWN_FILES:
         frame = frame.f_back
     if frame is None:
@@ -460,7 +460,8 @@ def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray, None]:
     an *integer input*: it reaches ``fn`` as ``TracedInt``s, never as float
     Values.  A NumPy array is read without conversion when it holds float64.
     """
-    structure, chunks = [], []
+    structure: list[tuple[Any, ...]] = []
+    chunks: list[Any] = []
     for position, arg in enumerate(args):
         if _is_module(arg):  # read at every call: a new set of parameter objects retraces
             structure.append(("module", tuple(map(id, arg.parameters()))))
