@@ -199,6 +199,7 @@ class _Progress:
             self._print_line()
 
     def _print_line(self) -> None:
+        assert self.unprinted is not None
         epoch, text = self.unprinted
         fields = ", ".join(f"{k} {v}" for k, v in text.items())
         print(f"epoch {epoch}/{self.epochs}: {fields}", file=sys.stderr, flush=True)
@@ -339,7 +340,7 @@ def fit(
         history.interrupted = True
         _finish(history, callbacks, model, was_training)
         if on_interrupt == "raise":
-            interrupt.history = history
+            interrupt.history = history  # type: ignore[attr-defined]
             raise
         print(
             f"fit: interrupted; returning the History of the {len(history.epochs)} "
