@@ -10,6 +10,7 @@ from .graph import GraphvizNotInstalledError, draw_dot, draw_module, render
 from .steps import BackwardExplainer, Step, backward_steps, explain_backward
 
 _PLOTS = ("plot_history", "plot_decision_boundary", "plot_grad_flow", "plot_lr")
+_LIVE = ("LivePlot", "Snapshots", "save_training_html")
 
 __all__ = [
     "BackwardExplainer",
@@ -21,13 +22,18 @@ __all__ = [
     "explain_backward",
     "render",
     *_PLOTS,
+    *_LIVE,
 ]
 
 
 def __getattr__(name: str):
-    """Load the plots module (and matplotlib) only when a plot function is asked for."""
+    """Load the plots (and matplotlib) and the live views only when one is asked for."""
     if name in _PLOTS:
         from . import plots
 
         return getattr(plots, name)
+    if name in _LIVE:
+        from . import live
+
+        return getattr(live, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
