@@ -104,7 +104,7 @@ def _restore(model, state) -> None:
             p.data = data
 
 
-class _Hooks:
+class Hooks:
     """A callback seen through the full protocol: missing hooks do nothing."""
 
     def __init__(self, callback) -> None:

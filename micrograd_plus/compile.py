@@ -251,13 +251,8 @@ def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray, has_aux: bool
     values = iter(inputs)
     args = [_rebuild(key, values) for key in structure]
     records: list[tuple] = []
-    previous_hook, previous_grad = engine._compare_hook, engine._grad_enabled
-    engine._compare_hook = functools.partial(_record_comparison, records)
-    engine._grad_enabled = True
-    try:
+    with engine.tracing(functools.partial(_record_comparison, records)):
         out = fn(*args)
-    finally:
-        engine._compare_hook, engine._grad_enabled = previous_hook, previous_grad
     aux = None
     if has_aux:
         out, aux_out = _split_aux(out)

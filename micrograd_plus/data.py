@@ -51,7 +51,7 @@ def _check_noise(noise, name: str = "noise") -> float:
     return float(noise)
 
 
-def _check_xy(X: Sequence, y: Sequence) -> int:
+def check_xy(X: Sequence, y: Sequence) -> int:
     if len(X) == 0:
         raise ValueError("X is empty: expected at least one sample")
     if len(X) != len(y):
@@ -261,7 +261,7 @@ def train_test_split(
     The test set has ``ceil(test_size * n)`` samples.  With ``stratify=labels``
     (usually ``stratify=y``) each class keeps its share in both parts.
     """
-    n = _check_xy(X, y)
+    n = check_xy(X, y)
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
         raise TypeError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
     if not 0.0 < test_size < 1.0:
@@ -383,7 +383,7 @@ def batches(
 
     Arguments are checked when called, not at the first ``next()``.
     """
-    n = _check_xy(X, y)
+    n = check_xy(X, y)
     batch_size = _check_count("batch_size", batch_size, 1)
     order = list(range(n))
     if shuffle:

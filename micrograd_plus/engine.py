@@ -11,19 +11,51 @@ of about eight, which is what makes this engine fast and small.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import numbers
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from .ops import FORWARD, MATH, PRIMITIVES, VJP, _sign, _step
+from .ops import FORWARD, MATH, PRIMITIVES, VJP
 
 Number = int | float
 
-_grad_enabled = True  # False inside no_grad(): ops record no graph
-_anomaly = False  # True inside detect_anomaly(): NaNs raise at once
-_compare_hook = None  # set by compile while tracing: sees every comparison
+
+class _ThreadModes(threading.local):
+    """This thread's modes: no_grad(), detect_anomaly() and tracing() set them."""
+
+    grad_enabled = True  # False inside no_grad(): ops record no graph
+    anomaly = False  # True inside detect_anomaly(): NaNs raise at once
+    hook: Callable[[str, Value, object], None] | None = None  # sees every comparison
+
+
+_modes = _ThreadModes()
+# How many mode blocks are open in all threads together.  While it is 0 (nearly
+# always) every thread is in the default modes and ops need not read the
+# thread-local state, which costs six times a global lookup.
+_open_blocks = 0
+_open_blocks_lock = threading.Lock()
+
+
+@contextmanager
+def _mode_block(**modes: object) -> Iterator[None]:
+    """Set some of this thread's modes for the block, and restore them after."""
+    global _open_blocks
+    previous = {name: getattr(_modes, name) for name in modes}
+    for name, value in modes.items():
+        setattr(_modes, name, value)
+    with _open_blocks_lock:
+        _open_blocks += 1
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            setattr(_modes, name, value)
+        with _open_blocks_lock:
+            _open_blocks -= 1
 
 
 class AnomalyError(RuntimeError):
@@ -137,8 +169,8 @@ class Value:
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
-        if _compare_hook is not None:
-            _compare_hook("bool", self, None)
+        if _open_blocks and _modes.hook is not None:
+            _modes.hook("bool", self, None)
         return self.data != 0.0
 
     def __float__(self) -> float:
@@ -226,13 +258,13 @@ def _apply1(op: str, a: Value) -> Value:
     out.data = FORWARD[op](a.data)
     out.grad = 0.0
     out.label = ""
-    if _grad_enabled:
+    if not _open_blocks or _modes.grad_enabled:
         out._prev = (a,)
         out._op = op
     else:
         out._prev = ()
         out._op = ""
-    if _anomaly:
+    if _open_blocks and _modes.anomaly:
         _check_forward(out, op, (a,))
     return out
 
@@ -250,13 +282,13 @@ def _apply2(op: str, a, b) -> Value:
     out.data = FORWARD[op](a.data, b.data)
     out.grad = 0.0
     out.label = ""
-    if _grad_enabled:
+    if not _open_blocks or _modes.grad_enabled:
         out._prev = (a, b)
         out._op = op
     else:
         out._prev = ()
         out._op = ""
-    if _anomaly:
+    if _open_blocks and _modes.anomaly:
         _check_forward(out, op, (a, b))
     return out
 
@@ -270,13 +302,13 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     out.data = FORWARD["sum"](*[p.data for p in parents])
     out.grad = 0.0
     out.label = ""
-    if _grad_enabled:
+    if not _open_blocks or _modes.grad_enabled:
         out._prev = parents
         out._op = "sum"
     else:
         out._prev = ()
         out._op = ""
-    if _anomaly:
+    if _open_blocks and _modes.anomaly:
         _check_forward(out, "sum", parents)
     return out
 
@@ -289,8 +321,8 @@ def _lift_or_raise(x) -> Value:
 
 
 def _compare(symbol: str, a: Value, b) -> bool:
-    if _compare_hook is not None:
-        _compare_hook(symbol, a, b)
+    if _open_blocks and _modes.hook is not None:
+        _modes.hook(symbol, a, b)
     if b.__class__ is Value:
         b = b.data
     elif not isinstance(b, numbers.Real):
@@ -334,7 +366,7 @@ def _backprop(root: Value, topo: list[Value], create_graph: bool) -> None:
     """One pass over ``topo`` (outputs first): on Values, on checked floats, or on floats."""
     if create_graph:
         _backprop_values(root, topo)
-    elif _anomaly:
+    elif _open_blocks and _modes.anomaly:
         _backprop_checked(root, topo)
     else:
         _backprop_floats(root, topo)
@@ -391,8 +423,8 @@ VALUE_BACKEND = SimpleNamespace(
     sin=lambda v: v.sin(),
     cos=lambda v: v.cos(),
     sigmoid=lambda v: v.sigmoid(),
-    sign=lambda v: _sign(float(v)),
-    step=lambda v: _step(float(v)),
+    sign=lambda v: MATH.sign(float(v)),
+    step=lambda v: MATH.step(float(v)),
 )
 
 
@@ -408,7 +440,7 @@ def _backprop_values(root: Value, topo: list[Value]) -> None:
         for i, (p, gp) in enumerate(zip(node._prev, grads)):
             if i in const:
                 continue
-            if _anomaly and float(gp) != float(gp):
+            if _open_blocks and _modes.anomaly and float(gp) != float(gp):
                 raise AnomalyError(f"NaN gradient in the backward of '{node._op}'")
             p.grad = gp if (p.grad.__class__ is float and p.grad == 0.0) else p.grad + gp
 
@@ -423,30 +455,33 @@ def _check_forward(out: Value, op: str, inputs: tuple[Value, ...]) -> None:
 # --- modes ---------------------------------------------------------------------------
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block operations record no graph (evaluation, updates)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Inside this block operations record no graph (evaluation, updates); this thread only."""
+    return _mode_block(grad_enabled=False)
 
 
 def is_grad_enabled() -> bool:
-    return _grad_enabled
+    """True when operations in this thread record the graph (outside no_grad())."""
+    return _modes.grad_enabled
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Inside this block a NaN in forward or backward raises AnomalyError naming the op."""
-    global _anomaly
-    previous, _anomaly = _anomaly, True
-    try:
-        yield
-    finally:
-        _anomaly = previous
+def detect_anomaly() -> contextlib.AbstractContextManager[None]:
+    """Inside this block a NaN in forward or backward raises AnomalyError naming the op.
+
+    Like no_grad(), it holds for the calling thread only.
+    """
+    return _mode_block(anomaly=True)
+
+
+def tracing(hook: Callable[[str, Value, object], None]) -> contextlib.AbstractContextManager[None]:
+    """For this thread: call ``hook(symbol, a, b)`` on every comparison and bool() of a
+    Value, with grad mode on, until the block ends (compile traces inside it)."""
+    return _mode_block(hook=hook, grad_enabled=True)
+
+
+def comparison_hook() -> Callable[[str, Value, object], None] | None:
+    """The hook tracing() installed in this thread, or None."""
+    return _modes.hook if _open_blocks else None
 
 
 def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list:

@@ -1,4 +1,4 @@
-"""Moving a model's weights in and out: JSON files, and PyTorch.
+"""Saving and loading a model's weights as JSON files.
 
 ``save(model, path)`` writes a small, human-readable JSON object::
 
@@ -9,8 +9,8 @@ version, the same names as the model, every value a finite number) before it
 changes anything, so a corrupt or truncated file leaves the model as it was.
 Files are never unpickled: loading one cannot run code.
 
-``mlp_to_torch`` / ``mlp_from_torch`` back ``MLP.to_torch()`` and
-``MLP.from_torch()``; PyTorch is imported only when they are called.
+The bridge to PyTorch (``MLP.to_torch()`` / ``MLP.from_torch()``) lives in
+``torch_bridge.py``.
 """
 
 from __future__ import annotations
@@ -100,102 +100,3 @@ def read_state_dict(path: PathLike) -> dict[str, float]:
         if not math.isfinite(value):
             raise ValueError(f"cannot load {where}: {name!r} is {value}, expected a finite number")
     return {name: float(value) for name, value in state.items()}
-
-
-# --- the bridge to PyTorch --------------------------------------------------------------------
-
-
-def _import_torch():
-    try:
-        import torch
-    except ImportError as err:
-        raise ImportError(
-            "converting to or from PyTorch needs PyTorch; install it with: pip install torch"
-        ) from err
-    return torch
-
-
-_TORCH_ACTIVATIONS = {
-    "ReLU": "relu",
-    "Tanh": "tanh",
-    "Sigmoid": "sigmoid",
-    "LeakyReLU": "leaky_relu",
-}
-
-
-def mlp_to_torch(mlp):
-    """A float64 ``torch.nn.Sequential`` computing the same function as ``mlp``."""
-    torch = _import_torch()
-    modules = []
-    for index, layer in enumerate(mlp.layers):
-        activations = {(n.activation, n.negative_slope) for n in layer.neurons}
-        if len(activations) != 1:
-            raise ValueError(f"layer {index} mixes activations; torch needs one per layer")
-        activation, slope = activations.pop()
-        linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
-        with torch.no_grad():
-            weight = [[w.data for w in n.w] for n in layer.neurons]
-            linear.weight.copy_(torch.tensor(weight, dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
-        modules.append(linear)
-        if activation == "leaky_relu":
-            modules.append(torch.nn.LeakyReLU(slope))
-        elif activation != "linear":
-            modules.append(getattr(torch.nn, _torch_name(activation))())
-    return torch.nn.Sequential(*modules)
-
-
-def _torch_name(activation: str) -> str:
-    return next(k for k, v in _TORCH_ACTIVATIONS.items() if v == activation)
-
-
-def mlp_from_torch(sequential, cls=None):
-    """An ``MLP`` (or ``cls``) with the layers, weights and activations of ``sequential``.
-
-    ``sequential`` must be Linear layers, each optionally followed by one of
-    ReLU, Tanh, Sigmoid, LeakyReLU or Identity.
-    """
-    _import_torch()
-    if cls is None:
-        from .nn import MLP as cls
-    plan = _read_torch_layers(sequential)
-    model = cls(plan[0][0].in_features, [linear.out_features for linear, _, _ in plan], seed=0)
-    for layer, (linear, activation, slope) in zip(model.layers, plan):
-        weight = linear.weight.detach().double().tolist()
-        bias = linear.bias.detach().double().tolist() if linear.bias is not None else None
-        for i, neuron in enumerate(layer.neurons):
-            for j, w in enumerate(neuron.w):
-                w.data = weight[i][j]
-            neuron.b.data = bias[i] if bias is not None else 0.0
-            neuron.activation = activation
-            neuron.negative_slope = slope
-    return model
-
-
-def _read_torch_layers(sequential) -> list[tuple]:
-    """[(Linear, activation name, leaky slope)] for each Linear of the Sequential."""
-    plan: list[list] = []
-    for index, module in enumerate(sequential):
-        kind = type(module).__name__
-        if kind == "Linear":
-            if plan and plan[-1][0].out_features != module.in_features:
-                raise ValueError(
-                    f"module {index}: Linear expects {module.in_features} inputs but the "
-                    f"previous layer gives {plan[-1][0].out_features}"
-                )
-            plan.append([module, "linear", 0.01])
-        elif kind in _TORCH_ACTIVATIONS or kind == "Identity":
-            if not plan or plan[-1][1] != "linear":
-                raise ValueError(f"module {index}: {kind} must directly follow a Linear layer")
-            if kind != "Identity":
-                plan[-1][1] = _TORCH_ACTIVATIONS[kind]
-            if kind == "LeakyReLU":
-                plan[-1][2] = module.negative_slope
-        else:
-            raise ValueError(
-                f"module {index}: cannot convert {kind} to an MLP "
-                "(supported: Linear, ReLU, Tanh, Sigmoid, LeakyReLU, Identity)"
-            )
-    if not plan:
-        raise ValueError("the Sequential holds no Linear layer to convert")
-    return [tuple(step) for step in plan]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from .engine import Value, sum_values
 from .init import make_rng
-from .module import Module, _chain, _chain_batch, _check_width, _unwrap, as_sample
+from .module import Module, as_sample, chain, chain_batch, check_width, unwrap
 
 # --- composing modules ------------------------------------------------------------------------
 
@@ -41,10 +41,10 @@ class Sequential(Module):
         return iter(self.layers)
 
     def forward(self, x):
-        return _chain(self.layers, x)
+        return chain(self.layers, x)
 
     def forward_batch(self, X: Sequence) -> list:
-        return _chain_batch(self.layers, X)
+        return chain_batch(self.layers, X)
 
 
 # --- activations as modules: one sample, elementwise -----------------------------------------
@@ -171,12 +171,12 @@ class BatchNorm1d(Module):
                 "BatchNorm1d in training mode needs a batch: call forward_batch(X) "
                 "with at least 2 samples, or switch to eval() to use one sample"
             )
-        return _unwrap(self.forward_batch([x])[0])
+        return unwrap(self.forward_batch([x])[0])
 
     def forward_batch(self, X: Sequence) -> list[list[Value]]:
         X = [as_sample(x) for x in X]
         for x in X:
-            _check_width(x, self.num_features, "BatchNorm1d")
+            check_width(x, self.num_features, "BatchNorm1d")
         if not self.training:
             return [[self._eval_feature(x[j], j) for j in range(self.num_features)] for x in X]
         if len(X) < 2:

@@ -22,29 +22,29 @@ from collections.abc import Callable, Iterable, Sequence
 Metric = str | Callable[[list, list], float]
 
 
-def _as_floats(outputs: Sequence) -> list:
+def as_floats(outputs: Sequence) -> list:
     """Model outputs as plain numbers: a float per sample, or a list of floats per sample."""
     return [
         [float(v) for v in out] if isinstance(out, (list, tuple)) else float(out) for out in outputs
     ]
 
 
-def _uses_sign_labels(targets: Iterable) -> bool:
+def uses_sign_labels(targets: Iterable) -> bool:
     """True for ±1 labels (any target is -1), False for 0/1 labels."""
     return any(not isinstance(t, (list, tuple)) and t == -1 for t in targets)
 
 
 def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = None) -> float:
     """Fraction of samples classified right, by the rule in the module docstring."""
-    outputs = _as_floats(outputs)
+    outputs = as_floats(outputs)
     _check_same_length(outputs, targets, "accuracy")
     if sign_labels is None:
-        sign_labels = _uses_sign_labels(targets)
+        sign_labels = uses_sign_labels(targets)
     correct = 0
     for out, target in zip(outputs, targets):
         if isinstance(out, list):
-            predicted = _argmax(out)
-            wanted = _argmax(target) if isinstance(target, (list, tuple)) else int(target)
+            predicted = argmax(out)
+            wanted = argmax(target) if isinstance(target, (list, tuple)) else int(target)
         else:
             negative = -1 if sign_labels else 0
             predicted = 1 if out > 0.0 else negative
@@ -55,7 +55,7 @@ def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = No
 
 def mse(outputs: Sequence, targets: Sequence) -> float:
     """Mean squared error over every output number."""
-    outputs = _as_floats(outputs)
+    outputs = as_floats(outputs)
     _check_same_length(outputs, targets, "mse")
     errors = []
     for out, target in zip(outputs, targets):
@@ -83,12 +83,12 @@ def _check_same_length(outputs: list, targets: Sequence, metric: str) -> None:
 METRICS: dict[str, Callable[..., float]] = {"accuracy": accuracy, "mse": mse}
 
 
-def _argmax(row: Sequence) -> int:
+def argmax(row: Sequence) -> int:
     row = [float(v) for v in row]
     return max(range(len(row)), key=row.__getitem__)
 
 
-def _metric_table(metrics) -> dict[str, Callable[..., float]]:
+def metric_table(metrics) -> dict[str, Callable[..., float]]:
     """Metric names -> functions; names are the strings given or a callable's __name__.
 
     A dict is taken as such a table already (fit hands its table to evaluate).
@@ -112,11 +112,11 @@ def _metric_table(metrics) -> dict[str, Callable[..., float]]:
     return table
 
 
-def _compute_metrics(table, outputs, targets, sign_labels: bool) -> dict[str, float]:
+def compute_metrics(table, outputs, targets, sign_labels: bool) -> dict[str, float]:
     results = {}
     for name, fn in table.items():
         if fn is accuracy:
             results[name] = accuracy(outputs, targets, sign_labels)
         else:
-            results[name] = float(fn(_as_floats(outputs), list(targets)))
+            results[name] = float(fn(as_floats(outputs), list(targets)))
     return results

@@ -205,26 +205,26 @@ def as_sample(x) -> list:
     return list(x)
 
 
-def _unwrap(outputs: list):
+def unwrap(outputs: list):
     """micrograd's rule: a single output is returned as a Value, not a list."""
     return outputs[0] if len(outputs) == 1 else outputs
 
 
-def _check_width(x: list, expected: int, who: str) -> None:
+def check_width(x: list, expected: int, who: str) -> None:
     if len(x) != expected:
         raise ValueError(f"{who} expects {expected} inputs per sample, got {len(x)}")
 
 
-def _chain(modules: Sequence[Module], x):
+def chain(modules: Sequence[Module], x):
     """Run one sample through modules in turn (one-unit outputs fed on as lists)."""
     for m in modules:
         x = as_sample(m(x))
-    return _unwrap(x)
+    return unwrap(x)
 
 
-def _chain_batch(modules: Sequence[Module], X: Sequence) -> list:
+def chain_batch(modules: Sequence[Module], X: Sequence) -> list:
     """Run a whole batch through modules, one module at a time (what BatchNorm needs)."""
     X = [as_sample(x) for x in X]
     for m in modules:
         X = [as_sample(out) for out in m.forward_batch(X)]
-    return [_unwrap(x) for x in X]
+    return [unwrap(x) for x in X]

@@ -49,7 +49,7 @@ from collections.abc import Iterable, Sequence
 from .engine import Value, sum_values
 from .init import check_init, init_weights, make_rng
 from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
-from .module import Module, _chain, _chain_batch, _check_width, _unwrap, as_sample
+from .module import Module, as_sample, chain, chain_batch, check_width, unwrap
 
 __all__ = [
     "ACTIVATIONS",
@@ -128,7 +128,7 @@ class Neuron(Module):
 
     def forward(self, x) -> Value:
         x = as_sample(x)
-        _check_width(x, len(self.w), "Neuron")
+        check_width(x, len(self.w), "Neuron")
         return self._fire(x)
 
     def _fire(self, x: list) -> Value:
@@ -172,12 +172,12 @@ class Layer(Module):
         return self.neurons[0].activation
 
     def forward(self, x):
-        return _unwrap(self.outputs(x))
+        return unwrap(self.outputs(x))
 
     def outputs(self, x) -> list[Value]:
         """The layer's outputs on one sample, always as a list (also for one neuron)."""
         x = as_sample(x)
-        _check_width(x, self.nin, "Layer")
+        check_width(x, self.nin, "Layer")
         return [n._fire(x) for n in self.neurons]
 
     def children(self) -> list[tuple[str, Module]]:
@@ -257,20 +257,20 @@ class MLP(Module):
             self.layers.append(Layer(sizes[i], sizes[i + 1], **options))
 
     def forward(self, x):
-        return _chain(self.layers, x)
+        return chain(self.layers, x)
 
     def forward_batch(self, X: Sequence) -> list:
-        return _chain_batch(self.layers, X)
+        return chain_batch(self.layers, X)
 
     def to_torch(self):
         """An equivalent ``torch.nn.Sequential`` (float64 Linear + activations, same weights)."""
-        from .io import mlp_to_torch
+        from .torch_bridge import mlp_to_torch
 
         return mlp_to_torch(self)
 
     @classmethod
     def from_torch(cls, sequential) -> MLP:
         """An MLP with the weights and activations of a ``torch.nn.Sequential`` of Linear layers."""
-        from .io import mlp_from_torch
+        from .torch_bridge import mlp_from_torch
 
         return mlp_from_torch(sequential, cls)

@@ -21,20 +21,20 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 
-from .callbacks import EarlyStopping, _Hooks
-from .data import _check_xy, batches
+from .callbacks import EarlyStopping, Hooks
+from .data import batches, check_xy
 from .engine import Value, no_grad
 from .history import History
 from .metrics import (
     METRICS,
     Metric,
-    _argmax,
-    _as_floats,
-    _compute_metrics,
-    _metric_table,
-    _uses_sign_labels,
     accuracy,
+    argmax,
+    as_floats,
+    compute_metrics,
+    metric_table,
     mse,
+    uses_sign_labels,
 )
 
 __all__ = [
@@ -86,7 +86,7 @@ def predict(model, X: Sequence) -> list:
     if len(X) == 0:
         raise ValueError("predict: X is empty, expected at least one sample")
     with _eval_mode(model):
-        return _as_floats(_forward_batch(model, X))
+        return as_floats(_forward_batch(model, X))
 
 
 def predict_classes(model, X: Sequence, sign_labels: bool = False) -> list[int]:
@@ -96,7 +96,7 @@ def predict_classes(model, X: Sequence, sign_labels: bool = False) -> list[int]:
     classes = []
     for out in predict(model, X):
         if isinstance(out, list) and len(out) > 1:
-            classes.append(_argmax(out))
+            classes.append(argmax(out))
         else:  # one score, maybe wrapped in a list of one
             score = out[0] if isinstance(out, list) else out
             classes.append(1 if score > 0.0 else negative)
@@ -111,12 +111,12 @@ def evaluate(
     metrics: Metric | Iterable[Metric] = ("accuracy",),
 ) -> dict[str, float]:
     """``{"loss": ..., metric: ...}`` on (X, y) in eval mode without recording a graph."""
-    _check_xy(X, y)
-    table = _metric_table(metrics)
+    check_xy(X, y)
+    table = metric_table(metrics)
     with _eval_mode(model):
         outputs = _forward_batch(model, X)
         results = {} if loss_fn is None else {"loss": float(loss_fn(outputs, list(y)).data)}
-    results.update(_compute_metrics(table, outputs, y, _uses_sign_labels(y)))
+    results.update(compute_metrics(table, outputs, y, uses_sign_labels(y)))
     return results
 
 
@@ -235,7 +235,7 @@ def fit(
     compiled function traced in eval mode (never a backward).  Models holding
     Dropout or BatchNorm are refused: tracing would freeze their randomness.
     """
-    n = _check_xy(X, y)
+    n = check_xy(X, y)
     _check_positive_int("epochs", epochs)
     if batch_size is not None:
         _check_positive_int("batch_size", batch_size)
@@ -243,15 +243,15 @@ def fit(
         if not isinstance(val, (tuple, list)) or len(val) != 2:
             raise ValueError("val must be a pair (X_val, y_val)")
         try:
-            _check_xy(*val)
+            check_xy(*val)
         except ValueError as error:
             raise ValueError(f"val: {error}") from None
     if clip_grad_norm is not None and not (
         isinstance(clip_grad_norm, numbers.Real) and clip_grad_norm > 0
     ):
         raise ValueError(f"clip_grad_norm must be a number > 0 or None, got {clip_grad_norm!r}")
-    table = _metric_table(metrics)
-    callbacks = [_Hooks(cb) for cb in callbacks]
+    table = metric_table(metrics)
+    callbacks = [Hooks(cb) for cb in callbacks]
     step_loss = _make_step_loss(model, loss_fn, compile)
     # Validation gets its own compiled function, traced in eval mode: a trace made in
     # training mode must never answer for eval mode (a module may branch on .training).
@@ -262,7 +262,7 @@ def fit(
     groups = parameters_by_layer(model)
     history.grad_norms = {name: [] for name in groups}
     params = [p for group in groups.values() for p in group]
-    sign_labels = _uses_sign_labels(y) or (val is not None and _uses_sign_labels(val[1]))
+    sign_labels = uses_sign_labels(y) or (val is not None and uses_sign_labels(val[1]))
     rng = random.Random(seed)
     was_training = getattr(model, "training", True)
     for cb in callbacks:
@@ -328,7 +328,7 @@ def _train_one_epoch(
         if clip is not None:
             clip(params, max_norm)
         optimizer.step()
-        logs = {"loss": float(loss.data), **_compute_metrics(table, outputs, yb, sign_labels)}
+        logs = {"loss": float(loss.data), **compute_metrics(table, outputs, yb, sign_labels)}
         for key, value in logs.items():
             sums[key] = sums.get(key, 0.0) + value * len(yb)
         seen += len(yb)
@@ -366,7 +366,7 @@ def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict
     with _eval_mode(model):
         loss, outputs = val_loss(list(X), list(y))
     results = {"loss": float(loss.data)}
-    results.update(_compute_metrics(table, outputs, y, _uses_sign_labels(y)))
+    results.update(compute_metrics(table, outputs, y, uses_sign_labels(y)))
     return results
 
 

@@ -226,7 +226,7 @@ plt.show()""",
 
 * **sigmoid**'s slope is at most $1/4$ (at $z = 0$) and nearly 0 for $|z| > 4$: the neuron
   *saturates*. Each sigmoid layer multiplies the backward signal by at most $1/4$, which is why
-  deep sigmoid networks learn slowly (notebook 06).
+  deep sigmoid networks learn slowly (notebook 08).
 * **tanh** is a rescaled sigmoid, $\tanh z = 2\sigma(2z) - 1$, centred on 0 with slope up to 1 —
   but it saturates too.
 * **ReLU** passes gradients through unchanged where $z > 0$ and blocks them where $z < 0$. It
@@ -270,7 +270,7 @@ Answers: `answer(1)`, `answer(2)`, `answer(3)` (collapsed cell below).""",
     else:
         print("there are three exercises: answer(1), answer(2) or answer(3)")""",
     ),
-    ("md", r"""**Next:** notebook 04 trains an MLP on the two-moons dataset."""),
+    ("md", r"""**Next:** notebook 05 trains an MLP on the two-moons dataset."""),
 ]
 
 

@@ -1,418 +1,366 @@
 # ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
-"""Write notebooks/05_optimizers_and_learning_rates.ipynb: python notebooks/build/make_05.py [--execute] (see nbtools.py)."""
+"""Write notebooks/05_training_on_two_moons.ipynb: python notebooks/build/make_05.py [--execute] (see nbtools.py)."""
 
 import nbtools
 
-NAME = "05_optimizers_and_learning_rates.ipynb"
+NAME = "05_training_on_two_moons.ipynb"
 
 CELLS = [
     (
         "md",
-        r"""# 05 · Optimizers and learning rates
+        r"""# 05 · Training on two moons
 
-Backpropagation gives us the gradient $\nabla L(w)$: the direction in which the loss
-rises fastest. Training is what we *do* with it. The plainest rule walks a little way
-downhill, again and again:
+Notebooks 01–03 computed gradients. Now we use them: **training** is nothing more than
+repeating three steps until the network is good enough,
 
-$$w \leftarrow w - \eta\, \nabla L(w)$$
+1. **forward**: run the data through the network and measure how wrong it is with a
+   single number, the **loss** $L$;
+2. **backward**: `loss.backward()` fills `w.grad` $= \partial L / \partial w$ for every parameter $w$;
+3. **update**: nudge every parameter a little way downhill,
+   $$w \leftarrow w - \eta\, \frac{\partial L}{\partial w}$$
+   where $\eta$ is the *learning rate* (`lr` in code; in the loop below, `p.data -= lr * p.grad`).
 
-where $\eta$ (`lr`) is the learning rate. Every optimizer in `micrograd_plus.optim` is a
-variation on this line. In this notebook we
-
-1. watch SGD, momentum, RMSprop and Adam walk across a 2-D loss surface,
-2. see what a learning rate that is too small or too large does, and why there is a limit,
-3. compare the four optimizers on a real (tiny) training problem,
-4. change the learning rate during training with `StepLR` and `CosineAnnealingLR`.
-
-The optimizers have PyTorch's names, arguments and arithmetic: `optimizer.zero_grad()`,
-`loss.backward()`, `optimizer.step()`.""",
+We reproduce the demo that ends Karpathy's micrograd (a 2-16-16-1 MLP on the two-moons
+data, hinge loss, plain SGD with a decaying learning rate) with the loop written out by
+hand, watch the decision boundary form, and then let `train.fit` run the same loop for us.""",
     ),
     (
         "code",
-        """import matplotlib.pyplot as plt
-from matplotlib.colors import BoundaryNorm
+        """import random
 
-from micrograd_plus import Value, data, nn, optim
-from micrograd_plus.losses import hinge_loss
-from micrograd_plus.optim.lr_scheduler import CosineAnnealingLR, StepLR
+import matplotlib.pyplot as plt
+
+from micrograd_plus import Value, data, losses, nn, no_grad, optim, sum_values
+from micrograd_plus.optim.lr_scheduler import LinearLR
 from micrograd_plus.train import fit
-from micrograd_plus.viz.plots import plot_lr
+from micrograd_plus.viz import draw_dot
+from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
 
 %matplotlib inline
-plt.rcParams.update({"figure.dpi": 72, "axes.grid": True, "grid.alpha": 0.3})""",
+plt.rcParams.update({"figure.dpi": 72})""",
     ),
+    ("md", "## The data"),
     (
         "md",
-        r"""## The four update rules
-
-Write $g$ for the gradient of one parameter $w$ at the current step.
-
-| optimizer | state it keeps | update |
-|---|---|---|
-| SGD | nothing | $w \leftarrow w - \eta g$ |
-| SGD + momentum | velocity $b$ | $b \leftarrow \mu b + g,\quad w \leftarrow w - \eta b$ |
-| RMSprop | mean square $s$ | $s \leftarrow \alpha s + (1-\alpha) g^2,\quad w \leftarrow w - \eta\, g / (\sqrt{s} + \epsilon)$ |
-| Adam | both, $m$ and $v$ | $m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$ |
-
-Momentum remembers where it was going, so steps that agree add up and steps that
-alternate cancel. RMSprop divides each parameter's step by the typical size of its
-gradient, so steep and flat directions move at a similar pace. Adam does both; the hats
-are *bias corrections* $\hat m = m / (1-\beta_1^t)$, $\hat v = v / (1-\beta_2^t)$ that undo
-the pull towards the zero the averages start from.
-
-The parameters here are plain `Value`s, the same objects an `MLP` is made of; an optimizer
-only reads `p.grad` and writes `p.data`.""",
-    ),
-    ("md", "## A 2-D loss surface: Rosenbrock's valley"),
-    (
-        "md",
-        r"""With only two parameters $(x, y)$ we can draw the whole loss surface and the path each
-optimizer takes. Rosenbrock's function
-
-$$f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2$$
-
-has its minimum $f = 0$ at $(1, 1)$ at the bottom of a long, curved, flat-bottomed valley
-with steep walls: the gradient points mostly *across* the valley, hardly along it.
-That is a caricature of what real loss surfaces look like.""",
+        r"""100 points in two interleaving half-moons, with a little Gaussian noise. No straight line
+separates them, so a single neuron cannot do it: the network has to bend its boundary.
+`make_moons` gives labels 0 and 1 (as scikit-learn does); the hinge loss below wants
+$y \in \{-1, +1\}$.""",
     ),
     (
         "code",
-        """def rosenbrock(x, y):
-    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        """X, labels = data.make_moons(100, noise=0.1, seed=0)
+y = [2 * label - 1 for label in labels]  # 0/1 -> -1/+1
 
-
-def descend(loss_fn, make_optimizer, start, steps):
-    \"\"\"Minimise loss_fn(x, y) from start; return the path [(x, y), ...] and the losses.\"\"\"
-    x, y = Value(start[0], label="x"), Value(start[1], label="y")
-    optimizer = make_optimizer([x, y])
-    path, losses = [(x.data, y.data)], []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(x, y)
-        loss.backward()
-        optimizer.step()
-        path.append((x.data, y.data))
-        losses.append(loss.data)
-    return path, losses
-
-
-OPTIMIZERS = {
-    "SGD, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3),
-    "momentum 0.9, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3, momentum=0.9),
-    "RMSprop, lr=1e-2": lambda p: optim.RMSprop(p, lr=1e-2),
-    "Adam, lr=0.1": lambda p: optim.Adam(p, lr=0.1),
-}
-START, STEPS = (-1.2, 1.0), 500
-runs = {name: descend(rosenbrock, make, START, STEPS) for name, make in OPTIMIZERS.items()}
-for name, (path, losses) in runs.items():
-    x, y = path[-1]
-    print(f"{name:24s} ends at ({x:+.3f}, {y:+.3f})  loss {losses[-1]:.2e}")""",
+fig, ax = plt.subplots(figsize=(4.5, 4))
+ax.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral", edgecolors="k", s=25)
+ax.set(xlabel="x1", ylabel="x2", title="make_moons(100, noise=0.1)");""",
+    ),
+    ("md", "## The model"),
+    (
+        "md",
+        r"""Exactly micrograd's: two hidden layers of 16 ReLU neurons and one linear output
+neuron whose value $s(x)$ is a **score**: $s > 0$ means class $+1$, $s < 0$ class $-1$.
+`nn.MLP` draws its initial weights from Python's `random` module like micrograd does, so
+`random.seed(1337)` gives the same starting network as micrograd's demo.""",
     ),
     (
         "code",
-        """def contour(ax, fn, xlim, ylim, levels, n=100):
-    xs = [xlim[0] + (xlim[1] - xlim[0]) * i / (n - 1) for i in range(n)]
-    ys = [ylim[0] + (ylim[1] - ylim[0]) * j / (n - 1) for j in range(n)]
-    zs = [[fn(x, y) for x in xs] for y in ys]
-    bounds = [0, *levels, 1e9]  # one colour per band, however unevenly spaced the levels are
-    norm = BoundaryNorm(bounds, ncolors=256)
-    ax.contourf(xs, ys, zs, levels=bounds, norm=norm, cmap="Blues_r", alpha=0.6)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-
-
-fig, axes = plt.subplots(1, 4, figsize=(15, 3.9), sharey=True)
-for ax, (name, (path, losses)), color in zip(axes, runs.items(), ["C0", "C1", "C2", "C3"]):
-    contour(ax, rosenbrock, (-2, 2), (-1, 3), levels=[0.5 * 4**k for k in range(7)])
-    ax.plot([p[0] for p in path], [p[1] for p in path], ".-", ms=2, lw=0.8, color=color)
-    ax.plot(*START, "ko")
-    ax.plot(1, 1, "r*", ms=12)
-    ax.set_title(f"{name}\\nloss after {STEPS} steps: {losses[-1]:.1e}", fontsize=10)
-fig.suptitle("Rosenbrock's valley: start (black dot), minimum (red star)", y=1.02)
-fig.tight_layout()
-
-fig, ax = plt.subplots(figsize=(6.5, 3.6))
-for name, (_, losses) in runs.items():
-    ax.plot(range(1, STEPS + 1), losses, label=name)
-ax.set(xlabel="step", ylabel="f(x, y)", yscale="log", title="Rosenbrock: loss per step")
-ax.legend(fontsize="small");""",
+        """random.seed(1337)
+model = nn.MLP(2, [16, 16, 1])
+print(model)
+print("number of parameters:", len(model.parameters()))""",
     ),
+    ("md", "## The loss: how wrong is the network?"),
     (
         "md",
-        r"""What to notice:
+        r"""The demo uses the **hinge loss** of a support-vector machine, plus a small
+**L2 penalty** on the weights:
 
-- **SGD** first slides down the steep wall into the valley, then crawls: along the
-  valley floor the gradient is tiny, and a learning rate large enough to move there would
-  make it bounce off the walls.
-- **Momentum** keeps its velocity along the floor, where consecutive gradients agree,
-  so it builds up speed and gets much further in the same number of steps.
-- **RMSprop** and **Adam** rescale each coordinate by its recent gradient size; the first
-  steps all have length about $\eta$ whatever the gradient, which is why their paths start
-  with a straight run. They are far less sensitive to how the problem is scaled.
+$$L = \underbrace{\frac1N \sum_{i=1}^{N} \max\bigl(0,\; 1 - y_i\, s(x_i)\bigr)}_{\text{data loss}}
+\;+\; \underbrace{\alpha \sum_p p^2}_{\text{regularisation}}, \qquad \alpha = 10^{-4}.$$
 
-No optimizer wins everywhere: on this valley heavy-ball momentum happens to do best, on
-the network below the adaptive ones do. Each needs its own learning rate, which is the next topic.""",
-    ),
-    ("md", "## Too small, too large: why there is a limit"),
-    (
-        "md",
-        r"""Take the simplest valley, a quadratic that is 25 times steeper in $y$ than in $x$:
+Read the data term one point at a time. $y_i s(x_i)$ is the *margin*: positive when the
+point is on the right side. A point with margin $\ge 1$ is right *and* confident and costs
+nothing; any other point costs $1 - \text{margin}$, more the more wrong it is. $\max(0, \cdot)$ is
+just a ReLU, so the whole loss is built from operations `Value` already knows. The penalty
+keeps the weights small, which tends to give smoother boundaries (notebook 09 is about it).
 
-$$f(x, y) = \tfrac12\,(x^2 + 25\,y^2), \qquad \nabla f = (x,\; 25\,y).$$
-
-One SGD step multiplies each coordinate by a constant:
-$x \leftarrow (1 - \eta)\,x$ and $y \leftarrow (1 - 25\eta)\,y$. So
-
-- if $\eta$ is tiny, both factors are close to 1 and progress is slow;
-- if $1/25 < \eta < 2/25$, the factor for $y$ is negative: $y$ flips sign every step
-  (the zig-zag across the valley) but still shrinks;
-- if $\eta > 2/25 = 0.08$, $|1 - 25\eta| > 1$ and $y$ **grows** every step: divergence.
-
-The largest usable learning rate is set by the steepest direction,
-$\eta < 2 / \lambda_{\max}$ (the largest curvature), while the speed of progress is set by the
-flattest one. The ratio of the two (the *condition number*, here 25) is what makes
-problems hard, and what momentum and Adam try to work around.""",
+Accuracy (the fraction of points with the right sign) is what we care about, but it is
+flat almost everywhere (changing a weight slightly rarely flips a prediction), so it
+has no useful gradient. The loss is a smooth-enough stand-in that does.""",
     ),
     (
         "code",
-        """def ravine(x, y):
-    return 0.5 * (x * x + 25 * y * y)
+        """ALPHA = 1e-4
 
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), sharey=True)
-for ax, lr in zip(axes, [0.01, 0.07, 0.081]):
-    path, losses = descend(ravine, lambda p, lr=lr: optim.SGD(p, lr=lr), (-4.0, 1.0), 40)
-    contour(ax, ravine, (-4.5, 1.5), (-1.6, 1.6), levels=[0.5 * 2**k for k in range(-4, 6)])
-    ax.plot([p[0] for p in path], [p[1] for p in path], "o-", ms=3, color="crimson")
-    ax.plot(0, 0, "k*", ms=12)
-    ax.set_title(f"SGD lr={lr}: loss after 40 steps {losses[-1]:.2g}")
-    ax.set_ylim(-1.6, 1.6)
+def loss_and_accuracy(model):
+    scores = [model(x) for x in X]
+    margins = [yi * si for yi, si in zip(y, scores)]
+    data_loss = sum_values([(1 - m).relu() for m in margins]) / len(X)
+    penalty = ALPHA * sum_values([p * p for p in model.parameters()])
+    accuracy = sum(m.data > 0 for m in margins) / len(X)
+    return data_loss + penalty, accuracy
+
+
+loss, accuracy = loss_and_accuracy(model)
+print(f"before training: loss {loss.data:.4f}, accuracy {accuracy:.0%}")""",
+    ),
+    (
+        "md",
+        r"""That loss is one `Value` at the top of a graph of many thousand nodes (every
+multiplication of every neuron for every one of the 100 points). To see what one piece
+looks like, here is the hinge term of a single point pushed through a single neuron,
+after `backward()`:""",
+    ),
+    (
+        "code",
+        """neuron = nn.Neuron(2, nonlin=False, seed=3)
+neuron.w[0].label, neuron.w[1].label, neuron.b.label = "w1", "w2", "b"
+x1, x2, label = Value(X[0][0], label="x1"), Value(X[0][1], label="x2"), Value(y[0], label="y")
+score = neuron([x1, x2])
+score.label = "s"
+hinge = (1 - label * score).relu()
+hinge.label = "hinge"
+hinge.backward()
+draw_dot(hinge)""",
+    ),
+    (
+        "md",
+        r"""Follow the gradient from the right: the ReLU passes $1$ back because the point is
+inside the margin; the factor $-y$ flips it; and each weight receives its input times
+that: $\partial\,\text{hinge}/\partial w_j = -y\, x_j$. A point outside the margin would
+send back zero and leave the weights alone: only the hard points teach.""",
+    ),
+    ("md", "## One step by hand"),
+    (
+        "md",
+        r"""Backward, then $w \leftarrow w - \eta\, \partial L/\partial w$ for all 337 parameters. Two
+things to remember: gradients **accumulate** in `.grad`, so they are reset to zero first
+(`model.zero_grad()`), and the update changes `p.data` only (it must not be recorded in
+the graph).
+
+How big a step? The gradient is a *local* promise: to first order, moving every
+parameter by $-\eta\, g_p$ changes the loss by
+$$\Delta L \approx \sum_p g_p \cdot (-\eta\, g_p) = -\eta \sum_p g_p^2 ,$$
+always downhill. Let's test the promise for a few step sizes, undoing each step after
+measuring it (the forward passes run under `no_grad()`, since we only need the number):""",
+    ),
+    (
+        "code",
+        """loss, _ = loss_and_accuracy(model)
+model.zero_grad()
+loss.backward()
+squared_gradient = sum(p.grad**2 for p in model.parameters())
+
+print(" lr     predicted loss   actual loss")
+for learning_rate in [0.01, 0.1, 0.3, 1.0]:
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad  # the update
+    with no_grad():
+        new_loss, _ = loss_and_accuracy(model)
+    for p in model.parameters():
+        p.data += learning_rate * p.grad  # undo it
+    predicted = loss.data - learning_rate * squared_gradient
+    print(f"{learning_rate:5}  {predicted:14.4f}  {new_loss.data:12.4f}")""",
+    ),
+    (
+        "md",
+        r"""Small steps do what the gradient promised. Larger ones fall short of the promise,
+because the loss surface curves away from its tangent, and the largest step even
+*raises* the loss: the gradient says which way is downhill here, not how far downhill
+goes on. Yet micrograd's demo starts at $\eta = 1$, and it works: after an overshoot the
+next gradient points back, and the learning rate shrinks as training goes on.""",
+    ),
+    ("md", "## The training loop"),
+    (
+        "md",
+        r"""Now repeat that. micrograd's demo lowers the learning rate linearly from 1.0 to 0.1
+while it trains: big steps first to get near a good solution quickly, small ones later to
+settle in (notebook 07 has more on schedules). We run 50 steps and draw the decision
+boundary (`plot_decision_boundary`: the class the network gives to every point of a grid)
+at a few of them.""",
+    ),
+    (
+        "code",
+        """random.seed(1337)
+model = nn.MLP(2, [16, 16, 1])  # start again from micrograd's initial weights
+
+STEPS = 50
+SNAPSHOTS = [0, 5, 15, STEPS]
+manual_losses, manual_accuracy = [], []
+fig, axes = plt.subplots(1, len(SNAPSHOTS), figsize=(16, 4))
+for step in range(STEPS + 1):
+    if step in SNAPSHOTS:
+        ax = axes[SNAPSHOTS.index(step)]
+        plot_decision_boundary(model, X, y, ax=ax, resolution=50)
+        ax.set_title(f"after {step} steps")
+    if step == STEPS:
+        break
+    loss, accuracy = loss_and_accuracy(model)  # 1. forward
+    model.zero_grad()
+    loss.backward()  # 2. backward
+    learning_rate = 1.0 - 0.9 * step / STEPS
+    for p in model.parameters():  # 3. update
+        p.data -= learning_rate * p.grad
+    manual_losses.append(loss.data)
+    manual_accuracy.append(accuracy)
+    if step % 10 == 0 or step == STEPS - 1:
+        print(f"step {step:2d}  lr {learning_rate:.3f}  loss {loss.data:.4f}  "
+              f"accuracy {accuracy:.0%}")
 fig.tight_layout()""",
     ),
     (
         "md",
-        r"""Left: $\eta = 0.01$ is safe but after 40 steps $x$ has only shrunk by $0.99^{40} \approx 0.67$.
-Middle: $\eta = 0.07$ zig-zags across the valley ($1 - 25 \cdot 0.07 = -0.75$) yet gets much
-closer. Right: $\eta = 0.081$ is just past the limit, $|1 - 25 \cdot 0.081| = 1.025$, and the
-zig-zag slowly grows instead of dying out. With a neural network the same thing shows up
-as a loss that jumps around or shoots up to `nan`.""",
-    ),
-    ("md", "## The same comparison on a real problem"),
-    (
-        "md",
-        r"""Now the parameters are the 105 weights and biases of a small MLP (2 → 8 → 8 → 1, ReLU) and the loss
-is the mean hinge loss $\frac1N \sum_i \max(0,\, 1 - y_i s_i)$ (`losses.hinge_loss`) on 100 points of the two-moons
-data set (labels $y_i = \pm 1$, scores $s_i$ from the network, as in micrograd's demo;
-notebook 04 builds it up by hand). `fit` runs the loop `zero_grad → forward → loss →
-backward → step` for us, one full batch per epoch (`compile=True` replays each step's graph
-with NumPy: the same numbers, a few times faster; notebook 10 explains how). Every run
-starts from the same initial weights (`seed=0`), so only the optimizer differs.""",
+        r"""Before training, the random network gives every point of the picture the same class.
+A handful of steps already find the rough direction of the moons; the next ones bend
+the boundary into the gap between them, and the last, smaller steps tidy up the
+points near the tips. The printed loss is not monotone: with $\eta$ close to 1 a step can
+overshoot, which the decaying learning rate calms down.""",
     ),
     (
         "code",
-        """X, y01 = data.make_moons(100, noise=0.1, seed=0)
-y = [2 * label - 1 for label in y01]  # hinge loss wants labels -1 / +1
-
-
-def train(make_optimizer, epochs=40, scheduler=None, batch_size=None):
-    model = nn.MLP(2, [8, 8, 1], seed=0)
-    optimizer = make_optimizer(model.parameters())
-    schedule = scheduler(optimizer) if scheduler else None
-    return fit(model, hinge_loss, optimizer, X, y, epochs=epochs, batch_size=batch_size,
-               scheduler=schedule, progress=False, seed=0, compile=True)
-
-
-NET_OPTIMIZERS = {
-    "SGD, lr=0.1": lambda p: optim.SGD(p, lr=0.1),
-    "momentum 0.9, lr=0.1": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
-    "RMSprop, lr=0.01": lambda p: optim.RMSprop(p, lr=0.01),
-    "Adam, lr=0.05": lambda p: optim.Adam(p, lr=0.05),
-}
-histories = {name: train(make) for name, make in NET_OPTIMIZERS.items()}
-
-fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4))
-for name, history in histories.items():
-    ax_loss.plot(history.epochs, history.train["loss"], label=name)
-    ax_acc.plot(history.epochs, history.train["accuracy"], label=name)
-ax_loss.set(xlabel="epoch", ylabel="hinge loss", title="training loss")
-ax_acc.set(xlabel="epoch", ylabel="accuracy", title="training accuracy")
-ax_loss.legend()
-fig.tight_layout()
-for name, history in histories.items():
-    print(f"{name:22s} final loss {history.train['loss'][-1]:.3f}, "
-          f"accuracy {history.train['accuracy'][-1]:.2f}")""",
+        """fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.5))
+ax_loss.plot(range(1, STEPS + 1), manual_losses, marker=".")
+ax_loss.set(xlabel="step", ylabel="loss", title="loss (hinge + L2)", yscale="log")
+ax_acc.plot(range(1, STEPS + 1), manual_accuracy, marker=".", color="C1")
+ax_acc.set(xlabel="step", ylabel="accuracy", title="training accuracy")
+for ax in (ax_loss, ax_acc):
+    ax.grid(alpha=0.3)
+fig.tight_layout()""",
     ),
+    ("md", "## The same thing with `fit`"),
     (
         "md",
-        r"""On this problem the adaptive methods and momentum pull ahead of plain SGD within a few
-dozen epochs. Don't read too much into one run on one data set: each optimizer's learning
-rate was picked by hand, and a different $\eta$ would reorder the curves. What *is*
-general is the shape: SGD's progress is bounded by the learning rate the steepest
-direction allows; momentum and Adam get more out of each gradient.
+        r"""Every training loop looks like the one above, so `micrograd_plus.train.fit` packages it:
+it takes the model, a loss function `loss_fn(outputs, targets)`, an optimizer, the data
+and a number of epochs (one epoch = one pass over the data; with the default
+`batch_size=None` that is one step on the full batch, exactly like our loop). It returns
+a `History` with the loss, the metrics and the learning rate of every epoch.
 
-And the learning-rate lesson again, on the network: SGD with three learning rates.""",
+The pieces map one to one:
+
+| by hand | with the library |
+|---|---|
+| `p.data -= learning_rate * p.grad` | `optim.SGD(model.parameters(), lr=1.0)` |
+| `learning_rate = 1.0 - 0.9 * step / STEPS` | `LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=STEPS)` |
+| mean of `(1 - y*s).relu()` | `losses.hinge_loss(scores, y)` |
+| `ALPHA * sum(p*p)` | `ALPHA * losses.l2_penalty(model)` |
+
+`compile=True` asks `fit` to record the graph once and replay forward and backward with
+NumPy, which gives the same numbers in less time (notebook 13 looks inside); it is
+optional. If the library does what our loop does, starting from the same weights must end
+at the same weights:""",
     ),
     (
         "code",
-        """fig, ax = plt.subplots(figsize=(6.5, 4))
-lr_runs = {lr: train(lambda p, lr=lr: optim.SGD(p, lr=lr)) for lr in [0.01, 0.1, 3.0]}
-for lr, history in lr_runs.items():
-    ax.plot(history.epochs, history.train["loss"], label=f"SGD lr={lr}")
-ax.set(xlabel="epoch", ylabel="hinge loss", title="one network, three learning rates")
-ax.legend();""",
+        """random.seed(1337)
+fit_model = nn.MLP(2, [16, 16, 1])
+
+
+def hinge_plus_l2(scores, targets):
+    return losses.hinge_loss(scores, targets) + ALPHA * losses.l2_penalty(fit_model)
+
+
+optimizer = optim.SGD(fit_model.parameters(), lr=1.0)
+scheduler = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=STEPS)
+history = fit(fit_model, hinge_plus_l2, optimizer, X, y, epochs=STEPS, scheduler=scheduler,
+              progress=False, compile=True)
+
+pairs = zip(model.parameters(), fit_model.parameters())
+largest_difference = max(abs(a.data - b.data) for a, b in pairs)
+print(history)
+print(f"largest difference between the weights of the two runs: {largest_difference:.1e}")
+print(f"learning rates used: {history.lr[0]:.3f}, {history.lr[1]:.3f}, ..., {history.lr[-1]:.3f}")""",
     ),
     (
         "md",
-        r"""With $\eta = 0.01$ the loss barely moves in 40 epochs. With $\eta = 3$ it jumps about
-and then sits at exactly 1.0, for good. What happened? A few huge steps pushed the input
-of every hidden ReLU below zero for *all* 100 points. A ReLU that is off passes no
-gradient back, so nothing can switch it on again: the network now outputs one constant
-score and its hidden layers get a zero gradient (the *dying ReLU* problem). `fit` records
-the gradient norm of each layer in `history.grad_norms`, so we can see when it happened:""",
+        r"""The two runs agree to rounding error (about $10^{-15}$). `plot_history` draws what `fit`
+recorded (we had no validation data here; notebook 09 adds some), and the final boundary:""",
     ),
     (
         "code",
-        """for layer, norms in lr_runs[3.0].grad_norms.items():
-    print(f"{layer}: gradient norm in epochs 8-12: {', '.join(f'{v:.2g}' for v in norms[7:12])}")""",
-    ),
-    (
-        "md",
-        r"""In between lies the useful range, usually found by trying a few values a factor 3-10
-apart, and watching for a loss that explodes or freezes.""",
-    ),
-    ("md", "## Learning-rate schedules"),
-    (
-        "md",
-        r"""Why not both? Start with a large learning rate to make fast progress, then lower it to
-settle into a minimum instead of bouncing around it. A *scheduler* rewrites
-`optimizer.param_groups[i]["lr"]` once per epoch (call `scheduler.step()` after the
-epoch's `optimizer.step()`; `fit(..., scheduler=...)` does it for you):
-
-- `StepLR(optimizer, step_size, gamma)`: multiply $\eta$ by `gamma` every `step_size` epochs;
-- `CosineAnnealingLR(optimizer, T_max, eta_min=0)`: follow half a cosine from $\eta_0$ down to
-  `eta_min` over `T_max` epochs,
-  $\eta_t = \eta_{\min} + \tfrac12(\eta_0 - \eta_{\min})\left(1 + \cos\frac{\pi t}{T_{\max}}\right)$.
-
-A scheduler only needs an optimizer, so we can draw the schedules without training anything:""",
-    ),
-    (
-        "code",
-        """def schedule(make_scheduler, epochs=60, lr=0.1):
-    optimizer = optim.SGD([Value(0.0)], lr=lr)
-    scheduler = make_scheduler(optimizer)
-    lrs = []
-    for _ in range(epochs):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return lrs
-
-
-fig, ax = plt.subplots(figsize=(6.5, 3.6))
-ax.plot(schedule(lambda o: StepLR(o, step_size=15, gamma=0.5)), ".-", label="StepLR(15, 0.5)")
-ax.plot(schedule(lambda o: CosineAnnealingLR(o, T_max=60)), ".-", label="CosineAnnealingLR(60)")
-ax.set(xlabel="epoch", ylabel="learning rate", title="two schedules starting at lr = 0.1")
-ax.legend();""",
-    ),
-    (
-        "md",
-        r"""A schedule matters most when the gradient is *noisy*: with mini-batches each step sees
-only part of the data, so even at the minimum the steps don't vanish and a constant
-learning rate keeps the weights jittering. Below: batches of 10 points, SGD with momentum,
-constant $\eta$ versus the same start annealed to zero by a cosine.
-`fit` records the learning rate it used in each epoch (`history.lr`), and `plot_lr` draws it.""",
-    ),
-    (
-        "code",
-        """def momentum_sgd(p):
-    return optim.SGD(p, lr=0.1, momentum=0.9)
-
-
-constant = train(momentum_sgd, epochs=30, batch_size=10)
-cosine = train(momentum_sgd, epochs=30, batch_size=10,
-               scheduler=lambda o: CosineAnnealingLR(o, T_max=30))
-
-fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(12, 3.8))
-ax_loss.plot(constant.epochs, constant.train["loss"], label="constant lr = 0.1")
-ax_loss.plot(cosine.epochs, cosine.train["loss"], label="cosine annealing from 0.1")
-ax_loss.set(xlabel="epoch", ylabel="hinge loss (mean over the epoch's batches)",
-            title="mini-batch training", yscale="log")
-ax_loss.legend()
-plot_lr(cosine, ax=ax_lr)
-fig.tight_layout()
-print(f"last 5 epochs, constant lr: {[round(v, 3) for v in constant.train['loss'][-5:]]}")
-print(f"last 5 epochs, cosine:      {[round(v, 3) for v in cosine.train['loss'][-5:]]}")""",
+        """fig, axes = plt.subplots(1, 3, figsize=(15, 4), gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
+plot_history(history, ax=axes[:2], logy=False)
+plot_decision_boundary(fit_model, X, y, ax=axes[2], resolution=50)
+axes[2].set_title(f"fit: after {STEPS} epochs, accuracy {history.train['accuracy'][-1]:.0%}")
+fig.tight_layout()""",
     ),
     (
         "md",
         r"""## Exercises
 
-1. **The speed limit.** For $f(x, y) = \tfrac12(a x^2 + b y^2)$ with $0 < a < b$, what is
-   the largest learning rate for which plain SGD converges from every start? For which
-   learning rate does the *slowest* coordinate shrink fastest while both still converge?
-   Check with `descend(...)` and run `answer_1()` for the solution.
-2. **Momentum by hand.** Write the momentum update yourself on two `Value`s (keep a
-   velocity per parameter, `b = mu * b + g; p.data -= lr * b`) and check that after 50 steps
-   on `rosenbrock` you land exactly where `optim.SGD(p, lr=1e-3, momentum=0.9)` does.
-   `answer_2()` shows one way.
-3. **Tune Adam.** Try `optim.Adam` on Rosenbrock with `lr` in `[0.01, 0.03, 0.1, 0.3]` for
-   500 steps. Which ends closest to $(1, 1)$, and why might the largest be worse?
-   `answer_3()` runs it.
+1. **Weight decay is an L2 penalty.** The gradient of $\alpha \sum p^2$ is $2\alpha p$, so
+   instead of adding the penalty to the loss you can ask the optimizer to add $2\alpha p$
+   to each gradient: `optim.SGD(params, lr=1.0, weight_decay=2 * ALPHA)`. Train with
+   `losses.hinge_loss` alone plus that optimizer and check that you get the same weights
+   as `fit_model`. `answer_1()` does it.
+2. **Why decay the learning rate?** Run the hand-written loop with a constant
+   learning rate of 1.0 and compare the loss curves. `answer_2()` shows the result.
+3. **Which points teach?** After training, how many points still have a margin below 1
+   (that is, still send a gradient back through the hinge)? Write the count, then call
+   `check_answer_3(count)`.
 
-The next cell (collapsed) defines the three answer functions.""",
+The next cell (collapsed) holds the answers.""",
     ),
     (
         "answer",
-        '''def answer_1():
-    """SGD on a quadratic: each coordinate is multiplied by (1 - lr * curvature)."""
-    print("Each step multiplies x by (1 - lr*a) and y by (1 - lr*b).")
-    print("Both shrink iff |1 - lr*a| < 1 and |1 - lr*b| < 1, i.e. 0 < lr < 2/b (b is the larger).")
-    print("The best single lr balances the two factors, 1 - lr*a = -(1 - lr*b): lr = 2/(a + b),")
-    print("giving the rate (b - a)/(b + a) = (kappa - 1)/(kappa + 1) with kappa = b/a.")
-    a, b = 1.0, 25.0
-    for lr in [2 / (a + b), 1.9 / b, 2.1 / b]:
-        _, losses = descend(lambda x, y: 0.5 * (a * x * x + b * y * y),
-                            lambda p, lr=lr: optim.SGD(p, lr=lr), (-4.0, 1.0), 60)
-        print(f"  lr = {lr:.4f}: loss after 60 steps {losses[-1]:.3g}")
+        '''def train_by_hand(learning_rate_at, steps=STEPS):
+    """The loop above, with a learning-rate function; returns the model and its losses."""
+    random.seed(1337)
+    net = nn.MLP(2, [16, 16, 1])
+    history = []
+    for step in range(steps):
+        loss, _ = loss_and_accuracy(net)
+        net.zero_grad()
+        loss.backward()
+        for p in net.parameters():
+            p.data -= learning_rate_at(step) * p.grad
+        history.append(loss.data)
+    return net, history
+
+
+def answer_1():
+    random.seed(1337)
+    net = nn.MLP(2, [16, 16, 1])
+    opt = optim.SGD(net.parameters(), lr=1.0, weight_decay=2 * ALPHA)
+    sched = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=STEPS)
+    fit(net, losses.hinge_loss, opt, X, y, epochs=STEPS, scheduler=sched, progress=False)
+    diff = max(abs(a.data - b.data) for a, b in zip(net.parameters(), fit_model.parameters()))
+    print(f"largest weight difference to fit_model: {diff:.1e}  (equal up to rounding)")
+    print("The reported loss differs, though: with weight_decay the penalty is not part of it.")
 
 
 def answer_2():
-    """Heavy-ball momentum written out, compared with optim.SGD(momentum=0.9)."""
-    lr, mu, steps = 1e-3, 0.9, 50
-    x, y = Value(-1.2), Value(1.0)
-    velocity = {id(x): 0.0, id(y): 0.0}
-    for _ in range(steps):
-        x.grad = y.grad = 0.0
-        rosenbrock(x, y).backward()
-        for p in (x, y):
-            velocity[id(p)] = mu * velocity[id(p)] + p.grad
-            p.data -= lr * velocity[id(p)]
-    path, _ = descend(rosenbrock, lambda p: optim.SGD(p, lr=lr, momentum=mu), (-1.2, 1.0), steps)
-    print(f"by hand:   ({x.data:.12f}, {y.data:.12f})")
-    print(f"optim.SGD: ({path[-1][0]:.12f}, {path[-1][1]:.12f})")
+    _, constant = train_by_hand(lambda step: 1.0)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(range(1, STEPS + 1), manual_losses, label="lr 1.0 -> 0.1 (micrograd)")
+    ax.plot(range(1, STEPS + 1), constant, label="constant lr 1.0")
+    ax.set(xlabel="step", ylabel="loss", yscale="log", title="decaying vs constant learning rate")
+    ax.legend()
+    print(f"final loss: decaying {manual_losses[-1]:.4f}, constant {constant[-1]:.4f}")
 
 
-def answer_3():
-    """Adam's step is about lr in size whatever the gradient: too big and it rattles."""
-    for lr in [0.01, 0.03, 0.1, 0.3]:
-        path, losses = descend(rosenbrock, lambda p, lr=lr: optim.Adam(p, lr=lr), (-1.2, 1.0), 500)
-        x, y = path[-1]
-        print(f"Adam lr={lr}: ends at ({x:+.3f}, {y:+.3f}), loss {losses[-1]:.2e}")
-    print("Small lr: too few steps to travel the valley. Large lr: every step is ~lr long,")
-    print("so near the minimum it overshoots the narrow valley and rattles across its walls.")''',
+def check_answer_3(count):
+    scores = [model(x).data for x in X]
+    expected = sum(yi * si < 1 for yi, si in zip(y, scores))
+    if count == expected:
+        print(f"Right: {expected} of {len(X)} points are inside the margin; the rest send back 0.")
+    else:
+        print(f"Not quite ({count}). Count the points with y * score < 1 for the trained `model`.")''',
     ),
     (
         "md",
         r"""## Summary
 
-- The update $w \leftarrow w - \eta g$ is the whole of gradient descent; optimizers change
-  what plays the role of $g$ (a running average) and of $\eta$ (per-parameter scaling).
-- The learning rate has a hard upper limit, $2/\lambda_{\max}$ on a quadratic, and the
-  spread of curvatures decides how slow plain SGD is.
-- Momentum helps along consistent directions; RMSprop and Adam normalise step sizes.
-- Schedules give large steps early and small steps late; `fit` steps them once per epoch.
+- Training = forward (loss) → `zero_grad()` + `backward()` → $w \leftarrow w - \eta\,\partial L/\partial w$, repeated.
+- The loss must be differentiable and say *how* wrong the model is; the hinge loss does,
+  and only points inside the margin contribute gradient.
+- `fit` runs exactly this loop (same numbers to rounding) with an optimizer, a scheduler,
+  metrics and a history; `plot_history` and `plot_decision_boundary` show the result.
 
-**Next:** notebook 06, what happens to the gradient itself on its way back through a deep network.""",
+**Next:** notebook 07, better update rules than plain SGD, and how to choose the learning rate.""",
     ),
 ]
 

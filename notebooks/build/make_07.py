@@ -1,255 +1,418 @@
 # ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
-"""Write notebooks/07_overfitting_and_regularisation.ipynb: python notebooks/build/make_07.py [--execute] (see nbtools.py)."""
+"""Write notebooks/07_optimizers_and_learning_rates.ipynb: python notebooks/build/make_07.py [--execute] (see nbtools.py)."""
 
 import nbtools
 
-NAME = "07_overfitting_and_regularisation.ipynb"
+NAME = "07_optimizers_and_learning_rates.ipynb"
 
 CELLS = [
     (
         "md",
-        r"""# 07 · Overfitting and regularisation
+        r"""# 07 · Optimizers and learning rates
 
-The training loss measures how well the network fits the points it has seen. What we
-want is a network that is right on points it has **not** seen. A network with enough
-parameters can drive the training loss towards zero by bending its boundary around every
-noisy point, and then does *worse* on new data: it **overfits**.
+Backpropagation gives us the gradient $\nabla L(w)$: the direction in which the loss
+rises fastest. Training is what we *do* with it. The plainest rule walks a little way
+downhill, again and again:
 
-To see it we hold some data back: a **validation set** the network never trains on.
-Then we try the standard remedies, each a way of preferring simpler functions:
+$$w \leftarrow w - \eta\, \nabla L(w)$$
 
-- an **L2 penalty** / **weight decay** (small weights, smooth boundaries),
-- **dropout** (no unit can rely on any other),
-- **early stopping** (stop when the validation loss stops improving).""",
+where $\eta$ (`lr`) is the learning rate. Every optimizer in `micrograd_plus.optim` is a
+variation on this line. In this notebook we
+
+1. watch SGD, momentum, RMSprop and Adam walk across a 2-D loss surface,
+2. see what a learning rate that is too small or too large does, and why there is a limit,
+3. compare the four optimizers on a real (tiny) training problem,
+4. change the learning rate during training with `StepLR` and `CosineAnnealingLR`.
+
+The optimizers have PyTorch's names, arguments and arithmetic: `optimizer.zero_grad()`,
+`loss.backward()`, `optimizer.step()`.""",
     ),
     (
         "code",
-        """import random
+        """import matplotlib.pyplot as plt
+from matplotlib.colors import BoundaryNorm
 
-import matplotlib.pyplot as plt
-
-from micrograd_plus import data, losses, nn, optim
-from micrograd_plus.train import EarlyStopping, fit
-from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
+from micrograd_plus import Value, data, nn, optim
+from micrograd_plus.losses import hinge_loss
+from micrograd_plus.optim.lr_scheduler import CosineAnnealingLR, StepLR
+from micrograd_plus.train import fit
+from micrograd_plus.viz.plots import plot_lr
 
 %matplotlib inline
-plt.rcParams.update({"figure.dpi": 72})""",
+plt.rcParams.update({"figure.dpi": 72, "axes.grid": True, "grid.alpha": 0.3})""",
     ),
-    ("md", "## A train / validation split"),
     (
         "md",
-        r"""Noisy moons (noise 0.3, so the classes overlap and no boundary can be perfect), 100
-points, half for training and half for validation. `data.train_test_split` shuffles with a
-seed and keeps the class balance the same in both halves.""",
+        r"""## The four update rules
+
+Write $g$ for the gradient of one parameter $w$ at the current step.
+
+| optimizer | state it keeps | update |
+|---|---|---|
+| SGD | nothing | $w \leftarrow w - \eta g$ |
+| SGD + momentum | velocity $b$ | $b \leftarrow \mu b + g,\quad w \leftarrow w - \eta b$ |
+| RMSprop | mean square $s$ | $s \leftarrow \alpha s + (1-\alpha) g^2,\quad w \leftarrow w - \eta\, g / (\sqrt{s} + \epsilon)$ |
+| Adam | both, $m$ and $v$ | $m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$ |
+
+Momentum remembers where it was going, so steps that agree add up and steps that
+alternate cancel. RMSprop divides each parameter's step by the typical size of its
+gradient, so steep and flat directions move at a similar pace. Adam does both; the hats
+are *bias corrections* $\hat m = m / (1-\beta_1^t)$, $\hat v = v / (1-\beta_2^t)$ that undo
+the pull towards the zero the averages start from.
+
+The parameters here are plain `Value`s, the same objects an `MLP` is made of; an optimizer
+only reads `p.grad` and writes `p.data`.""",
+    ),
+    ("md", "## A 2-D loss surface: Rosenbrock's valley"),
+    (
+        "md",
+        r"""With only two parameters $(x, y)$ we can draw the whole loss surface and the path each
+optimizer takes. Rosenbrock's function
+
+$$f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2$$
+
+has its minimum $f = 0$ at $(1, 1)$ at the bottom of a long, curved, flat-bottomed valley
+with steep walls: the gradient points mostly *across* the valley, hardly along it.
+That is a caricature of what real loss surfaces look like.""",
     ),
     (
         "code",
-        """X, y = data.make_moons(100, noise=0.3, seed=0)
-X_train, X_val, y_train, y_val = data.train_test_split(X, y, test_size=0.5, seed=0)
+        """def rosenbrock(x, y):
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharex=True, sharey=True)
-for ax, (name, Xs, ys) in zip(axes, [("training", X_train, y_train), ("validation", X_val, y_val)]):
-    ax.scatter([x[0] for x in Xs], [x[1] for x in Xs], c=ys, cmap="Spectral", edgecolors="k", s=25)
-    ax.set(xlabel="x1", ylabel="x2", title=f"{name} set ({len(Xs)} points)")
+
+def descend(loss_fn, make_optimizer, start, steps):
+    \"\"\"Minimise loss_fn(x, y) from start; return the path [(x, y), ...] and the losses.\"\"\"
+    x, y = Value(start[0], label="x"), Value(start[1], label="y")
+    optimizer = make_optimizer([x, y])
+    path, losses = [(x.data, y.data)], []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = loss_fn(x, y)
+        loss.backward()
+        optimizer.step()
+        path.append((x.data, y.data))
+        losses.append(loss.data)
+    return path, losses
+
+
+OPTIMIZERS = {
+    "SGD, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3),
+    "momentum 0.9, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3, momentum=0.9),
+    "RMSprop, lr=1e-2": lambda p: optim.RMSprop(p, lr=1e-2),
+    "Adam, lr=0.1": lambda p: optim.Adam(p, lr=0.1),
+}
+START, STEPS = (-1.2, 1.0), 500
+runs = {name: descend(rosenbrock, make, START, STEPS) for name, make in OPTIMIZERS.items()}
+for name, (path, losses) in runs.items():
+    x, y = path[-1]
+    print(f"{name:24s} ends at ({x:+.3f}, {y:+.3f})  loss {losses[-1]:.2e}")""",
+    ),
+    (
+        "code",
+        """def contour(ax, fn, xlim, ylim, levels, n=100):
+    xs = [xlim[0] + (xlim[1] - xlim[0]) * i / (n - 1) for i in range(n)]
+    ys = [ylim[0] + (ylim[1] - ylim[0]) * j / (n - 1) for j in range(n)]
+    zs = [[fn(x, y) for x in xs] for y in ys]
+    bounds = [0, *levels, 1e9]  # one colour per band, however unevenly spaced the levels are
+    norm = BoundaryNorm(bounds, ncolors=256)
+    ax.contourf(xs, ys, zs, levels=bounds, norm=norm, cmap="Blues_r", alpha=0.6)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+
+
+fig, axes = plt.subplots(1, 4, figsize=(15, 3.9), sharey=True)
+for ax, (name, (path, losses)), color in zip(axes, runs.items(), ["C0", "C1", "C2", "C3"]):
+    contour(ax, rosenbrock, (-2, 2), (-1, 3), levels=[0.5 * 4**k for k in range(7)])
+    ax.plot([p[0] for p in path], [p[1] for p in path], ".-", ms=2, lw=0.8, color=color)
+    ax.plot(*START, "ko")
+    ax.plot(1, 1, "r*", ms=12)
+    ax.set_title(f"{name}\\nloss after {STEPS} steps: {losses[-1]:.1e}", fontsize=10)
+fig.suptitle("Rosenbrock's valley: start (black dot), minimum (red star)", y=1.02)
+fig.tight_layout()
+
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+for name, (_, losses) in runs.items():
+    ax.plot(range(1, STEPS + 1), losses, label=name)
+ax.set(xlabel="step", ylabel="f(x, y)", yscale="log", title="Rosenbrock: loss per step")
+ax.legend(fontsize="small");""",
+    ),
+    (
+        "md",
+        r"""What to notice:
+
+- **SGD** first slides down the steep wall into the valley, then crawls: along the
+  valley floor the gradient is tiny, and a learning rate large enough to move there would
+  make it bounce off the walls.
+- **Momentum** keeps its velocity along the floor, where consecutive gradients agree,
+  so it builds up speed and gets much further in the same number of steps.
+- **RMSprop** and **Adam** rescale each coordinate by its recent gradient size; the first
+  steps all have length about $\eta$ whatever the gradient, which is why their paths start
+  with a straight run. They are far less sensitive to how the problem is scaled.
+
+No optimizer wins everywhere: on this valley heavy-ball momentum happens to do best, on
+the network below the adaptive ones do. Each needs its own learning rate, which is the next topic.""",
+    ),
+    ("md", "## Too small, too large: why there is a limit"),
+    (
+        "md",
+        r"""Take the simplest valley, a quadratic that is 25 times steeper in $y$ than in $x$:
+
+$$f(x, y) = \tfrac12\,(x^2 + 25\,y^2), \qquad \nabla f = (x,\; 25\,y).$$
+
+One SGD step multiplies each coordinate by a constant:
+$x \leftarrow (1 - \eta)\,x$ and $y \leftarrow (1 - 25\eta)\,y$. So
+
+- if $\eta$ is tiny, both factors are close to 1 and progress is slow;
+- if $1/25 < \eta < 2/25$, the factor for $y$ is negative: $y$ flips sign every step
+  (the zig-zag across the valley) but still shrinks;
+- if $\eta > 2/25 = 0.08$, $|1 - 25\eta| > 1$ and $y$ **grows** every step: divergence.
+
+The largest usable learning rate is set by the steepest direction,
+$\eta < 2 / \lambda_{\max}$ (the largest curvature), while the speed of progress is set by the
+flattest one. The ratio of the two (the *condition number*, here 25) is what makes
+problems hard, and what momentum and Adam try to work around.""",
+    ),
+    (
+        "code",
+        """def ravine(x, y):
+    return 0.5 * (x * x + 25 * y * y)
+
+
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), sharey=True)
+for ax, lr in zip(axes, [0.01, 0.07, 0.081]):
+    path, losses = descend(ravine, lambda p, lr=lr: optim.SGD(p, lr=lr), (-4.0, 1.0), 40)
+    contour(ax, ravine, (-4.5, 1.5), (-1.6, 1.6), levels=[0.5 * 2**k for k in range(-4, 6)])
+    ax.plot([p[0] for p in path], [p[1] for p in path], "o-", ms=3, color="crimson")
+    ax.plot(0, 0, "k*", ms=12)
+    ax.set_title(f"SGD lr={lr}: loss after 40 steps {losses[-1]:.2g}")
+    ax.set_ylim(-1.6, 1.6)
 fig.tight_layout()""",
     ),
     (
         "md",
-        r"""The model: two hidden layers of 12 ReLU units (about four parameters per training point), written
-as an `nn.Sequential` so that we can slot `Dropout` layers in later. The loss is the binary
-cross-entropy on the logit $s$, $-[t \log \sigma(s) + (1-t)\log(1 - \sigma(s))]$, which
-`losses.binary_cross_entropy_with_logits` computes without overflow. `fit(..., val=(X_val,
-y_val))` evaluates the validation set after every epoch (in `eval()` mode and without
-building a graph), and `compile=True` replays each training step's graph with NumPy (same
-numbers, faster; notebook 10).""",
+        r"""Left: $\eta = 0.01$ is safe but after 40 steps $x$ has only shrunk by $0.99^{40} \approx 0.67$.
+Middle: $\eta = 0.07$ zig-zags across the valley ($1 - 25 \cdot 0.07 = -0.75$) yet gets much
+closer. Right: $\eta = 0.081$ is just past the limit, $|1 - 25 \cdot 0.081| = 1.025$, and the
+zig-zag slowly grows instead of dying out. With a neural network the same thing shows up
+as a loss that jumps around or shoots up to `nan`.""",
+    ),
+    ("md", "## The same comparison on a real problem"),
+    (
+        "md",
+        r"""Now the parameters are the 105 weights and biases of a small MLP (2 → 8 → 8 → 1, ReLU) and the loss
+is the mean hinge loss $\frac1N \sum_i \max(0,\, 1 - y_i s_i)$ (`losses.hinge_loss`) on 100 points of the two-moons
+data set (labels $y_i = \pm 1$, scores $s_i$ from the network, as in micrograd's demo;
+notebook 05 builds it up by hand). `fit` runs the loop `zero_grad → forward → loss →
+backward → step` for us, one full batch per epoch (`compile=True` replays each step's graph
+with NumPy: the same numbers, a few times faster; notebook 13 explains how). Every run
+starts from the same initial weights (`seed=0`), so only the optimizer differs.""",
     ),
     (
         "code",
-        """EPOCHS = 120
-WIDTH = 12
-loss_fn = losses.binary_cross_entropy_with_logits
+        """X, y01 = data.make_moons(100, noise=0.1, seed=0)
+y = [2 * label - 1 for label in y01]  # hinge loss wants labels -1 / +1
 
 
-def make_net(dropout=0.0):
-    rng = random.Random(0)  # the same starting weights for every experiment
-    modules = [nn.Linear(2, WIDTH, seed=rng), nn.ReLU()]
-    if dropout:
-        modules.append(nn.Dropout(dropout, seed=1))
-    modules += [nn.Linear(WIDTH, WIDTH, seed=rng), nn.ReLU()]
-    if dropout:
-        modules.append(nn.Dropout(dropout, seed=2))
-    modules.append(nn.Linear(WIDTH, 1, seed=rng))
-    return nn.Sequential(*modules)
+def train(make_optimizer, epochs=40, scheduler=None, batch_size=None):
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    optimizer = make_optimizer(model.parameters())
+    schedule = scheduler(optimizer) if scheduler else None
+    return fit(model, hinge_loss, optimizer, X, y, epochs=epochs, batch_size=batch_size,
+               scheduler=schedule, progress=False, seed=0, compile=True)
 
 
-def run(model, optimizer, compile=True, **options):
-    return fit(model, loss_fn, optimizer, X_train, y_train, epochs=EPOCHS, val=(X_val, y_val),
-               progress=False, seed=0, compile=compile, **options)
+NET_OPTIMIZERS = {
+    "SGD, lr=0.1": lambda p: optim.SGD(p, lr=0.1),
+    "momentum 0.9, lr=0.1": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+    "RMSprop, lr=0.01": lambda p: optim.RMSprop(p, lr=0.01),
+    "Adam, lr=0.05": lambda p: optim.Adam(p, lr=0.05),
+}
+histories = {name: train(make) for name, make in NET_OPTIMIZERS.items()}
 
-
-plain = make_net()
-plain_history = run(plain, optim.Adam(plain.parameters(), lr=0.02))
-print(plain)
-print(len(plain.parameters()), "parameters for", len(X_train), "training points")
-plot_history(plain_history);""",
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4))
+for name, history in histories.items():
+    ax_loss.plot(history.epochs, history.train["loss"], label=name)
+    ax_acc.plot(history.epochs, history.train["accuracy"], label=name)
+ax_loss.set(xlabel="epoch", ylabel="hinge loss", title="training loss")
+ax_acc.set(xlabel="epoch", ylabel="accuracy", title="training accuracy")
+ax_loss.legend()
+fig.tight_layout()
+for name, history in histories.items():
+    print(f"{name:22s} final loss {history.train['loss'][-1]:.3f}, "
+          f"accuracy {history.train['accuracy'][-1]:.2f}")""",
     ),
     (
         "md",
-        r"""The textbook picture: the training loss (solid) keeps falling, the validation loss
-(dashed) falls with it for a while, reaches its lowest point and then **rises** while the
-network fits the noise of its 50 training points. Everything after that minimum is
-overfitting. Accuracy is coarser (50 points move it in steps of 2%) but tells the same story.""",
-    ),
-    ("md", "## Weight decay"),
-    (
-        "md",
-        r"""Adding $\lambda \sum_p p^2$ to the loss (notebook 04 did, with `losses.l2_penalty`) pulls
-every weight towards 0 with a force proportional to its size; a boundary made of small
-weights cannot have sharp bends. Optimizers offer it as `weight_decay`. With plain SGD the
-two are the same thing. With Adam they are not: Adam divides each gradient, penalty
-included, by its running RMS, which weakens the pull on exactly the weights with large
-gradients. **AdamW** (Loshchilov and Hutter) *decouples* it: after the Adam step it
-shrinks every weight directly,
-$$w \leftarrow w - \eta\,\lambda\, w \quad (\text{then the usual Adam update}).$$""",
+        r"""On this problem the adaptive methods and momentum pull ahead of plain SGD within a few
+dozen epochs. Don't read too much into one run on one data set: each optimizer's learning
+rate was picked by hand, and a different $\eta$ would reorder the curves. What *is*
+general is the shape: SGD's progress is bounded by the learning rate the steepest
+direction allows; momentum and Adam get more out of each gradient.
+
+And the learning-rate lesson again, on the network: SGD with three learning rates.""",
     ),
     (
         "code",
-        """decayed = make_net()
-adamw_history = run(decayed, optim.AdamW(decayed.parameters(), lr=0.02, weight_decay=0.5))
-
-
-def compare(histories, title):
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for i, (name, history) in enumerate(histories.items()):
-        ax.plot(history.epochs, history.train["loss"], "-", color=f"C{i}", label=f"{name}: train")
-        ax.plot(history.epochs, history.val["loss"], "--", color=f"C{i}",
-                label=f"{name}: validation")
-    ax.set(xlabel="epoch", ylabel="loss (binary cross-entropy)", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    for name, history in histories.items():
-        best = min(history.val["loss"])
-        print(f"{name:24s} validation loss: best {best:.3f}, final {history.val['loss'][-1]:.3f}; "
-              f"final validation accuracy {history.val['accuracy'][-1]:.0%}")
-
-
-compare({"Adam": plain_history, "AdamW, weight_decay=0.5": adamw_history}, "weight decay")""",
+        """fig, ax = plt.subplots(figsize=(6.5, 4))
+lr_runs = {lr: train(lambda p, lr=lr: optim.SGD(p, lr=lr)) for lr in [0.01, 0.1, 3.0]}
+for lr, history in lr_runs.items():
+    ax.plot(history.epochs, history.train["loss"], label=f"SGD lr={lr}")
+ax.set(xlabel="epoch", ylabel="hinge loss", title="one network, three learning rates")
+ax.legend();""",
     ),
-    ("md", "## Dropout"),
     (
         "md",
-        r"""`nn.Dropout(p)` zeroes each of its inputs with probability $p$ during training and
-multiplies the survivors by $1/(1-p)$, so the expected value is unchanged. Every step
-trains a different random sub-network; no unit can count on a particular other unit being
-there, which discourages the fragile co-adaptations that fit noise. In `eval()` mode it
-does nothing, and `fit` evaluates the validation set in eval mode. This run is eager
-(`compile=False`): a trace would freeze the first random mask, so `fit` refuses to compile
-a model with dropout.""",
+        r"""With $\eta = 0.01$ the loss barely moves in 40 epochs. With $\eta = 3$ it jumps about
+and then sits at exactly 1.0, for good. What happened? A few huge steps pushed the input
+of every hidden ReLU below zero for *all* 100 points. A ReLU that is off passes no
+gradient back, so nothing can switch it on again: the network now outputs one constant
+score and its hidden layers get a zero gradient (the *dying ReLU* problem). `fit` records
+the gradient norm of each layer in `history.grad_norms`, so we can see when it happened:""",
     ),
     (
         "code",
-        """dropped = make_net(dropout=0.3)
-dropout_history = run(dropped, optim.Adam(dropped.parameters(), lr=0.02), compile=False)
-compare({"Adam": plain_history, "Adam + dropout 0.3": dropout_history}, "dropout")""",
+        """for layer, norms in lr_runs[3.0].grad_norms.items():
+    print(f"{layer}: gradient norm in epochs 8-12: {', '.join(f'{v:.2g}' for v in norms[7:12])}")""",
     ),
     (
         "md",
-        r"""With dropout the validation loss rises later and more slowly: on this small problem it
-slows the overfitting rather than preventing it. Note the orange training curve: noisy,
-and above the plain network's, because it is measured on a randomly thinned network each
-epoch, while the validation loss is measured on the full one.""",
+        r"""In between lies the useful range, usually found by trying a few values a factor 3-10
+apart, and watching for a loss that explodes or freezes.""",
     ),
-    ("md", "## Early stopping"),
+    ("md", "## Learning-rate schedules"),
     (
         "md",
-        r"""The simplest remedy of all: keep an eye on the validation loss and stop when it has
-not improved for `patience` epochs, then go back to the weights of the best epoch.
-`train.EarlyStopping(monitor="val_loss", patience=10, restore_best=True)` is a callback for
-`fit` that does exactly that.""",
+        r"""Why not both? Start with a large learning rate to make fast progress, then lower it to
+settle into a minimum instead of bouncing around it. A *scheduler* rewrites
+`optimizer.param_groups[i]["lr"]` once per epoch (call `scheduler.step()` after the
+epoch's `optimizer.step()`; `fit(..., scheduler=...)` does it for you):
+
+- `StepLR(optimizer, step_size, gamma)`: multiply $\eta$ by `gamma` every `step_size` epochs;
+- `CosineAnnealingLR(optimizer, T_max, eta_min=0)`: follow half a cosine from $\eta_0$ down to
+  `eta_min` over `T_max` epochs,
+  $\eta_t = \eta_{\min} + \tfrac12(\eta_0 - \eta_{\min})\left(1 + \cos\frac{\pi t}{T_{\max}}\right)$.
+
+A scheduler only needs an optimizer, so we can draw the schedules without training anything:""",
     ),
     (
         "code",
-        """stopped = make_net()
-stopper = EarlyStopping(monitor="val_loss", patience=10, restore_best=True)
-stopped_history = run(stopped, optim.Adam(stopped.parameters(), lr=0.02), callbacks=[stopper])
-print(f"stopped early: {stopped_history.stopped_early} after {len(stopped_history.epochs)} epochs; "
-      f"best epoch {stopped_history.best_epoch} (validation loss {stopper.best:.3f}), "
-      "weights restored")
+        """def schedule(make_scheduler, epochs=60, lr=0.1):
+    optimizer = optim.SGD([Value(0.0)], lr=lr)
+    scheduler = make_scheduler(optimizer)
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return lrs
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-plot_decision_boundary(plain, X_train, y_train, ax=axes[0], resolution=50)
-axes[0].set_title(f"plain, after {EPOCHS} epochs (training points)")
-plot_decision_boundary(decayed, X_train, y_train, ax=axes[1], resolution=50)
-axes[1].set_title("AdamW weight decay (training points)")
-plot_decision_boundary(stopped, X_train, y_train, ax=axes[2], resolution=50)
-axes[2].set_title(f"early stopping, epoch {stopped_history.best_epoch} (training points)")
-fig.tight_layout()""",
+
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+ax.plot(schedule(lambda o: StepLR(o, step_size=15, gamma=0.5)), ".-", label="StepLR(15, 0.5)")
+ax.plot(schedule(lambda o: CosineAnnealingLR(o, T_max=60)), ".-", label="CosineAnnealingLR(60)")
+ax.set(xlabel="epoch", ylabel="learning rate", title="two schedules starting at lr = 0.1")
+ax.legend();""",
     ),
     (
         "md",
-        r"""The overfitted boundary (left) makes detours to capture individual training points
-that sit on the wrong side; the regularised ones are smoother. On data this small the
-differences in validation accuracy are only a few points (one validation point is 2%),
-which is itself a lesson: with little data, judge by the validation loss and expect noise.""",
+        r"""A schedule matters most when the gradient is *noisy*: with mini-batches each step sees
+only part of the data, so even at the minimum the steps don't vanish and a constant
+learning rate keeps the weights jittering. Below: batches of 10 points, SGD with momentum,
+constant $\eta$ versus the same start annealed to zero by a cosine.
+`fit` records the learning rate it used in each epoch (`history.lr`), and `plot_lr` draws it.""",
+    ),
+    (
+        "code",
+        """def momentum_sgd(p):
+    return optim.SGD(p, lr=0.1, momentum=0.9)
+
+
+constant = train(momentum_sgd, epochs=30, batch_size=10)
+cosine = train(momentum_sgd, epochs=30, batch_size=10,
+               scheduler=lambda o: CosineAnnealingLR(o, T_max=30))
+
+fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(12, 3.8))
+ax_loss.plot(constant.epochs, constant.train["loss"], label="constant lr = 0.1")
+ax_loss.plot(cosine.epochs, cosine.train["loss"], label="cosine annealing from 0.1")
+ax_loss.set(xlabel="epoch", ylabel="hinge loss (mean over the epoch's batches)",
+            title="mini-batch training", yscale="log")
+ax_loss.legend()
+plot_lr(cosine, ax=ax_lr)
+fig.tight_layout()
+print(f"last 5 epochs, constant lr: {[round(v, 3) for v in constant.train['loss'][-5:]]}")
+print(f"last 5 epochs, cosine:      {[round(v, 3) for v in cosine.train['loss'][-5:]]}")""",
     ),
     (
         "md",
         r"""## Exercises
 
-1. **How much decay?** Train with `AdamW` and `weight_decay` in `[0.0, 0.5, 5.0]`. Which
-   gives the lowest final validation loss, and what goes wrong with the largest?
-   `answer_1()` runs it (a few seconds).
-2. **Dropout's scaling.** Why does `Dropout` multiply the kept values by $1/(1-p)$ during
-   training instead of multiplying by $(1-p)$ at test time? Check numerically that the mean
-   output of `nn.Dropout(0.3)` over many calls on `[1.0] * 1000` is close to 1.
-   `answer_2()` does.
-3. **Peeking.** We used the validation set to choose the epoch (early stopping) and
-   would use it to choose `weight_decay`. Why does that make its loss an optimistic estimate
-   of performance on new data, and what is the usual fix? `answer_3()` explains.
+1. **The speed limit.** For $f(x, y) = \tfrac12(a x^2 + b y^2)$ with $0 < a < b$, what is
+   the largest learning rate for which plain SGD converges from every start? For which
+   learning rate does the *slowest* coordinate shrink fastest while both still converge?
+   Check with `descend(...)` and run `answer_1()` for the solution.
+2. **Momentum by hand.** Write the momentum update yourself on two `Value`s (keep a
+   velocity per parameter, `b = mu * b + g; p.data -= lr * b`) and check that after 50 steps
+   on `rosenbrock` you land exactly where `optim.SGD(p, lr=1e-3, momentum=0.9)` does.
+   `answer_2()` shows one way.
+3. **Tune Adam.** Try `optim.Adam` on Rosenbrock with `lr` in `[0.01, 0.03, 0.1, 0.3]` for
+   500 steps. Which ends closest to $(1, 1)$, and why might the largest be worse?
+   `answer_3()` runs it.
 
-The next cell (collapsed) holds the answers.""",
+The next cell (collapsed) defines the three answer functions.""",
     ),
     (
         "answer",
-        """def answer_1():
-    for decay in [0.0, 0.5, 5.0]:
-        model = make_net()
-        history = run(model, optim.AdamW(model.parameters(), lr=0.02, weight_decay=decay))
-        print(f"weight_decay={decay}: final train loss {history.train['loss'][-1]:.3f}, "
-              f"validation loss {history.val['loss'][-1]:.3f}")
-    print("Too much decay shrinks the weights faster than the data can grow them: the model")
-    print("underfits (both losses stay high, the boundary is too simple).")
+        '''def answer_1():
+    """SGD on a quadratic: each coordinate is multiplied by (1 - lr * curvature)."""
+    print("Each step multiplies x by (1 - lr*a) and y by (1 - lr*b).")
+    print("Both shrink iff |1 - lr*a| < 1 and |1 - lr*b| < 1, i.e. 0 < lr < 2/b (b is the larger).")
+    print("The best single lr balances the two factors, 1 - lr*a = -(1 - lr*b): lr = 2/(a + b),")
+    print("giving the rate (b - a)/(b + a) = (kappa - 1)/(kappa + 1) with kappa = b/a.")
+    a, b = 1.0, 25.0
+    for lr in [2 / (a + b), 1.9 / b, 2.1 / b]:
+        _, losses = descend(lambda x, y: 0.5 * (a * x * x + b * y * y),
+                            lambda p, lr=lr: optim.SGD(p, lr=lr), (-4.0, 1.0), 60)
+        print(f"  lr = {lr:.4f}: loss after 60 steps {losses[-1]:.3g}")
 
 
 def answer_2():
-    drop = nn.Dropout(0.3, seed=0)
-    outputs = [v.data for _ in range(20) for v in drop([1.0] * 1000)]
-    mean = sum(outputs) / len(outputs)
-    print(f"mean output in training mode: {mean:.3f} (kept values are 1/0.7 = 1.43)")
-    drop.eval()
-    print(f"in eval mode: {drop([1.0] * 3)[0].data} (the identity, nothing to change at test time)")
-    print("Scaling during training ('inverted dropout') keeps the expected activation the same,")
-    print("so the trained network can be used as is at test time.")
+    """Heavy-ball momentum written out, compared with optim.SGD(momentum=0.9)."""
+    lr, mu, steps = 1e-3, 0.9, 50
+    x, y = Value(-1.2), Value(1.0)
+    velocity = {id(x): 0.0, id(y): 0.0}
+    for _ in range(steps):
+        x.grad = y.grad = 0.0
+        rosenbrock(x, y).backward()
+        for p in (x, y):
+            velocity[id(p)] = mu * velocity[id(p)] + p.grad
+            p.data -= lr * velocity[id(p)]
+    path, _ = descend(rosenbrock, lambda p: optim.SGD(p, lr=lr, momentum=mu), (-1.2, 1.0), steps)
+    print(f"by hand:   ({x.data:.12f}, {y.data:.12f})")
+    print(f"optim.SGD: ({path[-1][0]:.12f}, {path[-1][1]:.12f})")
 
 
 def answer_3():
-    print("Every choice made by looking at validation results fits the validation set a little:")
-    print("its loss is then no longer an unbiased estimate. Keep a third, untouched test set")
-    print("(or use cross-validation) and look at it once, at the very end.")""",
+    """Adam's step is about lr in size whatever the gradient: too big and it rattles."""
+    for lr in [0.01, 0.03, 0.1, 0.3]:
+        path, losses = descend(rosenbrock, lambda p, lr=lr: optim.Adam(p, lr=lr), (-1.2, 1.0), 500)
+        x, y = path[-1]
+        print(f"Adam lr={lr}: ends at ({x:+.3f}, {y:+.3f}), loss {losses[-1]:.2e}")
+    print("Small lr: too few steps to travel the valley. Large lr: every step is ~lr long,")
+    print("so near the minimum it overshoots the narrow valley and rattles across its walls.")''',
     ),
     (
         "md",
         r"""## Summary
 
-- Always hold out validation data; overfitting is a training loss that falls while the
-  validation loss rises.
-- Weight decay (`AdamW(weight_decay=...)`, or `l2_penalty` in the loss) prefers small
-  weights and smooth boundaries.
-- `nn.Dropout(p)` trains random sub-networks; it is off in `eval()`.
-- `EarlyStopping(patience=..., restore_best=True)` stops at the validation minimum and keeps
-  that epoch's weights.
+- The update $w \leftarrow w - \eta g$ is the whole of gradient descent; optimizers change
+  what plays the role of $g$ (a running average) and of $\eta$ (per-parameter scaling).
+- The learning rate has a hard upper limit, $2/\lambda_{\max}$ on a quadratic, and the
+  spread of curvatures decides how slow plain SGD is.
+- Momentum helps along consistent directions; RMSprop and Adam normalise step sizes.
+- Schedules give large steps early and small steps late; `fit` steps them once per epoch.
 
-**Next:** notebook 08, more than two classes: softmax and cross-entropy.""",
+**Next:** notebook 08, what happens to the gradient itself on its way back through a deep network.""",
     ),
 ]
 

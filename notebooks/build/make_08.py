@@ -1,265 +1,363 @@
 # ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
-"""Write notebooks/08_multiclass_softmax.ipynb: python notebooks/build/make_08.py [--execute] (see nbtools.py)."""
+"""Write notebooks/08_vanishing_and_exploding_gradients.ipynb: python notebooks/build/make_08.py [--execute] (see nbtools.py)."""
 
 import nbtools
 
-NAME = "08_multiclass_softmax.ipynb"
+NAME = "08_vanishing_and_exploding_gradients.ipynb"
 
 CELLS = [
     (
         "md",
-        r"""# 08 · Multi-class classification: softmax and cross-entropy
+        r"""# 08 · Vanishing and exploding gradients
 
-With two classes one score was enough: its sign picked the class. With $k$ classes the
-network outputs $k$ scores $z_1, \dots, z_k$ (the **logits**), one per class, and we need
+Backpropagation multiplies. The gradient reaching the first layer of a deep network is a
+product with one factor per layer above it: for a chain of layers
+$h_l = \sigma(a_l)$, $a_l = W_l h_{l-1} + b_l$,
 
-1. a way to turn scores into **probabilities**: the *softmax*;
-2. a loss that rewards a high probability for the right class: the *cross-entropy*;
-3. their gradient, which turns out to be the simplest in all of deep learning:
-   $\partial L / \partial z_j = p_j - [j = c]$.
+$$\frac{\partial L}{\partial h_{l-1}} = W_l^{\top}\, \operatorname{diag}\bigl(\sigma'(a_l)\bigr)\, \frac{\partial L}{\partial h_l}
+\quad\Longrightarrow\quad
+\frac{\partial L}{\partial h_{0}} = \prod_{l=1}^{L} W_l^{\top} \operatorname{diag}\bigl(\sigma'(a_l)\bigr)\; \frac{\partial L}{\partial h_L}.$$
 
-Then we train a small MLP on three interleaved spirals and draw its decision regions.""",
+If the typical factor is below 1 the product shrinks geometrically with depth (the early
+layers **vanish**: they barely learn); above 1 it grows geometrically (**explodes**: steps
+become huge). Two things set the factor: the activation's derivative $\sigma'$ and the
+size of the weights. This notebook measures both with `plot_grad_flow` (the gradient norm
+of each layer), then looks at the standard fixes: ReLU, careful initialisation, gradient
+clipping and batch normalisation.""",
     ),
     (
         "code",
         """import math
+import random
 
 import matplotlib.pyplot as plt
 
 from micrograd_plus import Value, data, losses, nn, optim
-from micrograd_plus.train import fit, predict
-from micrograd_plus.viz import draw_dot
-from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
+from micrograd_plus.train import fit
+from micrograd_plus.viz.plots import plot_grad_flow
 
 %matplotlib inline
-plt.rcParams.update({"figure.dpi": 72})""",
+plt.rcParams.update({"figure.dpi": 72})
+
+X, labels = data.make_moons(100, noise=0.1, seed=0)
+y = [2 * label - 1 for label in labels]  # for the hinge loss
+
+
+def backward_once(model, n=50):
+    \"\"\"Fill every p.grad with the gradient of the hinge loss on the first n points.\"\"\"
+    model.zero_grad()
+    losses.hinge_loss(model.forward_batch(X[:n]), y[:n]).backward()
+
+
+def layer_norms(model):
+    \"\"\"The gradient norm of each layer that has parameters, first layer first.\"\"\"
+    layers = [layer for layer in model.layers if layer.parameters()]
+    return [math.sqrt(sum(p.grad**2 for p in layer.parameters())) for layer in layers]""",
     ),
-    ("md", "## Softmax: from scores to probabilities"),
+    ("md", "## Sigmoid versus ReLU in a deep, narrow net"),
     (
         "md",
-        r"""$$p_i = \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_{j=1}^k e^{z_j}}$$
+        r"""The sigmoid's derivative $\sigma'(a) = \sigma(a)(1 - \sigma(a))$ is at most $1/4$ (at
+$a = 0$) and close to 0 once $|a|$ is large. Every sigmoid layer multiplies the gradient by
+such a factor. ReLU's derivative is exactly 1 where the unit is on (and 0 where it is off),
+so it does not shrink the gradient of active paths.
 
-Exponentials are positive and the division makes them sum to 1, so the $p_i$ form a
-probability distribution; the largest logit gets the largest probability, and the
-*differences* between logits set how sure the distribution is. Adding the same constant to
-every logit changes nothing (it multiplies top and bottom by the same $e^{c}$), which
-`losses.softmax` uses to stay safe: it subtracts the largest logit first, so `exp` never
-sees a large positive number.""",
+Two networks with 7 hidden layers of 16 units, same initialisation (micrograd's uniform
+$[-1, 1]$), one backward pass on 50 points:""",
     ),
     (
         "code",
-        """def show(values):
-    return "[" + ", ".join(f"{v.data:.4f}" for v in values) + "]"
+        """deep_sigmoid = nn.MLP(2, [16] * 7 + [1], activation="sigmoid", seed=0)
+deep_relu = nn.MLP(2, [16] * 7 + [1], activation="relu", seed=0)
 
-
-logits = [Value(2.0), Value(1.0), Value(0.1)]
-print("softmax([2, 1, 0.1])          =", show(losses.softmax(logits)))
-print("softmax([102, 101, 100.1])    =", show(losses.softmax([102.0, 101.0, 100.1])))
-print("softmax([1002, 1001, 1000.1]) =", show(losses.softmax([1002.0, 1001.0, 1000.1])))
-print("softmax([4, 2, 0.2])          =", show(losses.softmax([4.0, 2.0, 0.2])),
-      " (twice the gaps: surer)")
-try:
-    math.exp(1002.0)
-except OverflowError as error:
-    print("math.exp(1002) on its own:", error)""",
-    ),
-    ("md", "## Cross-entropy: the loss"),
-    (
-        "md",
-        r"""If the right class is $c$, the loss of one sample is the negative log of the probability
-the model gave it:
-
-$$\ell = -\log p_c = -z_c + \log \sum_j e^{z_j}.$$
-
-A sure and right model ($p_c \to 1$) pays almost nothing; a sure and wrong one
-($p_c \to 0$) pays without bound. A model that knows nothing and answers $1/k$ for every
-class pays $\log k$; for 3 classes that is $\log 3 \approx 1.10$, the loss to expect
-before training. `losses.cross_entropy(logits_rows, classes)` averages $\ell$ over a batch;
-as in PyTorch it takes the raw logits, not probabilities, and uses the right-hand form,
-which never takes the log of something that rounded to zero.
-
-Here is the graph for one sample with three logits (right class $c = 0$), after `backward()`.
-Read it left to right: subtract the largest logit (the constant 2.0), `exp`, sum, `log`,
-subtract the right class's shifted logit, and average over the batch (a sum divided by
-$N = 1$):""",
-    ),
-    (
-        "code",
-        """z = [Value(2.0, label="z0"), Value(1.0, label="z1"), Value(0.1, label="z2")]
-loss = losses.cross_entropy([z], [0])
-loss.label = "loss"
-loss.backward()
-draw_dot(loss)""",
-    ),
-    (
-        "md",
-        r"""## The gradient: $p - \text{onehot}(c)$
-
-Differentiate $\ell = -z_c + \log \sum_j e^{z_j}$ with respect to one logit $z_j$: the
-first term gives $-1$ if $j = c$ and $0$ otherwise; the second gives
-$e^{z_j} / \sum_i e^{z_i} = p_j$. So
-
-$$\frac{\partial \ell}{\partial z_j} = p_j - [j = c].$$
-
-The right class is pushed up by $1 - p_c$ (a lot when the model is wrong, hardly at all
-when it is sure and right); every wrong class is pushed down by its own probability. No
-exponentials or logs survive: backpropagation through the whole `exp → Σ → log` chain of
-the graph above must collapse to this. Let's check that it does:""",
-    ),
-    (
-        "code",
-        """p = losses.softmax([v.data for v in z])
-for j, zj in enumerate(z):
-    expected = p[j].data - (1.0 if j == 0 else 0.0)
-    print(f"d loss / d z{j}: backward {zj.grad:+.6f}   p_j - [j = c] {expected:+.6f}")""",
-    ),
-    ("md", "## Three spirals"),
-    (
-        "md",
-        r"""`data.make_spirals` winds three arms around the origin, one class per arm (labels
-0, 1, 2). No line, and no pair of lines, separates them; an MLP with two hidden layers
-can. The network is the same as for the moons except that the last layer has **3 units**:
-`model(x)` now returns a list of three logits.""",
-    ),
-    (
-        "code",
-        """X, y = data.make_spirals(150, n_classes=3, noise=0.05, seed=0)
-
-fig, ax = plt.subplots(figsize=(4.5, 4.2))
-scatter = ax.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
-                     edgecolors="k", s=25)
-ax.legend(*scatter.legend_elements(), title="class", loc="upper right", fontsize="small")
-ax.set(xlabel="x1", ylabel="x2", title="make_spirals(150, n_classes=3)")
-
-model = nn.MLP(2, [16, 16, 3], seed=0)
-logits = model(X[0])
-print(f"{len(model.parameters())} parameters; model(X[0]) = {show(logits)}")
-print(f"probabilities {show(losses.softmax(logits))}, true class {y[0]}")
-print(f"loss before training: {losses.cross_entropy([model(x) for x in X], y).data:.3f}"
-      f"  (log 3 = {math.log(3):.3f})")""",
-    ),
-    (
-        "md",
-        r"""## Training
-
-`fit` with `losses.cross_entropy` as the loss. For a model with several outputs, `fit`'s
-accuracy takes the **argmax** of each row of logits as the prediction (the softmax does not
-change which logit is largest, so there is no need to compute it). We use Adam and
-**mini-batches** of 10 points: each epoch makes 15 smaller, noisier steps instead of one
-big one, for the same amount of computation. `compile=True` records each batch's graph once
-and replays it with NumPy: the same numbers, many times faster (notebook 10 shows
-how; `fit` sends the class indices to the traced loss as one-hot rows, which
-`cross_entropy` accepts like PyTorch's).""",
-    ),
-    (
-        "code",
-        """optimizer = optim.Adam(model.parameters(), lr=0.01)
-history = fit(model, losses.cross_entropy, optimizer, X, y, epochs=25, batch_size=10,
-              progress=False, seed=0, compile=True)
-print(history)
-plot_history(history);""",
-    ),
-    (
-        "md",
-        r"""## Decision regions
-
-`plot_decision_boundary` colours each point of a grid by the argmax of the three logits
-there (for more than two classes it shades grid cells rather than drawing contours):""",
-    ),
-    (
-        "code",
-        """fig, (ax_regions, ax_confidence) = plt.subplots(1, 2, figsize=(11, 4.6))
-plot_decision_boundary(model, X, y, ax=ax_regions, resolution=60, margin=0.3)
-ax_regions.set_title(f"decision regions, training accuracy {history.train['accuracy'][-1]:.0%}")
-
-# how sure is the model? the largest softmax probability over the same kind of grid
-n = 50
-xs = [-1.3 + 2.6 * i / (n - 1) for i in range(n)]
-grid_logits = predict(model, [[gx, gy] for gy in xs for gx in xs])  # floats, row by row
-top = [max(p.data for p in losses.softmax(row)) for row in grid_logits]
-confidence = [top[r * n : (r + 1) * n] for r in range(n)]
-image = ax_confidence.pcolormesh(xs, xs, confidence, cmap="Greys_r", vmin=1 / 3, vmax=1,
-                                 shading="nearest")
-ax_confidence.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
-                      edgecolors="k", s=15)
-fig.colorbar(image, ax=ax_confidence, label="largest probability")
-ax_confidence.set(xlabel="x1", ylabel="x2", title="confidence: max softmax probability")
+fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
+for ax, (name, model) in zip(axes, [("sigmoid", deep_sigmoid), ("ReLU", deep_relu)]):
+    backward_once(model)
+    plot_grad_flow(model, ax=ax)
+    norms = layer_norms(model)
+    ax.set_title(f"{name}: last / first layer = {norms[-1] / norms[0]:.3g}")
 fig.tight_layout()""",
     ),
     (
         "md",
-        r"""The regions follow the arms, and the confidence map shows where the network hesitates:
-along the borders between arms (dark bands, where two logits are close) and in the
-middle, where all three arms start. Far from the data the ReLU network extrapolates
-linearly and becomes *very* sure: softmax probabilities say how large the logit gaps are,
-not how much the model knows.""",
+        r"""Read the sigmoid panel from right to left, the direction the gradient travels: each
+layer it passes shrinks it by a factor of about 3, so the first layer's weights get a
+gradient about a thousand times smaller than the last layer's. With one learning rate for
+all of them, the early layers hardly move. (The bound $\sigma' \le 1/4$ alone would allow
+$4^7 \approx 16\,000$; the weights, up to 1 in size and 16 per unit, win part of it back.)
+The ReLU net's layers all get gradients of a similar size.""",
+    ),
+    ("md", "## Initialisation: keeping the signal the same size"),
+    (
+        "md",
+        r"""ReLU fixes the activation's factor; the weights still set the rest. A unit adds up
+`fan_in` inputs times weights, so the variance of its input is about
+$\text{fan\_in} \cdot \operatorname{Var}(w) \cdot \mathbb{E}[h^2]$. A ReLU zeroes half of its
+inputs, so to keep the signal the same size from layer to layer we need
+$\operatorname{Var}(w) = 2 / \text{fan\_in}$: **He** (Kaiming) initialisation. **Xavier**
+(Glorot) uses $2 / (\text{fan\_in} + \text{fan\_out})$, right for tanh-like units, half of
+what ReLU needs. micrograd's uniform $[-1, 1]$ has $\operatorname{Var}(w) = 1/3$ whatever the
+width: for 16 inputs that is $16/3 \approx 5.3$ times He's.
+
+`nn.MLP(..., init="uniform" | "xavier" | "he")` picks the scheme. Below, a 7-hidden-layer
+ReLU net of width 16 with each: the size (standard deviation over 50 points) of each
+layer's output in the forward pass, and each layer's gradient norm in the backward pass.""",
+    ),
+    (
+        "code",
+        """def activation_sizes(model, n=50):
+    \"\"\"Standard deviation of each layer's outputs over the first n points (forward only).\"\"\"
+    batch = [list(x) for x in X[:n]]
+    sizes = []
+    for layer in model.layers:
+        batch = [[v.data for v in layer.outputs(x)] for x in batch]
+        flat = [v for row in batch for v in row]
+        mean = sum(flat) / len(flat)
+        sizes.append(math.sqrt(sum((v - mean) ** 2 for v in flat) / len(flat)))
+    return sizes
+
+
+fig, (ax_forward, ax_backward) = plt.subplots(1, 2, figsize=(12, 3.8))
+for init in ["uniform", "xavier", "he"]:
+    model = nn.MLP(2, [16] * 7 + [1], activation="relu", init=init, seed=0)
+    backward_once(model)
+    layers = range(1, len(model.layers) + 1)
+    ax_forward.plot(layers, activation_sizes(model), "o-", label=init)
+    ax_backward.plot(layers, layer_norms(model), "o-", label=init)
+ax_forward.set(xlabel="layer", ylabel="std of the layer's outputs", yscale="log",
+               title="forward: signal size per layer")
+ax_backward.set(xlabel="layer", ylabel="gradient norm", yscale="log",
+                title="backward: gradient norm per layer")
+for ax in (ax_forward, ax_backward):
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+fig.tight_layout()""",
+    ),
+    (
+        "md",
+        r"""With **uniform** weights the signal grows layer after layer (about $\times 1.6$ each:
+$\sqrt{16 \cdot \tfrac13 \cdot \tfrac12}$), so the scores at the top are huge and so is the
+gradient everywhere. With **Xavier** it shrinks by about $1/\sqrt2$ per layer, too little
+variance for ReLU. **He** keeps it level. In the backward pass the picture is the same
+(uniform large, Xavier small, He in between), and the per-layer trend is flatter than the
+forward one because forward growth and backward growth cancel in the weight gradients
+$\partial L/\partial W_l = \delta_l\, h_{l-1}^{\top}$. A deeper net makes all of these
+differences exponentially larger.""",
+    ),
+    ("md", "## What it does to training"),
+    (
+        "md",
+        r"""Now train: a deep sigmoid net (6 hidden layers of 8, micrograd's uniform init) against
+the same shape with ReLU and He initialisation, 30 epochs of full-batch SGD. `fit`
+records the gradient norm of each layer at every epoch, and `plot_grad_flow(history)`
+draws them. (`compile=True` makes `fit` replay each step's graph with NumPy: same numbers,
+a few times faster; notebook 13 explains it.)""",
+    ),
+    (
+        "code",
+        """def train(model, epochs=30, lr=0.5, compile=True):
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    return fit(model, losses.hinge_loss, optimizer, X, y, epochs=epochs, progress=False,
+               compile=compile)
+
+
+sigmoid_history = train(nn.MLP(2, [8] * 6 + [1], activation="sigmoid", seed=1))
+relu_history = train(nn.MLP(2, [8] * 6 + [1], activation="relu", init="he", seed=1), lr=0.1)
+
+fig, axes = plt.subplots(1, 3, figsize=(17, 4))
+axes[0].plot(sigmoid_history.epochs, sigmoid_history.train["loss"], label="sigmoid, uniform init")
+axes[0].plot(relu_history.epochs, relu_history.train["loss"], label="ReLU, He init")
+axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss")
+axes[0].legend()
+plot_grad_flow(sigmoid_history, ax=axes[1])
+axes[1].set_title("sigmoid net: gradient norm per layer")
+plot_grad_flow(relu_history, ax=axes[2])
+axes[2].set_title("ReLU + He net: gradient norm per layer")
+fig.tight_layout()
+print(f"final accuracy: sigmoid {sigmoid_history.train['accuracy'][-1]:.0%}, "
+      f"ReLU {relu_history.train['accuracy'][-1]:.0%}")""",
+    ),
+    (
+        "md",
+        r"""The sigmoid net fails in the way deep sigmoid nets typically do: within two epochs its
+output becomes the same score (about 0) for every point, the loss sits at 1.0, and the
+gradients that reach its layers (middle panel) are around $10^{-3}$, too small for SGD to
+find a way out in 30 epochs. The ReLU + He net's layers all get gradients of similar
+size, a few tenths, and it learns steadily with a *smaller* learning rate.""",
+    ),
+    ("md", "## Exploding gradients and clipping"),
+    (
+        "md",
+        r"""The opposite failure: where the loss surface has a steep wall (a "cliff"), one gradient
+can be huge, and $w \leftarrow w - \eta\, \partial L/\partial w$ throws the parameters far away, often onto an even
+steeper part, and the next step is worse still. In recurrent nets and very deep nets this
+shows up as a loss that suddenly turns into `inf` or `nan`.
+
+**Gradient clipping** caps the size of the step without changing its direction: if the
+global norm $\|g\| = \sqrt{\sum_p g_p^2}$ exceeds `max_norm`, every gradient is scaled by
+`max_norm / ‖g‖`. It is one line before `optimizer.step()`:
+`optim.clip_grad_norm_(model.parameters(), max_norm)` (or `fit(..., clip_grad_norm=...)`).
+
+The smallest example is one parameter and $f(w) = w^4$, started at $w = 4$ where the
+gradient $4w^3 = 256$ is large:""",
+    ),
+    (
+        "code",
+        """def descend_cliff(clip, steps=5, lr=0.05):
+    w = Value(4.0, label="w")
+    optimizer = optim.SGD([w], lr=lr)
+    trace = [w.data]
+    for _ in range(steps):
+        optimizer.zero_grad()
+        (w**4).backward()
+        if clip is not None:
+            optim.clip_grad_norm_([w], max_norm=clip)
+        optimizer.step()
+        trace.append(w.data)
+    return trace
+
+
+print("no clipping:     ", ", ".join(f"{v:.3g}" for v in descend_cliff(None)))
+print("clip at norm 10: ", ", ".join(f"{v:.3g}" for v in descend_cliff(10.0)))
+print("clip, 40 steps:  ", f"{descend_cliff(10.0, steps=40)[-1]:.3g}")""",
+    ),
+    (
+        "md",
+        r"""Unclipped, the first step jumps from 4 to $-8.8$, where the gradient is ten times
+larger, and five steps later $w$ is astronomically large. Clipped, every step is at most
+$\eta \cdot 10 = 0.5$ long, and once $w$ is near the bottom the gradient is small enough that
+clipping no longer acts. Clipping changes nothing when gradients are well-behaved, which
+is why it is a cheap safety net.""",
+    ),
+    ("md", "## Batch normalisation"),
+    (
+        "md",
+        r"""Initialisation sets the scale of the signal at the start; **batch normalisation**
+(Ioffe and Szegedy, 2015) re-sets it at every step. A `BatchNorm1d` layer standardises each
+feature over the mini-batch and then lets the network choose a scale $\gamma$ and shift
+$\beta$ of its own:
+
+$$\hat a = \frac{a - \mu_{\text{batch}}}{\sqrt{\sigma^2_{\text{batch}} + \epsilon}}, \qquad \text{out} = \gamma\, \hat a + \beta.$$
+
+Put before a sigmoid, it keeps the sigmoid's inputs near 0, where $\sigma'$ is largest,
+whatever the weights do. Because it needs the whole batch, a model containing it is run
+with `model.forward_batch(X)` (which `fit` uses); in `eval()` mode it uses running
+averages instead, so single samples work again.
+
+We build the nets with `nn.Sequential` from `Linear`, `BatchNorm1d` and `Sigmoid` modules:
+6 hidden layers of 8 sigmoid units (Xavier init), with and without batch norm. The batch-norm
+net trains eagerly (`compile=False`): a trace would freeze the batch statistics of its first
+call, so `fit` refuses to compile it.""",
+    ),
+    (
+        "code",
+        """def sigmoid_net(batch_norm, depth=6, width=8, seed=2):
+    rng = random.Random(seed)  # one stream shared by the layers: both nets get the same weights
+    modules, nin = [], 2
+    for _ in range(depth):
+        modules.append(nn.Linear(nin, width, init="xavier", seed=rng))
+        if batch_norm:
+            modules.append(nn.BatchNorm1d(width))
+        modules.append(nn.Sigmoid())
+        nin = width
+    modules.append(nn.Linear(nin, 1, init="xavier", seed=rng))
+    return nn.Sequential(*modules)
+
+
+print(sigmoid_net(batch_norm=True, depth=2))  # the pattern, on a short one
+plain_history = train(sigmoid_net(batch_norm=False), epochs=20)
+bn_history = train(sigmoid_net(batch_norm=True), epochs=20, compile=False)
+
+fig, axes = plt.subplots(1, 3, figsize=(17, 4))
+axes[0].plot(plain_history.epochs, plain_history.train["loss"], label="sigmoid net")
+axes[0].plot(bn_history.epochs, bn_history.train["loss"], label="sigmoid net + BatchNorm1d")
+axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss, SGD lr=0.5")
+axes[0].legend()
+plot_grad_flow(plain_history, ax=axes[1])
+axes[1].set_title("without batch norm")
+plot_grad_flow(bn_history, ax=axes[2])
+axes[2].set_title("with batch norm")
+axes[2].legend(fontsize="x-small", ncol=2, title="layer", loc="upper left",
+               bbox_to_anchor=(1.0, 1.0))
+for ax in axes:
+    ax.set_xticks(range(0, 21, 5))  # whole epochs
+fig.tight_layout()
+print(f"final accuracy: without {plain_history.train['accuracy'][-1]:.0%}, "
+      f"with {bn_history.train['accuracy'][-1]:.0%}")""",
+    ),
+    (
+        "md",
+        r"""Without batch norm the Xavier-initialised sigmoid net is stuck: every layer's gradient
+is around $10^{-4}$, the output is nearly the same for every point, and the loss stays at
+1 (the hinge loss of a constant score of 0). With batch norm the gradients are a thousand
+times larger from the first epoch on and the net learns. Layer names are positions in the
+`Sequential`: the `Linear` layers and, with batch norm, the `BatchNorm1d` layers (their
+$\gamma$ and $\beta$) between them.""",
     ),
     (
         "md",
         r"""## Exercises
 
-1. **The starting loss.** Right after `nn.MLP(2, [16, 16, 3], seed=0)` the loss was close to
-   $\log 3$. Why, and why not exactly? What loss would you expect with 10 classes? Call
-   `check_answer_1(your_number)` with your 10-class estimate (2 decimals are enough).
-2. **The gradient of a batch.** `cross_entropy` is a *mean* over $N$ samples. What is
-   $\partial L / \partial z_{ij}$ for logit $j$ of sample $i$? Check your formula against
-   `backward()` on two rows; `answer_2()` shows it.
-3. **Temperature.** Dividing the logits by a temperature $T$ before the softmax,
-   $\operatorname{softmax}(z / T)$, is used to make a model's answers sharper or softer. What
-   happens as $T \to 0$ and as $T \to \infty$? `answer_3()` prints a table.
+1. **The sigmoid bound.** If every factor were exactly $\max \sigma' = 1/4$ and the
+   weights were 1, by how much would the gradient shrink over the 7 hidden layers of the
+   first experiment? Compare with what `plot_grad_flow` measured. `answer_1()` computes both.
+2. **Find He's constant.** For `nn.MLP(2, [16] * 7 + [1], activation="relu")` with weights
+   uniform on $[-a, a]$ (variance $a^2/3$), which $a$ keeps the forward signal the same size
+   from layer to layer? Check with `activation_sizes` on a net built with `init="he"`
+   (`micrograd_plus` uses $a = \sqrt{6/\text{fan\_in}}$). `answer_2()` explains.
+3. **Batch norm at test time.** After training, `bn_model.eval()` switches `BatchNorm1d` to its
+   running averages. Why is that needed, and do the predictions of a single point then
+   depend on the other points in its batch? `answer_3()` shows it on a trained net.
 
 The next cell (collapsed) holds the answers.""",
     ),
     (
         "answer",
-        """def check_answer_1(estimate):
-    expected = math.log(10)
-    if abs(estimate - expected) < 0.01:
-        print(f"Right: log 10 = {expected:.4f}.")
-    else:
-        print(f"Not quite: {estimate} is not log 10.")
-    print("An untrained network has no reason to prefer the right class: on average its")
-    print("softmax is spread over the k classes, about 1/k each, and -log(1/k) = log k.")
-    print("Not exactly: the random logits are not equal, and a distribution that is sure of")
-    print("the wrong class costs more than log k, so the start is usually a little above it.")
+        """def answer_1():
+    bound = 0.25**7
+    backward_once(deep_sigmoid)
+    norms = layer_norms(deep_sigmoid)
+    print(f"(1/4)^7 = {bound:.2e}: the most sigmoid derivatives alone could shrink it")
+    print(f"measured first / last layer gradient norm: {norms[0] / norms[-1]:.2e}")
+    print("Weights of size up to 1 with 16 inputs per unit can give back a factor of a few per")
+    print("layer, so the measured ratio is milder than the bound, but still geometric in depth.")
 
 
 def answer_2():
-    print("dL/dz_ij = (p_ij - [j = c_i]) / N: each sample's gradient, divided by the batch size.")
-    rows = [[Value(0.5), Value(-1.0), Value(2.0)], [Value(0.0), Value(0.3), Value(-0.2)]]
-    classes = [2, 0]
-    losses.cross_entropy(rows, classes).backward()
-    for i, (row, c) in enumerate(zip(rows, classes)):
-        p = losses.softmax([v.data for v in row])
-        formula = [(p[j].data - (j == c)) / len(rows) for j in range(3)]
-        print(f"sample {i}: backward {[round(v.grad, 6) for v in row]}")
-        print(f"          formula  {[round(g, 6) for g in formula]}")
+    print("Var(input of a unit) = fan_in * Var(w) * E[h^2], and a ReLU keeps half: E[h^2] = Var/2.")
+    print("Steady size needs fan_in * Var(w) / 2 = 1, so Var(w) = 2 / fan_in = a^2 / 3,")
+    print("a = sqrt(6 / fan_in): for fan_in = 16, a = 0.612 (uniform [-1, 1] has a = 1).")
+    model = nn.MLP(2, [16] * 7 + [1], activation="relu", init="he", seed=0)
+    print("He net, std per layer:", ", ".join(f"{s:.2f}" for s in activation_sizes(model)))
 
 
 def answer_3():
-    z = [2.0, 1.0, 0.1]
-    print("   T    softmax(z / T)")
-    for T in [0.1, 0.5, 1.0, 2.0, 10.0, 100.0]:
-        p = losses.softmax([v / T for v in z])
-        print(f"{T:5}   {show(p)}")
-    print("T -> 0: all the probability goes to the largest logit (an argmax, one-hot).")
-    print("T -> infinity: the gaps vanish and the distribution becomes uniform (1/3 each).")""",
+    model = sigmoid_net(batch_norm=True)
+    train(model, epochs=10)
+    point = X[0]
+    model.train()
+    with_a = model.forward_batch([point, X[1]])[0].data
+    with_b = model.forward_batch([point, X[2]])[0].data
+    print(f"training mode, same point in two batches: {with_a:.4f} vs {with_b:.4f}")
+    model.eval()
+    in_batch = model.forward_batch([point, X[2]])[0].data
+    print(f"eval mode: {model(point).data:.4f}, in a batch: {in_batch:.4f}")
+    print("In training the batch statistics make each output depend on its batch-mates; at test")
+    print("time a prediction must depend on the input alone, so eval() uses the running averages.")""",
     ),
     (
         "md",
         r"""## Summary
 
-- $k$ classes → $k$ logits; $\operatorname{softmax}$ turns them into probabilities and is
-  unchanged by adding a constant, which is how it is computed safely.
-- Cross-entropy $-\log p_c$ punishes confident mistakes without bound; `losses.cross_entropy`
-  takes logits and class indices, like PyTorch.
-- Its gradient with respect to the logits is $p - \text{onehot}(c)$ (divided by $N$ for a
-  batch mean): backpropagation through `exp`, `Σ` and `log` collapses to it.
-- The same `MLP`, `fit` and `plot_decision_boundary` work for many classes: the prediction is
-  the argmax of the logits.
+- The gradient of an early layer is a product of one factor per later layer: it shrinks
+  or grows geometrically with depth.
+- Sigmoid and tanh shrink it ($\sigma' \le 1/4$); ReLU passes it unchanged through active units.
+- Initialise for the activation: He ($\operatorname{Var} w = 2/\text{fan\_in}$) for ReLU,
+  Xavier for tanh and sigmoid; micrograd's uniform $[-1, 1]$ is too large for wide layers.
+- `clip_grad_norm_` caps the step on cliffs; `BatchNorm1d` re-normalises every batch.
+- `plot_grad_flow` (a model after `backward()`, or `fit`'s history) is how you see all of this.
 
-**Next:** notebook 09 differentiates the gradient itself: second derivatives and Newton's
-method.""",
+**Next:** notebook 09, a network that learns *too* well: overfitting and regularisation.""",
     ),
 ]
 

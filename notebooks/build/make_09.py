@@ -1,353 +1,255 @@
 # ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
-"""Write notebooks/09_second_derivatives.ipynb: python notebooks/build/make_09.py [--execute] (see nbtools.py)."""
+"""Write notebooks/09_overfitting_and_regularisation.ipynb: python notebooks/build/make_09.py [--execute] (see nbtools.py)."""
 
 import nbtools
 
-NAME = "09_second_derivatives.ipynb"
+NAME = "09_overfitting_and_regularisation.ipynb"
 
 CELLS = [
     (
         "md",
-        r"""# 09 · Second derivatives: gradients of gradients
+        r"""# 09 · Overfitting and regularisation
 
-Every derivative rule in `micrograd_plus` is plain arithmetic (`tanh: g·(1 − out²)`,
-`mul: (g·b, g·a)` ...). Run those rules on `Value`s instead of floats and the backward pass
-*records a graph of its own*: the gradient becomes a function we can differentiate again.
-That is what `create_graph=True` does, as in PyTorch.
+The training loss measures how well the network fits the points it has seen. What we
+want is a network that is right on points it has **not** seen. A network with enough
+parameters can drive the training loss towards zero by bending its boundary around every
+noisy point, and then does *worse* on new data: it **overfits**.
 
-With second derivatives we get **curvature**, and with curvature **Newton's method**, which
-jumps to the bottom of a quadratic bowl in a single step where gradient descent creeps.""",
+To see it we hold some data back: a **validation set** the network never trains on.
+Then we try the standard remedies, each a way of preferring simpler functions:
+
+- an **L2 penalty** / **weight decay** (small weights, smooth boundaries),
+- **dropout** (no unit can rely on any other),
+- **early stopping** (stop when the validation loss stops improving).""",
     ),
     (
         "code",
-        r"""%matplotlib inline
-import math
+        """import random
 
 import matplotlib.pyplot as plt
 
-import micrograd_plus as mp
-from micrograd_plus import Value
-from micrograd_plus.viz import draw_dot
+from micrograd_plus import data, losses, nn, optim
+from micrograd_plus.train import EarlyStopping, fit
+from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
 
-plt.rcParams["figure.dpi"] = 80""",
+%matplotlib inline
+plt.rcParams.update({"figure.dpi": 72})""",
+    ),
+    ("md", "## A train / validation split"),
+    (
+        "md",
+        r"""Noisy moons (noise 0.3, so the classes overlap and no boundary can be perfect), 100
+points, half for training and half for validation. `data.train_test_split` shuffles with a
+seed and keeps the class balance the same in both halves.""",
+    ),
+    (
+        "code",
+        """X, y = data.make_moons(100, noise=0.3, seed=0)
+X_train, X_val, y_train, y_val = data.train_test_split(X, y, test_size=0.5, seed=0)
+
+fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharex=True, sharey=True)
+for ax, (name, Xs, ys) in zip(axes, [("training", X_train, y_train), ("validation", X_val, y_val)]):
+    ax.scatter([x[0] for x in Xs], [x[1] for x in Xs], c=ys, cmap="Spectral", edgecolors="k", s=25)
+    ax.set(xlabel="x1", ylabel="x2", title=f"{name} set ({len(Xs)} points)")
+fig.tight_layout()""",
     ),
     (
         "md",
-        r"""## 1. A derivative you can differentiate
-
-Take $f(x) = x^3 - 2x$, so $f'(x) = 3x^2 - 2$ and $f''(x) = 6x$. At $x = 1.5$:
-$f' = 4.75$ and $f'' = 9$.
-
-`mp.grad(output, inputs, create_graph=True)` returns the gradients as `Value`s (and, unlike
-`backward()`, leaves every `.grad` untouched). Differentiate the result again:""",
+        r"""The model: two hidden layers of 12 ReLU units (about four parameters per training point), written
+as an `nn.Sequential` so that we can slot `Dropout` layers in later. The loss is the binary
+cross-entropy on the logit $s$, $-[t \log \sigma(s) + (1-t)\log(1 - \sigma(s))]$, which
+`losses.binary_cross_entropy_with_logits` computes without overflow. `fit(..., val=(X_val,
+y_val))` evaluates the validation set after every epoch (in `eval()` mode and without
+building a graph), and `compile=True` replays each training step's graph with NumPy (same
+numbers, faster; notebook 13).""",
     ),
     (
         "code",
-        r"""x = Value(1.5, label="x")
-f = x**3 - 2 * x
-(df,) = mp.grad(f, [x], create_graph=True)
-(d2f,) = mp.grad(df, [x], create_graph=True)
-(d3f,) = mp.grad(d2f, [x])
-print(f"f'(1.5)   = {df.data}   (by hand 3x² − 2 = {3 * 1.5**2 - 2})")
-print(f"f''(1.5)  = {d2f.data}    (by hand 6x = {6 * 1.5})")
-print(f"f'''(1.5) = {d3f}    (by hand 6)")""",
+        """EPOCHS = 120
+WIDTH = 12
+loss_fn = losses.binary_cross_entropy_with_logits
+
+
+def make_net(dropout=0.0):
+    rng = random.Random(0)  # the same starting weights for every experiment
+    modules = [nn.Linear(2, WIDTH, seed=rng), nn.ReLU()]
+    if dropout:
+        modules.append(nn.Dropout(dropout, seed=1))
+    modules += [nn.Linear(WIDTH, WIDTH, seed=rng), nn.ReLU()]
+    if dropout:
+        modules.append(nn.Dropout(dropout, seed=2))
+    modules.append(nn.Linear(WIDTH, 1, seed=rng))
+    return nn.Sequential(*modules)
+
+
+def run(model, optimizer, compile=True, **options):
+    return fit(model, loss_fn, optimizer, X_train, y_train, epochs=EPOCHS, val=(X_val, y_val),
+               progress=False, seed=0, compile=compile, **options)
+
+
+plain = make_net()
+plain_history = run(plain, optim.Adam(plain.parameters(), lr=0.02))
+print(plain)
+print(len(plain.parameters()), "parameters for", len(X_train), "training points")
+plot_history(plain_history);""",
     ),
     (
         "md",
-        r"""Here is the graph that computes $f'(x)$, built by the backward pass of $f$ from the
-upstream gradient $g = 1$: the rule for `**` produced $g \cdot 3 \cdot x^{2}$ (bottom), the
-rules for `−` and `*` produced $-g \cdot 2$ (top), and the two contributions to $x$ were added.""",
+        r"""The textbook picture: the training loss (solid) keeps falling, the validation loss
+(dashed) falls with it for a while, reaches its lowest point and then **rises** while the
+network fits the noise of its 50 training points. Everything after that minimum is
+overfitting. Accuracy is coarser (50 points move it in steps of 2%) but tells the same story.""",
+    ),
+    ("md", "## Weight decay"),
+    (
+        "md",
+        r"""Adding $\lambda \sum_p p^2$ to the loss (notebook 05 did, with `losses.l2_penalty`) pulls
+every weight towards 0 with a force proportional to its size; a boundary made of small
+weights cannot have sharp bends. Optimizers offer it as `weight_decay`. With plain SGD the
+two are the same thing. With Adam they are not: Adam divides each gradient, penalty
+included, by its running RMS, which weakens the pull on exactly the weights with large
+gradients. **AdamW** (Loshchilov and Hutter) *decouples* it: after the Adam step it
+shrinks every weight directly,
+$$w \leftarrow w - \eta\,\lambda\, w \quad (\text{then the usual Adam update}).$$""",
     ),
     (
         "code",
-        r"""df.label = "f'(x)"
-draw_dot(df)""",
+        """decayed = make_net()
+adamw_history = run(decayed, optim.AdamW(decayed.parameters(), lr=0.02, weight_decay=0.5))
+
+
+def compare(histories, title):
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for i, (name, history) in enumerate(histories.items()):
+        ax.plot(history.epochs, history.train["loss"], "-", color=f"C{i}", label=f"{name}: train")
+        ax.plot(history.epochs, history.val["loss"], "--", color=f"C{i}",
+                label=f"{name}: validation")
+    ax.set(xlabel="epoch", ylabel="loss (binary cross-entropy)", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    for name, history in histories.items():
+        best = min(history.val["loss"])
+        print(f"{name:24s} validation loss: best {best:.3f}, final {history.val['loss'][-1]:.3f}; "
+              f"final validation accuracy {history.val['accuracy'][-1]:.0%}")
+
+
+compare({"Adam": plain_history, "AdamW, weight_decay=0.5": adamw_history}, "weight decay")""",
+    ),
+    ("md", "## Dropout"),
+    (
+        "md",
+        r"""`nn.Dropout(p)` zeroes each of its inputs with probability $p$ during training and
+multiplies the survivors by $1/(1-p)$, so the expected value is unchanged. Every step
+trains a different random sub-network; no unit can count on a particular other unit being
+there, which discourages the fragile co-adaptations that fit noise. In `eval()` mode it
+does nothing, and `fit` evaluates the validation set in eval mode. This run is eager
+(`compile=False`): a trace would freeze the first random mask, so `fit` refuses to compile
+a model with dropout.""",
+    ),
+    (
+        "code",
+        """dropped = make_net(dropout=0.3)
+dropout_history = run(dropped, optim.Adam(dropped.parameters(), lr=0.02), compile=False)
+compare({"Adam": plain_history, "Adam + dropout 0.3": dropout_history}, "dropout")""",
     ),
     (
         "md",
-        r"""`backward(create_graph=True)` does the same for every node at once: afterwards each
-`.grad` is a `Value`. Remember that gradients accumulate, so reset `x.grad` before
-differentiating the gradient itself:""",
+        r"""With dropout the validation loss rises later and more slowly: on this small problem it
+slows the overfitting rather than preventing it. Note the orange training curve: noisy,
+and above the plain network's, because it is measured on a randomly thinned network each
+epoch, while the validation loss is measured on the full one.""",
+    ),
+    ("md", "## Early stopping"),
+    (
+        "md",
+        r"""The simplest remedy of all: keep an eye on the validation loss and stop when it has
+not improved for `patience` epochs, then go back to the weights of the best epoch.
+`train.EarlyStopping(monitor="val_loss", patience=10, restore_best=True)` is a callback for
+`fit` that does exactly that.""",
     ),
     (
         "code",
-        r"""x = Value(1.5)
-(x**3 - 2 * x).backward(create_graph=True)
-first = x.grad  # a Value: 3x² − 2
-x.grad = 0.0
-first.backward()
-print("f'(x) =", first.data, "  f''(x) =", x.grad)""",
+        """stopped = make_net()
+stopper = EarlyStopping(monitor="val_loss", patience=10, restore_best=True)
+stopped_history = run(stopped, optim.Adam(stopped.parameters(), lr=0.02), callbacks=[stopper])
+print(f"stopped early: {stopped_history.stopped_early} after {len(stopped_history.epochs)} epochs; "
+      f"best epoch {stopped_history.best_epoch} (validation loss {stopper.best:.3f}), "
+      "weights restored")
+
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+plot_decision_boundary(plain, X_train, y_train, ax=axes[0], resolution=50)
+axes[0].set_title(f"plain, after {EPOCHS} epochs (training points)")
+plot_decision_boundary(decayed, X_train, y_train, ax=axes[1], resolution=50)
+axes[1].set_title("AdamW weight decay (training points)")
+plot_decision_boundary(stopped, X_train, y_train, ax=axes[2], resolution=50)
+axes[2].set_title(f"early stopping, epoch {stopped_history.best_epoch} (training points)")
+fig.tight_layout()""",
     ),
     (
         "md",
-        r"""## 2. Hessian-vector products
-
-For a function of many inputs the second derivatives form the **Hessian** matrix
-$H_{ij} = \partial^2 f / \partial x_i \partial x_j$. Building all $n^2$ entries costs $n$
-backward passes, but many algorithms only need $H v$ for a vector $v$, and that costs just
-one more pass:
-
-$$H v = \nabla_x \big( \nabla_x f(x) \cdot v \big).$$
-
-We check this on $f(x, y) = x^2 y + \sin(x y)$ against the Hessian worked out by hand:
-
-$$H = \begin{pmatrix} 2y - y^2 \sin(xy) & 2x + \cos(xy) - xy\sin(xy) \\
-2x + \cos(xy) - xy\sin(xy) & -x^2 \sin(xy) \end{pmatrix}.$$""",
-    ),
-    (
-        "code",
-        r"""def f2(x, y):
-    return x**2 * y + (x * y).sin()
-
-
-def hessian_vector_product(fn, point, v):
-    xs = [Value(p) for p in point]
-    grads = mp.grad(fn(*xs), xs, create_graph=True)
-    directional = mp.sum_values([g * vi for g, vi in zip(grads, v)])
-    return mp.grad(directional, xs)
-
-
-def hessian(fn, point):
-    xs = [Value(p) for p in point]
-    grads = mp.grad(fn(*xs), xs, create_graph=True)
-    return [mp.grad(g, xs) for g in grads]
-
-
-def hessian_by_hand(x, y):
-    s, c = math.sin(x * y), math.cos(x * y)
-    off = 2 * x + c - x * y * s
-    return [[2 * y - y * y * s, off], [off, -x * x * s]]
-
-
-point, v = (0.8, -1.3), (1.0, 2.0)
-H = hessian(f2, point)
-print("Hessian by double backward:", [[round(h, 6) for h in row] for row in H])
-by_hand = hessian_by_hand(*point)
-print("Hessian by hand:           ", [[round(h, 6) for h in row] for row in by_hand])
-Hv = hessian_vector_product(f2, point, v)
-print("H v in one extra pass:", [round(h, 6) for h in Hv])
-print("H v from the matrix:  ", [round(sum(h * vi for h, vi in zip(row, v)), 6) for row in H])""",
+        r"""The overfitted boundary (left) makes detours to capture individual training points
+that sit on the wrong side; the regularised ones are smoother. On data this small the
+differences in validation accuracy are only a few points (one validation point is 2%),
+which is itself a lesson: with little data, judge by the validation loss and expect noise.""",
     ),
     (
         "md",
-        r"""If PyTorch is installed, it agrees too (`torch.autograd.functional.hvp` in float64):""",
-    ),
-    (
-        "code",
-        r"""try:
-    import torch
-except ImportError:
-    print("PyTorch is not installed; skipping the comparison (pip install torch)")
-else:
-    def f2_torch(t):
-        return t[0] ** 2 * t[1] + torch.sin(t[0] * t[1])
+        r"""## Exercises
 
-    point_t = torch.tensor(point, dtype=torch.float64)
-    v_t = torch.tensor(v, dtype=torch.float64)
-    _, hv_torch = torch.autograd.functional.hvp(f2_torch, point_t, v_t)
-    print("torch H v:", [round(h, 6) for h in hv_torch.tolist()])
-    print("max difference:", max(abs(a - b) for a, b in zip(Hv, hv_torch.tolist())))""",
-    ),
-    (
-        "md",
-        r"""## 3. Newton's method vs gradient descent in 1-D
+1. **How much decay?** Train with `AdamW` and `weight_decay` in `[0.0, 0.5, 5.0]`. Which
+   gives the lowest final validation loss, and what goes wrong with the largest?
+   `answer_1()` runs it (a few seconds).
+2. **Dropout's scaling.** Why does `Dropout` multiply the kept values by $1/(1-p)$ during
+   training instead of multiplying by $(1-p)$ at test time? Check numerically that the mean
+   output of `nn.Dropout(0.3)` over many calls on `[1.0] * 1000` is close to 1.
+   `answer_2()` does.
+3. **Peeking.** We used the validation set to choose the epoch (early stopping) and
+   would use it to choose `weight_decay`. Why does that make its loss an optimistic estimate
+   of performance on new data, and what is the usual fix? `answer_3()` explains.
 
-Gradient descent steps against the slope, $x \leftarrow x - \eta f'(x)$, with a learning rate
-$\eta$ we have to choose. Newton's method fits a parabola using the curvature and jumps to its
-bottom:
-
-$$x \leftarrow x - \frac{f'(x)}{f''(x)}.$$
-
-Near a minimum it converges *quadratically* (the number of correct digits roughly doubles each
-step). Let's minimise $f(x) = x^4 - 3x^2 + x$ from $x_0 = 2$; both methods head for the
-nearest minimum, the local one at $x^* \approx 1.1309$.""",
-    ),
-    (
-        "code",
-        r"""def f1(x):
-    return x**4 - 3 * x**2 + x
-
-
-def derivatives(fn, x0):
-    x = Value(x0)
-    (d1,) = mp.grad(fn(x), [x], create_graph=True)
-    (d2,) = mp.grad(d1, [x])
-    return d1.data, d2
-
-
-def newton_1d(fn, x0, steps):
-    xs = [x0]
-    for _ in range(steps):
-        d1, d2 = derivatives(fn, xs[-1])
-        xs.append(xs[-1] - d1 / d2)
-    return xs
-
-
-def gradient_descent_1d(fn, x0, lr, steps):
-    xs = [x0]
-    for _ in range(steps):
-        d1, _ = derivatives(fn, xs[-1])
-        xs.append(xs[-1] - lr * d1)
-    return xs
-
-
-newton = newton_1d(f1, 2.0, 8)
-descent = gradient_descent_1d(f1, 2.0, lr=0.02, steps=40)
-for k in range(6):
-    print(f"step {k}: newton x = {newton[k]:.12f}   gradient descent x = {descent[k]:.12f}")""",
-    ),
-    (
-        "code",
-        r"""fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-grid = [-2.2 + 4.6 * i / 300 for i in range(301)]
-left.plot(grid, [f1(g) for g in grid], color="gray", lw=1, label="f(x)")
-left.plot(descent, [f1(x) for x in descent], "o-", ms=4, color="tab:blue",
-          label="gradient descent (η = 0.02)")
-left.plot(newton, [f1(x) for x in newton], "s--", ms=6, color="tab:red", label="Newton")
-left.set_xlabel("x")
-left.set_ylabel("f(x)")
-left.set_title("iterates on f(x) = x⁴ − 3x² + x, from x₀ = 2")
-left.set_ylim(-4, 5)
-left.legend(fontsize="small")
-
-minimum = newton[-1]
-for xs, style, name, color in (
-    (descent, "o-", "gradient descent", "tab:blue"),
-    (newton, "s--", "Newton", "tab:red"),
-):
-    errors = [max(abs(x - minimum), 1e-16) for x in xs]
-    right.semilogy(errors, style, ms=4, label=name, color=color)
-right.set_xlabel("step")
-right.set_ylabel("|x − x*|")
-right.set_title("distance to the local minimum x* ≈ 1.1309")
-right.grid(alpha=0.3, which="both")
-right.legend()
-plt.tight_layout()
-plt.show()""",
-    ),
-    (
-        "md",
-        r"""Gradient descent's error shrinks by a constant factor per step (a straight line on the log
-plot); Newton's error plunges once it is close. The price: Newton needs $f''$, and it only
-heads for a *minimum* where $f'' > 0$. Started where the function curves downwards it
-happily converges to a maximum, because it looks for $f'(x) = 0$, nothing more:""",
-    ),
-    (
-        "code",
-        r"""print("Newton from x0 = 0.3:", [round(x, 4) for x in newton_1d(f1, 0.3, 5)])
-print("f''(x) there:", derivatives(f1, newton_1d(f1, 0.3, 5)[-1])[1], "(negative: a maximum)")""",
-    ),
-    (
-        "md",
-        r"""## 4. Newton vs gradient descent in 2-D
-
-In several dimensions Newton's step solves a linear system with the Hessian:
-$x \leftarrow x - H^{-1}\nabla f$. On a long, narrow valley this matters most: gradient
-descent must keep $\eta$ small for the steep direction and then crawls along the flat one.
-Take the banana-shaped valley $f(x, y) = (1 - x)^2 + 5\,(y - x^2)^2$, minimum at $(1, 1)$.""",
-    ),
-    (
-        "code",
-        r"""def valley(x, y):
-    return (1 - x) ** 2 + 5 * (y - x**2) ** 2
-
-
-def gradient_and_hessian(fn, point):
-    xs = [Value(p) for p in point]
-    grads = mp.grad(fn(*xs), xs, create_graph=True)
-    return [g.data for g in grads], [mp.grad(g, xs) for g in grads]
-
-
-def newton_step(fn, point):
-    (gx, gy), ((a, b), (c, d)) = gradient_and_hessian(fn, point)
-    det = a * d - b * c
-    return (point[0] - (d * gx - b * gy) / det, point[1] - (-c * gx + a * gy) / det)
-
-
-def descent_step(fn, point, lr):
-    (gx, gy), _ = gradient_and_hessian(fn, point)
-    return (point[0] - lr * gx, point[1] - lr * gy)
-
-
-start = (-1.2, 1.0)
-newton_path, descent_path = [start], [start]
-for _ in range(10):
-    newton_path.append(newton_step(valley, newton_path[-1]))
-for _ in range(300):
-    descent_path.append(descent_step(valley, descent_path[-1], lr=0.04))
-print(f"Newton after 10 steps:            {newton_path[-1][0]:.8f}, {newton_path[-1][1]:.8f}")
-print(f"gradient descent after 300 steps: {descent_path[-1][0]:.8f}, {descent_path[-1][1]:.8f}")""",
-    ),
-    (
-        "code",
-        r"""xs = [-1.6 + 3.0 * i / 120 for i in range(121)]
-ys = [-0.8 + 2.4 * j / 120 for j in range(121)]
-Z = [[math.log10(valley(x, y) + 1e-3) for x in xs] for y in ys]
-fig, ax = plt.subplots(figsize=(6.5, 5.2))
-contours = ax.contourf(xs, ys, Z, levels=20, cmap="viridis", alpha=0.85)
-fig.colorbar(contours, ax=ax, label="log₁₀ f(x, y)")
-ax.plot(*zip(*descent_path), ".-", color="tab:orange", ms=3, lw=1,
-        label="gradient descent (300 steps)")
-ax.plot(*zip(*newton_path), "s--", color="tab:red", ms=6, label="Newton (10 steps)")
-ax.plot(1, 1, "*", color="gold", ms=16, markeredgecolor="black", label="minimum (1, 1)")
-ax.set_xlabel("x")
-ax.set_ylabel("y")
-ax.set_title("f(x, y) = (1 − x)² + 5 (y − x²)²")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize="small")
-plt.show()""",
-    ),
-    (
-        "md",
-        r"""Newton's steps are big and not always in the obvious direction (each one jumps to the bottom
-of the local quadratic model), but it lands on $(1, 1)$ within a few steps. Gradient descent
-first drops into the valley and then inches along its floor, still short of the minimum after
-300 steps; with $\eta = 0.08$ it bounces between the steep walls and never settles, and at
-$\eta = 0.1$ it blows up.
-
-For a neural network with $n$ parameters, though, the Hessian has
-$n^2$ entries and solving with it costs about $n^3$ operations — that is why deep learning
-uses first-order methods (notebook 05) and, at most, Hessian-vector products.
-
-## Exercises
-
-**1.** Use nested `mp.grad` to compute the first four derivatives of $\sin$ at $x = 0.3$.
-What pattern do you expect?
-
-**2.** Apply one Newton step to $q(x) = 3(x - 2)^2 + 1$ from any starting point. Where do you
-land, and why does one step always suffice for a quadratic?
-
-Answers: `answer(1)` or `answer(2)` (collapsed cell below).""",
-    ),
-    (
-        "code",
-        r"""# Your turn
-""",
+The next cell (collapsed) holds the answers.""",
     ),
     (
         "answer",
-        r"""def answer(n):
-    # Prints the worked answer to exercise n (1 or 2).
-    if n == 1:
-        x = Value(0.3)
-        current = x.sin()
-        for order in range(1, 5):
-            (current,) = mp.grad(current, [x], create_graph=True)
-            print(f"derivative {order}: {current.data:+.6f}")
-        print("pattern: cos, −sin, −cos, sin:",
-              [round(v, 6) for v in (math.cos(0.3), -math.sin(0.3), -math.cos(0.3), math.sin(0.3))])
-    elif n == 2:
-        q = lambda x: 3 * (x - 2) ** 2 + 1
-        for x0 in (-5.0, 0.0, 7.5):
-            print(f"from {x0}: one Newton step lands at {newton_1d(q, x0, 1)[-1]}")
-        print("Newton fits a parabola using f' and f''; for a quadratic that parabola IS the")
-        print("function, so its bottom is the true minimum x = 2.")
-    else:
-        print("there are two exercises: answer(1) or answer(2)")""",
+        """def answer_1():
+    for decay in [0.0, 0.5, 5.0]:
+        model = make_net()
+        history = run(model, optim.AdamW(model.parameters(), lr=0.02, weight_decay=decay))
+        print(f"weight_decay={decay}: final train loss {history.train['loss'][-1]:.3f}, "
+              f"validation loss {history.val['loss'][-1]:.3f}")
+    print("Too much decay shrinks the weights faster than the data can grow them: the model")
+    print("underfits (both losses stay high, the boundary is too simple).")
+
+
+def answer_2():
+    drop = nn.Dropout(0.3, seed=0)
+    outputs = [v.data for _ in range(20) for v in drop([1.0] * 1000)]
+    mean = sum(outputs) / len(outputs)
+    print(f"mean output in training mode: {mean:.3f} (kept values are 1/0.7 = 1.43)")
+    drop.eval()
+    print(f"in eval mode: {drop([1.0] * 3)[0].data} (the identity, nothing to change at test time)")
+    print("Scaling during training ('inverted dropout') keeps the expected activation the same,")
+    print("so the trained network can be used as is at test time.")
+
+
+def answer_3():
+    print("Every choice made by looking at validation results fits the validation set a little:")
+    print("its loss is then no longer an unbiased estimate. Keep a third, untouched test set")
+    print("(or use cross-validation) and look at it once, at the very end.")""",
     ),
     (
         "md",
-        r"""**Next:** notebook 10 makes training faster with `micrograd_plus.compile` and carries a
-model over to PyTorch.""",
+        r"""## Summary
+
+- Always hold out validation data; overfitting is a training loss that falls while the
+  validation loss rises.
+- Weight decay (`AdamW(weight_decay=...)`, or `l2_penalty` in the loss) prefers small
+  weights and smooth boundaries.
+- `nn.Dropout(p)` trains random sub-networks; it is off in `eval()`.
+- `EarlyStopping(patience=..., restore_best=True)` stops at the validation minimum and keeps
+  that epoch's weights.
+
+**Next:** notebook 10, more than two classes: softmax and cross-entropy.""",
     ),
 ]
 

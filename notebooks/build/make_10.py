@@ -1,285 +1,265 @@
 # ruff: noqa: E501  (markdown tables and LaTeX lines cannot be wrapped)
-"""Write notebooks/10_going_faster_and_further.ipynb: python notebooks/build/make_10.py [--execute] (see nbtools.py)."""
+"""Write notebooks/10_multiclass_softmax.ipynb: python notebooks/build/make_10.py [--execute] (see nbtools.py)."""
 
 import nbtools
 
-NAME = "10_going_faster_and_further.ipynb"
+NAME = "10_multiclass_softmax.ipynb"
 
 CELLS = [
     (
         "md",
-        r"""# 10 · Going faster, and going further
+        r"""# 10 · Multi-class classification: softmax and cross-entropy
 
-A scalar engine is slow on purpose: every number is a Python object, so you can label it,
-print it, draw it and step through its backward pass. This last notebook shows two ways out
-when you want speed without giving that up:
+With two classes one score was enough: its sign picked the class. With $k$ classes the
+network outputs $k$ scores $z_1, \dots, z_k$ (the **logits**), one per class, and we need
 
-1. **`mp.compile`** traces your loss function once and replays the same graph as vectorised
-   NumPy — same numbers, same gradients, much less time;
-2. **`MLP.to_torch()` / `MLP.from_torch()`** carry a model over to PyTorch and back, weights
-   included, for when you outgrow scalars.""",
+1. a way to turn scores into **probabilities**: the *softmax*;
+2. a loss that rewards a high probability for the right class: the *cross-entropy*;
+3. their gradient, which turns out to be the simplest in all of deep learning:
+   $\partial L / \partial z_j = p_j - [j = c]$.
+
+Then we train a small MLP on three interleaved spirals and draw its decision regions.""",
     ),
     (
         "code",
-        r"""%matplotlib inline
-import time
+        """import math
 
 import matplotlib.pyplot as plt
 
-import micrograd_plus as mp
-from micrograd_plus import data, losses, nn, optim
-from micrograd_plus.train import fit, predict_classes
+from micrograd_plus import Value, data, losses, nn, optim
+from micrograd_plus.train import fit, predict
+from micrograd_plus.viz import draw_dot
+from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
 
-plt.rcParams["figure.dpi"] = 80""",
+%matplotlib inline
+plt.rcParams.update({"figure.dpi": 72})""",
+    ),
+    ("md", "## Softmax: from scores to probabilities"),
+    (
+        "md",
+        r"""$$p_i = \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_{j=1}^k e^{z_j}}$$
+
+Exponentials are positive and the division makes them sum to 1, so the $p_i$ form a
+probability distribution; the largest logit gets the largest probability, and the
+*differences* between logits set how sure the distribution is. Adding the same constant to
+every logit changes nothing (it multiplies top and bottom by the same $e^{c}$), which
+`losses.softmax` uses to stay safe: it subtracts the largest logit first, so `exp` never
+sees a large positive number.""",
+    ),
+    (
+        "code",
+        """def show(values):
+    return "[" + ", ".join(f"{v.data:.4f}" for v in values) + "]"
+
+
+logits = [Value(2.0), Value(1.0), Value(0.1)]
+print("softmax([2, 1, 0.1])          =", show(losses.softmax(logits)))
+print("softmax([102, 101, 100.1])    =", show(losses.softmax([102.0, 101.0, 100.1])))
+print("softmax([1002, 1001, 1000.1]) =", show(losses.softmax([1002.0, 1001.0, 1000.1])))
+print("softmax([4, 2, 0.2])          =", show(losses.softmax([4.0, 2.0, 0.2])),
+      " (twice the gaps: surer)")
+try:
+    math.exp(1002.0)
+except OverflowError as error:
+    print("math.exp(1002) on its own:", error)""",
+    ),
+    ("md", "## Cross-entropy: the loss"),
+    (
+        "md",
+        r"""If the right class is $c$, the loss of one sample is the negative log of the probability
+the model gave it:
+
+$$\ell = -\log p_c = -z_c + \log \sum_j e^{z_j}.$$
+
+A sure and right model ($p_c \to 1$) pays almost nothing; a sure and wrong one
+($p_c \to 0$) pays without bound. A model that knows nothing and answers $1/k$ for every
+class pays $\log k$; for 3 classes that is $\log 3 \approx 1.10$, the loss to expect
+before training. `losses.cross_entropy(logits_rows, classes)` averages $\ell$ over a batch;
+as in PyTorch it takes the raw logits, not probabilities, and uses the right-hand form,
+which never takes the log of something that rounded to zero.
+
+Here is the graph for one sample with three logits (right class $c = 0$), after `backward()`.
+Read it left to right: subtract the largest logit (the constant 2.0), `exp`, sum, `log`,
+subtract the right class's shifted logit, and average over the batch (a sum divided by
+$N = 1$):""",
+    ),
+    (
+        "code",
+        """z = [Value(2.0, label="z0"), Value(1.0, label="z1"), Value(0.1, label="z2")]
+loss = losses.cross_entropy([z], [0])
+loss.label = "loss"
+loss.backward()
+draw_dot(loss)""",
     ),
     (
         "md",
-        r"""## 1. What `compile` does
+        r"""## The gradient: $p - \text{onehot}(c)$
 
-`mp.compile(fn)` runs `fn` once on `Value`s and records the graph it builds — a *trace*, like
-`jax.jit` or `torch.compile`. The graph becomes a flat tape of index arrays; afterwards every
-call replays the tape level by level with NumPy, using the *same* derivative rules from
-`ops.py`, applied to arrays instead of floats. The result has `.data` and `.backward()`, and
-`backward()` fills the model's `.grad`s exactly as the eager graph would.
+Differentiate $\ell = -z_c + \log \sum_j e^{z_j}$ with respect to one logit $z_j$: the
+first term gives $-1$ if $j = c$ and $0$ otherwise; the second gives
+$e^{z_j} / \sum_i e^{z_i} = p_j$. So
 
-We compile the loss of a 2 → 16 → 16 → 1 network on a batch of 64 two-moons samples:""",
+$$\frac{\partial \ell}{\partial z_j} = p_j - [j = c].$$
+
+The right class is pushed up by $1 - p_c$ (a lot when the model is wrong, hardly at all
+when it is sure and right); every wrong class is pushed down by its own probability. No
+exponentials or logs survive: backpropagation through the whole `exp → Σ → log` chain of
+the graph above must collapse to this. Let's check that it does:""",
     ),
     (
         "code",
-        r"""X, y = data.make_moons(64, noise=0.1, seed=0)
-model = nn.MLP(2, [16, 16, 1], seed=0)
-print(model, "with", len(model.parameters()), "parameters")
+        """p = losses.softmax([v.data for v in z])
+for j, zj in enumerate(z):
+    expected = p[j].data - (1.0 if j == 0 else 0.0)
+    print(f"d loss / d z{j}: backward {zj.grad:+.6f}   p_j - [j = c] {expected:+.6f}")""",
+    ),
+    ("md", "## Three spirals"),
+    (
+        "md",
+        r"""`data.make_spirals` winds three arms around the origin, one class per arm (labels
+0, 1, 2). No line, and no pair of lines, separates them; an MLP with two hidden layers
+can. The network is the same as for the moons except that the last layer has **3 units**:
+`model(x)` now returns a list of three logits.""",
+    ),
+    (
+        "code",
+        """X, y = data.make_spirals(150, n_classes=3, noise=0.05, seed=0)
 
+fig, ax = plt.subplots(figsize=(4.5, 4.2))
+scatter = ax.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
+                     edgecolors="k", s=25)
+ax.legend(*scatter.legend_elements(), title="class", loc="upper right", fontsize="small")
+ax.set(xlabel="x1", ylabel="x2", title="make_spirals(150, n_classes=3)")
 
-def batch_loss(X, y):
-    return losses.binary_cross_entropy_with_logits(model.forward_batch(X), y)
-
-
-fast_loss = mp.compile(batch_loss)""",
+model = nn.MLP(2, [16, 16, 3], seed=0)
+logits = model(X[0])
+print(f"{len(model.parameters())} parameters; model(X[0]) = {show(logits)}")
+print(f"probabilities {show(losses.softmax(logits))}, true class {y[0]}")
+print(f"loss before training: {losses.cross_entropy([model(x) for x in X], y).data:.3f}"
+      f"  (log 3 = {math.log(3):.3f})")""",
     ),
     (
         "md",
-        r"""First, the same numbers. We compute loss and gradients eagerly, then compiled, and compare:""",
+        r"""## Training
+
+`fit` with `losses.cross_entropy` as the loss. For a model with several outputs, `fit`'s
+accuracy takes the **argmax** of each row of logits as the prediction (the softmax does not
+change which logit is largest, so there is no need to compute it). We use Adam and
+**mini-batches** of 10 points: each epoch makes 15 smaller, noisier steps instead of one
+big one, for the same amount of computation. `compile=True` records each batch's graph once
+and replays it with NumPy: the same numbers, many times faster (notebook 13 shows
+how; `fit` sends the class indices to the traced loss as one-hot rows, which
+`cross_entropy` accepts like PyTorch's).""",
     ),
     (
         "code",
-        r"""model.zero_grad()
-eager = batch_loss(X, y)
-eager.backward()
-eager_grads = [p.grad for p in model.parameters()]
-
-model.zero_grad()
-compiled = fast_loss(X, y)
-compiled.backward()
-compiled_grads = [p.grad for p in model.parameters()]
-
-print(f"loss: eager {eager.data:.15f}   compiled {compiled.data:.15f}")
-print("largest gradient difference:", max(abs(a - b) for a, b in zip(eager_grads, compiled_grads)))""",
+        """optimizer = optim.Adam(model.parameters(), lr=0.01)
+history = fit(model, losses.cross_entropy, optimizer, X, y, epochs=25, batch_size=10,
+              progress=False, seed=0, compile=True)
+print(history)
+plot_history(history);""",
     ),
     (
         "md",
-        r"""Now the time for one forward + backward pass, the best of a few runs (measured here, on
-whatever machine runs this notebook — your numbers will differ):""",
+        r"""## Decision regions
+
+`plot_decision_boundary` colours each point of a grid by the argmax of the three logits
+there (for more than two classes it shades grid cells rather than drawing contours):""",
     ),
     (
         "code",
-        r"""def best_time(step, repeats=5):
-    times = []
-    for _ in range(repeats):
-        model.zero_grad()
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        """fig, (ax_regions, ax_confidence) = plt.subplots(1, 2, figsize=(11, 4.6))
+plot_decision_boundary(model, X, y, ax=ax_regions, resolution=60, margin=0.3)
+ax_regions.set_title(f"decision regions, training accuracy {history.train['accuracy'][-1]:.0%}")
 
-
-eager_seconds = best_time(lambda: batch_loss(X, y).backward())
-compiled_seconds = best_time(lambda: fast_loss(X, y).backward())
-nodes = len(mp.engine.topological_order(batch_loss(X, y)))
-print(f"graph size: {nodes} Values")
-print(f"eager:    {eager_seconds * 1000:7.2f} ms per forward + backward")
-print(f"compiled: {compiled_seconds * 1000:7.2f} ms per forward + backward")
-print(f"speed-up: {eager_seconds / compiled_seconds:.0f}×   (tracing once took "
-      f"{fast_loss.last_trace_seconds * 1000:.0f} ms)")""",
+# how sure is the model? the largest softmax probability over the same kind of grid
+n = 50
+xs = [-1.3 + 2.6 * i / (n - 1) for i in range(n)]
+grid_logits = predict(model, [[gx, gy] for gy in xs for gx in xs])  # floats, row by row
+top = [max(p.data for p in losses.softmax(row)) for row in grid_logits]
+confidence = [top[r * n : (r + 1) * n] for r in range(n)]
+image = ax_confidence.pcolormesh(xs, xs, confidence, cmap="Greys_r", vmin=1 / 3, vmax=1,
+                                 shading="nearest")
+ax_confidence.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
+                      edgecolors="k", s=15)
+fig.colorbar(image, ax=ax_confidence, label="largest probability")
+ax_confidence.set(xlabel="x1", ylabel="x2", title="confidence: max softmax probability")
+fig.tight_layout()""",
     ),
     (
         "md",
-        r"""Tracing costs as much as several eager steps (compare the numbers above), so `compile` pays off as soon as the same
-function runs many times — which is exactly what training does.
-
-## 2. Training with `fit(..., compile=True)`
-
-`fit` can run every batch's loss through `compile`. With the same seed, the eager and the
-compiled run follow the same path (up to rounding in the last digits):""",
-    ),
-    (
-        "code",
-        r"""X_all, y_all = data.make_moons(200, noise=0.1, seed=1)
-X_train, X_val, y_train, y_val = data.train_test_split(X_all, y_all, test_size=0.25, seed=1)
-
-
-def train(use_compile):
-    net = nn.MLP(2, [16, 16, 1], seed=0)
-    start = time.perf_counter()
-    history = fit(net, losses.binary_cross_entropy_with_logits,
-                  optim.Adam(net.parameters(), lr=0.03), X_train, y_train, epochs=15,
-                  val=(X_val, y_val), progress=False, seed=0, compile=use_compile)  # fmt: skip
-    return history, time.perf_counter() - start
-
-
-eager_history, eager_time = train(False)
-compiled_history, compiled_time = train(True)
-curves = zip(eager_history.train["loss"], compiled_history.train["loss"])
-difference = max(abs(a - b) for a, b in curves)
-for name, history, seconds in [("eager", eager_history, eager_time),
-                               ("compiled", compiled_history, compiled_time)]:
-    accuracy = history.val["accuracy"][-1]
-    print(f"{name + ':':9s} {seconds:.1f} s, final validation accuracy {accuracy:.2f}")
-print(f"largest difference between the two loss curves: {difference:.1e}")""",
-    ),
-    (
-        "code",
-        r"""fig, ax = plt.subplots(figsize=(5.5, 3.5))
-ax.plot(eager_history.epochs, eager_history.train["loss"], "o-", label="eager")
-ax.plot(compiled_history.epochs, compiled_history.train["loss"], "x--", ms=8, label="compiled")
-ax.set_xlabel("epoch")
-ax.set_ylabel("training loss")
-ax.set_title("the same training run, eager and compiled")
-ax.grid(alpha=0.3)
-ax.legend()
-plt.show()""",
+        r"""The regions follow the arms, and the confidence map shows where the network hesitates:
+along the borders between arms (dark bands, where two logits are close) and in the
+middle, where all three arms start. Far from the data the ReLU network extrapolates
+linearly and becomes *very* sure: softmax probabilities say how large the logit gaps are,
+not how much the model knows.""",
     ),
     (
         "md",
-        r"""`fit` keeps most of the raw speed-up: it compiles the loss with `has_aux=True`, so each replay
-also hands back the model's outputs as floats for the metrics, and the validation pass replays
-a second compiled function traced in eval mode. What remains is Python work per step: the
-optimizer's update of every parameter and the bookkeeping of the history.
+        r"""## Exercises
 
-What a trace can and cannot see (details in `help(mp.compile)`):
+1. **The starting loss.** Right after `nn.MLP(2, [16, 16, 3], seed=0)` the loss was close to
+   $\log 3$. Why, and why not exactly? What loss would you expect with 10 classes? Call
+   `check_answer_1(your_number)` with your 10-class estimate (2 decimals are enough).
+2. **The gradient of a batch.** `cross_entropy` is a *mean* over $N$ samples. What is
+   $\partial L / \partial z_{ij}$ for logit $j$ of sample $i$? Check your formula against
+   `backward()` on two rows; `answer_2()` shows it.
+3. **Temperature.** Dividing the logits by a temperature $T$ before the softmax,
+   $\operatorname{softmax}(z / T)$, is used to make a model's answers sharper or softer. What
+   happens as $T \to 0$ and as $T \to \infty$? `answer_3()` prints a table.
 
-* a Python `if` on a traced `Value` (`if h > 0:`) is recorded as a *guard*; when a later call
-  takes the other branch, the function is traced again;
-* reading `.data` or `float(v)` inside the function is **not** seen: whatever it computed is
-  frozen at trace time. Keep compiled functions pure functions of their arguments and the
-  model's parameters;
-* randomness is frozen the same way: a dropout mask or batch-norm statistics would be those of
-  the first call, so `fit(..., compile=True)` refuses a model with `Dropout` or `BatchNorm1d`
-  (notebooks 06 and 07 train those eagerly);
-* `backward(create_graph=True)` (notebook 09) needs the eager engine.
-
-## 3. Carrying a model over to PyTorch
-
-`MLP.to_torch()` builds an equivalent float64 `torch.nn.Sequential` (Linear layers plus the
-same activations, same weights); `MLP.from_torch()` goes back. So you can prototype with
-scalars, then move to PyTorch for big data — or bring a PyTorch model here to inspect its
-graph. PyTorch is optional, so the cell checks for it first.""",
-    ),
-    (
-        "code",
-        r"""try:
-    import torch
-except ImportError:
-    torch = None
-    print("PyTorch is not installed, so this section is skipped: pip install torch")
-
-if torch is not None:
-    torch.set_num_threads(1)  # tensors this small only pay for extra threads, never gain
-    ours = nn.MLP(2, [16, 16, 1], seed=0)
-    theirs = ours.to_torch()
-    print(theirs)
-    points = [[0.5, 0.3], [-1.0, 0.8], [2.0, -0.4]]
-    with torch.no_grad():
-        torch_out = theirs(torch.tensor(points, dtype=torch.float64)).squeeze(1).tolist()
-    for point, t in zip(points, torch_out):
-        print(f"{point}: micrograd_plus {ours(point).data:+.12f}   torch {t:+.12f}")""",
-    ),
-    (
-        "md",
-        r"""Now train *in PyTorch* for a while, then bring the trained weights back and check that the
-model makes the same decisions here:""",
-    ),
-    (
-        "code",
-        r"""if torch is not None:
-    torch.manual_seed(0)
-    inputs = torch.tensor(X_train, dtype=torch.float64)
-    targets = torch.tensor(y_train, dtype=torch.float64)
-    optimizer = torch.optim.Adam(theirs.parameters(), lr=0.03)
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
-    for _ in range(150):
-        optimizer.zero_grad()
-        loss = bce(theirs(inputs).squeeze(1), targets)
-        loss.backward()
-        optimizer.step()
-    print(f"torch training loss after 150 steps: {loss.item():.4f}")
-
-    back = nn.MLP.from_torch(theirs)
-    with torch.no_grad():
-        torch_scores = theirs(torch.tensor(X_val, dtype=torch.float64)).squeeze(1)
-    torch_classes = (torch_scores > 0).long().tolist()
-    our_classes = predict_classes(back, X_val)
-    agree = sum(a == b for a, b in zip(torch_classes, our_classes))
-    accuracy = sum(c == t for c, t in zip(our_classes, y_val)) / len(y_val)
-    print(f"the converted model agrees with torch on {agree}/{len(X_val)} validation points")
-    print(f"validation accuracy back in micrograd_plus: {accuracy:.2f}")""",
-    ),
-    (
-        "md",
-        r"""The round trip keeps the architecture and every weight. Once back, the model is made of
-`Value`s again: everything from the earlier notebooks — `draw_dot`, the step-by-step
-explainer, `gradcheck`, second derivatives — works on it.
-
-## Exercises
-
-**1.** Time `batch_loss` eager and compiled for batches of 4, 16 and 64 samples. Does the
-speed-up grow or shrink with the batch size? Why?
-
-**2.** `to_torch()` uses float64. Convert the trained torch model to float32
-(`theirs.float()`), run it on `X_val` in float32, and compare with our float64 outputs: how
-large are the differences?
-
-Answers: `answer(1)` or `answer(2)` (collapsed cell below).""",
-    ),
-    (
-        "code",
-        r"""# Your turn
-""",
+The next cell (collapsed) holds the answers.""",
     ),
     (
         "answer",
-        r"""def answer(n):
-    # Prints the worked answer to exercise n (1 or 2).
-    if n == 1:
-        for size in (4, 16, 64):
-            Xs, ys = data.make_moons(size, noise=0.1, seed=0)
-            fast = mp.compile(batch_loss)
-            fast(Xs, ys)  # trace first
-            e = best_time(lambda Xs=Xs, ys=ys: batch_loss(Xs, ys).backward())
-            c = best_time(lambda Xs=Xs, ys=ys, fast=fast: fast(Xs, ys).backward())
-            print(f"batch {size:3d}: eager {e * 1000:6.2f} ms, compiled {c * 1000:6.2f} ms, "
-                  f"speed-up {e / c:4.1f}×")
-        print("The speed-up grows with the batch: each NumPy call has a fixed overhead, and")
-        print("bigger graphs put more nodes into each call, while eager pays per node.")
-    elif n == 2:
-        if torch is None:
-            print("needs PyTorch")
-            return
-        import copy
-        single = copy.deepcopy(theirs).float()
-        with torch.no_grad():
-            out32 = single(torch.tensor(X_val, dtype=torch.float32)).squeeze(1).tolist()
-        ours64 = [back(x).data for x in X_val]
-        print("largest |float32 - float64| output difference:",
-              max(abs(a - b) for a, b in zip(out32, ours64)))
-        print("tiny but not zero: float32 keeps about 7 significant digits, float64 about 16.")
+        """def check_answer_1(estimate):
+    expected = math.log(10)
+    if abs(estimate - expected) < 0.01:
+        print(f"Right: log 10 = {expected:.4f}.")
     else:
-        print("there are two exercises: answer(1) or answer(2)")""",
+        print(f"Not quite: {estimate} is not log 10.")
+    print("An untrained network has no reason to prefer the right class: on average its")
+    print("softmax is spread over the k classes, about 1/k each, and -log(1/k) = log k.")
+    print("Not exactly: the random logits are not equal, and a distribution that is sure of")
+    print("the wrong class costs more than log k, so the start is usually a little above it.")
+
+
+def answer_2():
+    print("dL/dz_ij = (p_ij - [j = c_i]) / N: each sample's gradient, divided by the batch size.")
+    rows = [[Value(0.5), Value(-1.0), Value(2.0)], [Value(0.0), Value(0.3), Value(-0.2)]]
+    classes = [2, 0]
+    losses.cross_entropy(rows, classes).backward()
+    for i, (row, c) in enumerate(zip(rows, classes)):
+        p = losses.softmax([v.data for v in row])
+        formula = [(p[j].data - (j == c)) / len(rows) for j in range(3)]
+        print(f"sample {i}: backward {[round(v.grad, 6) for v in row]}")
+        print(f"          formula  {[round(g, 6) for g in formula]}")
+
+
+def answer_3():
+    z = [2.0, 1.0, 0.1]
+    print("   T    softmax(z / T)")
+    for T in [0.1, 0.5, 1.0, 2.0, 10.0, 100.0]:
+        p = losses.softmax([v / T for v in z])
+        print(f"{T:5}   {show(p)}")
+    print("T -> 0: all the probability goes to the largest logit (an argmax, one-hot).")
+    print("T -> infinity: the gaps vanish and the distribution becomes uniform (1/3 each).")""",
     ),
     (
         "md",
-        r"""**That's the course.** From a single `Value` to second derivatives, compiled training and
-PyTorch: every step was the chain rule, applied one node at a time.""",
+        r"""## Summary
+
+- $k$ classes → $k$ logits; $\operatorname{softmax}$ turns them into probabilities and is
+  unchanged by adding a constant, which is how it is computed safely.
+- Cross-entropy $-\log p_c$ punishes confident mistakes without bound; `losses.cross_entropy`
+  takes logits and class indices, like PyTorch.
+- Its gradient with respect to the logits is $p - \text{onehot}(c)$ (divided by $N$ for a
+  batch mean): backpropagation through `exp`, `Σ` and `log` collapses to it.
+- The same `MLP`, `fit` and `plot_decision_boundary` work for many classes: the prediction is
+  the argmax of the logits.
+
+**Next:** notebook 12 differentiates the gradient itself: second derivatives and Newton's
+method.""",
     ),
 ]
 

@@ -19,7 +19,7 @@ import math
 import numbers
 from typing import Any
 
-from .optim import Optimizer
+from .optimizers import Optimizer
 
 
 class LRScheduler:

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .engine import Value
+from ..engine import Value
 
 ParamsT = Iterable[Value] | Iterable[dict[str, Any]]
 
@@ -516,10 +515,3 @@ def _jsonable(value: Any) -> Any:
 
 def _from_json(key: str, value: Any) -> Any:
     return tuple(value) if key == "betas" and isinstance(value, list) else value
-
-
-# ``optim.lr_scheduler`` as in PyTorch; the alias in sys.modules also makes
-# ``import micrograd_plus.optim.lr_scheduler`` work although optim is a module.
-from . import lr_scheduler  # noqa: E402
-
-sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
