@@ -5,24 +5,38 @@ node, adds ``upstream gradient × local derivative`` into the operand's
 gradient.  ``backward_steps`` replays exactly that loop — same order, same
 rules from ``ops.VJP``, same additions — and yields one ``Step`` per
 addition, without touching any ``.grad`` of the graph.
+
+Steps are numbered from 1 everywhere: ``print(ex)``, ``ex.table()``,
+``ex.step(k)``, ``ex.draw(k)`` (the graph after step k; ``draw(0)`` is the
+graph before the first step) and the player.  Each step reads as the line a
+teacher writes on the board, built from the op's printable rule in ``ops.py``
+(so a new op shows its rule with no extra work)::
+
+    ∂o/∂n += ∂o/∂o · (1 − o²) = 1.0 · (1 − 0.7071²) = 0.5
 """
 
 from __future__ import annotations
 
 import html
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
-from ..ops import MATH, PRIMITIVES, VJP
+from ..ops import MATH, PRIMITIVES, VARIADIC, VJP
 from .graph import Graph, build_graph
+
+if TYPE_CHECKING:
+    from .player import Player
 
 
 @dataclass(frozen=True)
 class Step:
     """One addition of the backward pass: ``parent.grad += upstream · local``."""
 
-    index: int  # position in the backward pass, from 0
+    number: int  # position in the backward pass, from 1 (as printed, tabled and drawn)
     node: Value  # the node whose gradient flows back
     parent: Value  # the operand it flows to
     parent_index: int  # which operand of node (a*a has operands 0 and 1)
@@ -34,28 +48,131 @@ class Step:
     node_name: str
     parent_name: str
     root_name: str
+    operand_names: tuple[str, ...] = ()  # the names of all of node's operands, in order
 
     def __str__(self) -> str:
-        L, n, p = self.root_name, self.node_name, self.parent_name
+        return self.line()
+
+    def rule(self) -> str:
+        """The local derivative ∂node/∂parent in the graph's names, e.g. ``1 − o²``."""
+        names = {"out": _operand(self.node_name)}
+        names.update(_input_names(self.node, [_operand(n) for n in self.operand_names]))
+        return _render_rule(self._local_text(), names)
+
+    def line(self) -> str:
+        """The chain-rule line with the rule and the numbers, as written on the board."""
+        numbers = {"out": _number(self.node.data)}
+        numbers.update(_input_names(self.node, [_number(p.data) for p in self.node._prev]))
+        L, n, p = self.root_name, _partial(self.node_name), _partial(self.parent_name)
+        local_symbols = _bracket(self.rule())
+        local_numbers = _bracket(_render_rule(self._local_text(), numbers))
         return (
-            f"∂{L}/∂{p} += ∂{L}/∂{n} · ∂{n}/∂{p} = "
-            f"{_short(self.upstream)} · {_short(self.local)} = {_short(self.contribution)}"
+            f"∂{L}/∂{p} += ∂{L}/∂{n} · {local_symbols} = "
+            f"{_short(self.upstream)} · {local_numbers} = {_short(self.contribution)}"
         )
 
+    def _local_text(self) -> str:
+        prim = PRIMITIVES[self.node._op]
+        return prim.local_grads[0 if prim.arity == VARIADIC else self.parent_index]
 
-def backward_steps(root: Value) -> Iterator[Step]:
+
+# --- printing rules and forward lines ----------------------------------------------------
+
+_TOKEN = re.compile(r"\*\*(\d+)(?![\d.])|\*\*|\*|-|[A-Za-z_]\w*")
+_DOUBLE_PARENS = re.compile(r"\(\((-[\d.e+-]+)\)\)")  # sign((-3.0)) -> sign(-3.0)
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_INFIX = {"+": "+", "-": "−", "*": "·", "/": "/", "**": "**"}
+
+
+def _input_names(node: Value, texts: list[str]) -> dict[str, str]:
+    """The rule's names for the inputs: a, b for a fixed arity; x1..xn for a variadic op."""
+    if PRIMITIVES[node._op].arity == VARIADIC:
+        return {f"x{k + 1}": t for k, t in enumerate(texts)}
+    return dict(zip("ab", texts))
+
+
+def _render_rule(text: str, names: dict[str, str]) -> str:
+    """``1 - out**2`` with out = o as ``1 − o²``: names substituted, blackboard operators."""
+
+    def substitute(match: re.Match) -> str:
+        token = match.group(0)
+        if match.group(1):
+            return match.group(1).translate(_SUPERSCRIPT)
+        return {"**": "^", "*": "·", "-": "−"}.get(token) or names.get(token, token)
+
+    return _DOUBLE_PARENS.sub(r"(\1)", _TOKEN.sub(substitute, text))
+
+
+def _bracket(text: str) -> str:
+    """Parenthesise a rule that a product would otherwise cut: ``1 − o²`` -> ``(1 − o²)``."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and (ch in "+−" and 0 < i or text.startswith(("if ", "else "), i)):
+            return f"({text})"
+    return f"({text})" if text.startswith("−") else text
+
+
+def _operand(name: str) -> str:
+    """A name as an operand of a formula: parenthesised unless it is one word or number.
+
+    A constant is named by its value in parentheses, ``(2.0)``: inside a formula the
+    bare number reads better, ``2.0 · a^(2.0 − 1)``.
+    """
+    constant = re.fullmatch(r"\(([\d.e+]+)\)", name)
+    if constant:
+        return constant.group(1)
+    return name if re.fullmatch(r"[\w.()\-]+", name) else f"({name})"
+
+
+def _partial(name: str) -> str:
+    """A name after ∂: ``∂n``, ``∂(x1*w1 + x2*w2)``."""
+    return name if re.fullmatch(r"[\w.()]+", name) else f"({name})"
+
+
+def _number(x: float) -> str:
+    """A number inside a formula: 4 significant digits, negatives in parentheses."""
+    text = _short(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def forward_line(node: Value, names: dict[int, str]) -> str:
+    """How ``node`` was computed, names then numbers: ``x1w1 = x1 · w1 = 2.0 · (-3.0) = -6.0``."""
+    out = names[id(node)]
+    symbols = [_operand(names[id(p)]) for p in node._prev]
+    numbers = [p.data for p in node._prev]
+    return f"{out} = {_formula(node, symbols)} = {_formula(node, numbers)} = {_short(node.data)}"
+
+
+def _formula(node: Value, args: list) -> str:
+    """The op applied to ``args`` (names, or numbers to print), as written by hand."""
+    prim = PRIMITIVES[node._op]
+    plain = [_short(a) if isinstance(a, float) else a for a in args]  # function arguments
+    wrapped = [_number(a) if isinstance(a, float) else a for a in args]  # operands
+    if prim.arity == 2 and node._op in _INFIX:
+        return f"{plain[0]} {_INFIX[node._op]} {wrapped[1]}"
+    if prim.arity == VARIADIC:
+        return " + ".join(plain[:1] + wrapped[1:])
+    if prim.arity == 1 and "a" in prim.symbol and len(prim.symbol) <= 3:  # −a, |a|
+        return prim.symbol.replace("a", wrapped[0])
+    return f"{prim.symbol}({', '.join(plain)})"
+
+
+def backward_steps(root: Value, model: Any = None) -> Iterator[Step]:
     """Yield each chain-rule step of ``root.backward()``, in the order backward applies them.
 
     Constant operands (the exponent of ``a ** 2``, a leaky ReLU's slope) get
     no gradient and no step.  Graph ``.grad`` values are left untouched.
+    ``model``: unlabeled parameters are named by ``model.named_parameters()``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps expects a Value, got {type(root).__name__}")
     topo = topological_order(root)
-    names = _names(topo, root)
+    names = _names(topo, root, model)
     pending = _consumer_counts(topo)
     grads: dict[int, float] = {id(root): 1.0}
-    index = 0
+    number = 1
     for node in reversed(topo):
         if not node._prev:
             continue
@@ -69,7 +186,7 @@ def backward_steps(root: Value) -> Iterator[Step]:
             grads[id(parent)] = total
             pending[id(parent)] -= 1
             yield Step(
-                index=index,
+                number=number,
                 node=node,
                 parent=parent,
                 parent_index=i,
@@ -81,8 +198,9 @@ def backward_steps(root: Value) -> Iterator[Step]:
                 node_name=names[id(node)],
                 parent_name=names[id(parent)],
                 root_name=names[id(root)],
+                operand_names=tuple(names[id(p)] for p in node._prev),
             )
-            index += 1
+            number += 1
 
 
 def _apply_rule(node: Value, upstream: float) -> tuple[tuple, tuple]:
@@ -113,24 +231,39 @@ def _consumer_counts(topo: list[Value]) -> dict[int, int]:
     return counts
 
 
-def _names(topo: list[Value], root: Value) -> dict[int, str]:
-    """Labels where set; numbers for unlabeled leaves (constants); v1, v2 ... otherwise.
-
-    An unlabeled root is called L, as the loss usually is.
+def _names(topo: list[Value], root: Value, model: Any = None) -> dict[int, str]:
+    """Labels where set; then a model's parameter names; numbers for the other unlabeled
+    leaves (constants); v1, v2 ... otherwise.  An unlabeled root is called L, as the loss
+    usually is.
     """
     names: dict[int, str] = {id(root): root.label or "L"}
+    parameters = parameter_names(model)
     counter = 0
     for node in topo:
         if node is root:
             continue
         if node.label:
             names[id(node)] = node.label
+        elif id(node) in parameters:
+            names[id(node)] = parameters[id(node)]
         elif not node._prev:
             names[id(node)] = f"({_short(node.data)})"
         else:
             counter += 1
             names[id(node)] = f"v{counter}"
     return names
+
+
+def parameter_names(model: Any) -> dict[int, str]:
+    """``id(parameter) -> name`` from ``model.named_parameters()`` (empty for None)."""
+    if model is None:
+        return {}
+    named = getattr(model, "named_parameters", None)
+    if named is None:
+        raise TypeError(
+            f"model must have named_parameters() (a Module), got {type(model).__name__}"
+        )
+    return {id(p): name for name, p in named()}
 
 
 def _short(x: float) -> str:
@@ -186,12 +319,21 @@ def _join(cells: list[str], widths: list[int]) -> str:
 
 
 class BackwardExplainer:
-    """All steps of ``root.backward()``, as sentences, a table, or a graph at any step."""
+    """All steps of ``root.backward()``, as sentences, a table, a graph at any step, a player.
 
-    def __init__(self, root: Value) -> None:
+    Steps are numbered from 1: ``ex.step(k)``, row k of ``ex.table()``,
+    ``ex.draw(k)`` and the player's "backward step k" are the same step
+    (``ex[i]`` is plain list indexing, so ``ex[0]`` is step 1).
+    """
+
+    def __init__(self, root: Value, model: Any = None) -> None:
         self.root = root
-        self.steps: list[Step] = list(backward_steps(root))
-        self._names = _names(topological_order(root), root)
+        self.model = model
+        self.steps: list[Step] = list(backward_steps(root, model))
+        self.nodes: list[Value] = topological_order(root)  # forward order, inputs first
+        self._position = {id(v): i for i, v in enumerate(self.nodes)}
+        self._parameters = parameter_names(model)
+        self._names = _names(self.nodes, root, model)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -203,16 +345,24 @@ class BackwardExplainer:
         return iter(self.steps)
 
     def __str__(self) -> str:
-        return "\n".join(f"{s.index + 1:>3}. {s}" for s in self.steps)
+        return "\n".join(f"{s.number:>3}. {s}" for s in self.steps)
 
     def _repr_html_(self) -> str:
         return self.table()._repr_html_()
+
+    def step(self, number: int) -> Step:
+        """Step ``number``, counted from 1 as printed."""
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TypeError(f"step number must be an int, got {type(number).__name__}")
+        if not 1 <= number <= len(self.steps):
+            raise IndexError(f"step {number} does not exist: the steps are 1..{len(self.steps)}")
+        return self.steps[number - 1]
 
     def table(self) -> StepTable:
         """One row per step: node, op, parent, upstream, local, contribution, running grad."""
         return StepTable(
             {
-                "step": s.index + 1,
+                "step": s.number,
                 "node": s.node_name,
                 "op": s.node._op,
                 "parent": s.parent_name,
@@ -224,44 +374,70 @@ class BackwardExplainer:
             for s in self.steps
         )
 
-    def grads_after(self, step_index: int) -> dict[int, float]:
-        """Every node's gradient (by ``id``) once steps 0..step_index have been applied."""
+    def grads_after(self, number: int) -> dict[int, float]:
+        """Every node's gradient (by ``id``) once steps 1..number have been applied."""
+        number = self._check_number(number)
         grads = {id(self.root): 1.0}
-        for step in self.steps[: step_index + 1]:
+        for step in self.steps[:number]:
             grads[id(step.parent)] = step.parent_grad
         return grads
 
-    def draw(self, step_index: int, **draw_options) -> Graph:
-        """The graph after ``step_index``: finished gradients green, the current edge red.
+    def draw(self, number: int, **draw_options) -> Graph:
+        """The graph after step ``number``: finished gradients green, that step's edge red.
 
-        Gradients shown are those part-way through backward; ``draw_options``
-        go to ``draw_dot`` (``rankdir``, ``max_nodes`` ...).
+        ``draw(0)`` is the graph before the first step (only the output's
+        gradient, 1, is set); ``draw(-1)`` the graph after the last step.
+        ``draw_options`` go to ``draw_dot`` (``rankdir``, ``max_nodes`` ...).
         """
-        step = self.steps[self._check_index(step_index)]
-        grads = self.grads_after(step.index)
-        done = [self.root] + [s.parent for s in self.steps[: step.index + 1] if s.parent_done]
+        number = self._check_number(number)
+        grads = self.grads_after(number)
+        done = [self.root] + [s.parent for s in self.steps[:number] if s.parent_done]
+        last = self.steps[number - 1] if number else None
         return build_graph(
             self.root,
             highlight=done,
             grad_of=lambda v: grads.get(id(v), 0.0),
-            emphasize_edge=(step.node, step.parent_index),
+            emphasize_edge=None if last is None else (last.node, last.parent_index),
             label_of=self._label_in_drawing,
             **draw_options,
         )
 
+    def player(self, **options) -> Player:
+        """The step-through player (shows inline in notebooks); options: see ``Player``."""
+        from .player import Player
+
+        return Player(self, **options)
+
+    def quiz(self, **options) -> Player:
+        """The player in quiz mode: guess each step's contribution before it is shown."""
+        return self.player(quiz=True, **options)
+
+    def save_html(self, path: str | os.PathLike, **options) -> str:
+        """Write the player (with its quiz) as one self-contained HTML file; returns the path."""
+        return self.player(**options).save(path)
+
     def _label_in_drawing(self, v: Value) -> str:
         """The names the sentences use, except for constants (their data says it all)."""
-        return v.label or ("" if not v._prev else self._names[id(v)])
+        if not v._prev and not v.label and id(v) not in self._parameters:
+            return ""
+        return self._names[id(v)]
 
-    def _check_index(self, step_index: int) -> int:
+    def _check_number(self, number: int) -> int:
         n = len(self.steps)
-        if isinstance(step_index, bool) or not isinstance(step_index, int):
-            raise TypeError(f"step_index must be an int, got {type(step_index).__name__}")
-        if not -n <= step_index < n:
-            raise IndexError(f"step_index {step_index} is out of range: there are {n} steps")
-        return step_index % n
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TypeError(f"the step number must be an int, got {type(number).__name__}")
+        if not -n <= number <= n:
+            raise IndexError(
+                f"step {number} is out of range: the steps are 1..{n} (0 = before the first, "
+                f"-1 = the last)"
+            )
+        return number if number >= 0 else n + 1 + number
 
 
-def explain_backward(root: Value) -> BackwardExplainer:
-    """The backward pass of ``root`` as a list of chain-rule steps (see ``BackwardExplainer``)."""
-    return BackwardExplainer(root)
+def explain_backward(root: Value, model: Any = None) -> BackwardExplainer:
+    """The backward pass of ``root`` as chain-rule steps (see ``BackwardExplainer``).
+
+    Pass the ``model`` whose parameters are in the graph to name them by
+    ``model.named_parameters()`` (``layers.0.w[1,0]``) instead of by value.
+    """
+    return BackwardExplainer(root, model)
