@@ -395,3 +395,30 @@ def _iterate_batches(X, y, order: list[int], batch_size: int) -> Iterator[tuple[
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         yield [X[i] for i in chunk], [y[i] for i in chunk]
+
+
+# --- the model notebooks' datasets (digits, time series, sentiment, names) ---------------------
+# They live in micrograd_plus/datasets/ beside the files they read; import them from here.
+from .datasets import (  # noqa: E402
+    NEGATIONS,
+    SENTIMENT_WORDS,
+    load_digits,
+    load_names,
+    load_sentiment,
+    make_time_series,
+    sliding_windows,
+    to_images,
+    vocabulary,
+)
+
+__all__ += [
+    "NEGATIONS",
+    "SENTIMENT_WORDS",
+    "load_digits",
+    "load_names",
+    "load_sentiment",
+    "make_time_series",
+    "sliding_windows",
+    "to_images",
+    "vocabulary",
+]

@@ -51,12 +51,15 @@ class Sequential(Module):
 
 
 class _Elementwise(Module):
-    """Maps a Value, or each Value of a list, through ``_apply``."""
+    """Maps a Value, or each Value of a (nested) list such as an image, through ``_apply``."""
 
     def forward(self, x):
         if isinstance(x, Value | numbers.Real):
             return self._apply(_as_value(x))
-        return [self._apply(_as_value(v)) for v in as_sample(x)]
+        return [
+            self.forward(v) if isinstance(v, list | tuple) else self._apply(_as_value(v))
+            for v in as_sample(x)
+        ]
 
     def _apply(self, v: Value) -> Value:
         raise NotImplementedError

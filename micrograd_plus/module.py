@@ -206,8 +206,10 @@ def as_sample(x) -> list:
 
 
 def unwrap(outputs: list):
-    """micrograd's rule: a single output is returned as a Value, not a list."""
-    return outputs[0] if len(outputs) == 1 else outputs
+    """micrograd's rule: a single output Value is returned as a Value, not a list.
+
+    A list holding one list (an image with one channel) is left as it is."""
+    return outputs[0] if len(outputs) == 1 and not isinstance(outputs[0], list) else outputs
 
 
 def check_width(x: list, expected: int, who: str) -> None:

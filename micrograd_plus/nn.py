@@ -46,13 +46,30 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable, Sequence
 
+from .attention import CausalSelfAttention, FeedForward, TransformerBlock
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .engine import Value, sum_values
 from .init import check_init, init_weights, make_rng
 from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module, as_sample, chain, chain_batch, check_width, unwrap
+from .norm import LayerNorm, RMSNorm
+from .recurrent import GRU, RNN, GRUCell, RNNCell
 
 __all__ = [
     "ACTIVATIONS",
+    "AvgPool2d",
+    "CausalSelfAttention",
+    "Conv2d",
+    "FeedForward",
+    "Flatten",
+    "GRU",
+    "GRUCell",
+    "LayerNorm",
+    "MaxPool2d",
+    "RMSNorm",
+    "RNN",
+    "RNNCell",
+    "TransformerBlock",
     "BatchNorm1d",
     "Dropout",
     "Identity",
