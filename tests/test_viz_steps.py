@@ -262,7 +262,7 @@ def test_a_new_op_shows_its_rule_with_no_extra_work():
 
 
 def test_forward_lines_read_as_the_computation():
-    from micrograd_plus.viz.steps import forward_line
+    from micrograd_plus.viz.rules import forward_line
 
     ex = explain_backward(lecture_neuron())
     lines = [forward_line(v, ex._names) for v in ex.nodes if v._prev]

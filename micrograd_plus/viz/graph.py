@@ -119,8 +119,6 @@ def draw_dot(
     """
     label_of = None
     if model is not None:
-        from .steps import parameter_names
-
         names = parameter_names(model)
         label_of = lambda v: v.label or names.get(id(v), "")
     return build_graph(
@@ -135,6 +133,18 @@ def draw_dot(
         label_of=label_of,
         compact=compact,
     )
+
+
+def parameter_names(model: Any) -> dict[int, str]:
+    """``id(parameter) -> name`` from ``model.named_parameters()`` (empty for None)."""
+    if model is None:
+        return {}
+    named = getattr(model, "named_parameters", None)
+    if named is None:
+        raise TypeError(
+            f"model must have named_parameters() (a Module), got {type(model).__name__}"
+        )
+    return {id(p): name for name, p in named()}
 
 
 def build_graph(

@@ -18,11 +18,11 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from typing import Any
 
 from ..train import predict
+from ._files import asset, pyplot, write_atomically
 
 # One colour per class, legible on white and told apart by colour-blind readers
 # (Okabe-Ito blue, vermillion, bluish green, ... ).
@@ -98,7 +98,7 @@ class LivePlot:
         png = self.render(history, model)
         self.updates += 1
         if self.path is not None:
-            _write_atomically(self.path, png)
+            write_atomically(self.path, png)
         if self._handle is not None:
             from IPython.display import Image
 
@@ -108,7 +108,7 @@ class LivePlot:
         """The current picture as PNG bytes."""
         from . import plots
 
-        plt = plots._pyplot()
+        plt = pyplot()
         metrics = self.metrics or sorted(history.train, key=lambda m: (m != "loss", m))
         panels = len(metrics) + (self.data is not None)
         fig, axes = plt.subplots(
@@ -140,22 +140,6 @@ def _blank():
     from IPython.display import HTML
 
     return HTML("<i>training ...</i>")
-
-
-def _write_atomically(path: str | os.PathLike, content: bytes | str) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 # --- Snapshots and the replay ----------------------------------------------------------
@@ -244,11 +228,11 @@ def save_training_html(source: Any, path: str | os.PathLike, title: str = "Train
     """
     payload = _payload(source)
     page = (
-        _asset("training.html")
+        asset("training.html")
         .replace("__TITLE__", _escape_html(title))
         .replace("__DATA__", json.dumps(payload, separators=(",", ":")).replace("</", "<\\/"))
     )
-    _write_atomically(path, page)
+    write_atomically(path, page)
     return os.fspath(path)
 
 
@@ -294,13 +278,6 @@ def _payload(source: Any) -> dict[str, Any]:
     raise TypeError(
         f"save_training_html expects a Snapshots callback or a History, got {type(source).__name__}"
     )
-
-
-def _asset(name: str) -> str:
-    """A file shipped in viz/assets (page templates, scripts, styles)."""
-    from importlib.resources import files
-
-    return files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def _escape_html(text: str) -> str:

@@ -26,9 +26,9 @@ import re
 from typing import Any
 
 from ..engine import Value
+from ._files import asset, write_atomically
 from .graph import build_graph
-from .live import _asset, _write_atomically
-from .steps import BackwardExplainer, _short, forward_line
+from .rules import format_number, forward_line
 
 _COUNTER = itertools.count(1)
 
@@ -45,7 +45,7 @@ class Player:
 
     def __init__(
         self,
-        explainer: BackwardExplainer | Value,
+        explainer: Any,  # a BackwardExplainer (steps.py builds players, not the reverse)
         *,
         forward: bool = True,
         quiz: bool = False,
@@ -54,11 +54,9 @@ class Player:
         title: str | None = None,
         max_nodes: int = 500,
     ) -> None:
-        if isinstance(explainer, Value):
-            explainer = BackwardExplainer(explainer)
-        if not isinstance(explainer, BackwardExplainer):
+        if not hasattr(explainer, "steps") or not hasattr(explainer, "nodes"):
             raise TypeError(
-                f"Player expects an explainer (explain_backward(root)) or a Value, "
+                f"Player expects an explainer: explain_backward(root).player(), "
                 f"got {type(explainer).__name__}"
             )
         if not (isinstance(tolerance, (int, float)) and 0 <= tolerance < 1):
@@ -123,7 +121,7 @@ class Player:
                     "line": step.line(),
                     "question": f"∂{step.root_name}/∂{step.parent_name} += ?",
                     "hint": f"upstream ∂{step.root_name}/∂{step.node_name} = "
-                    f"{_short(step.upstream)}; local rule of {node._op}: "
+                    f"{format_number(step.upstream)}; local rule of {node._op}: "
                     f"∂{step.node_name}/∂{step.parent_name} = {step.rule()}",
                     "answer": step.contribution,
                     "node": index[id(node)],
@@ -189,11 +187,11 @@ class Player:
         root_id = self._prefix + "player"
         return (
             f'<div class="mgp-player" id="{root_id}" tabindex="0">\n'
-            f"<style>{_asset('player.css')}</style>\n"
-            f"{_asset('player.html')}\n"
+            f"<style>{asset('player.css')}</style>\n"
+            f"{asset('player.html')}\n"
             f'<div class="mgp-graph">{self.svg()}</div>\n'
             f'<script type="application/json" class="mgp-data">{payload}</script>\n'
-            f"<script>{_asset('player.js')}\n"
+            f"<script>{asset('player.js')}\n"
             f'mgpPlayer(document.getElementById("{root_id}"));</script>\n'
             f"</div>"
         )
@@ -216,7 +214,7 @@ class Player:
 
     def save(self, path: str | os.PathLike) -> str:
         """Write :meth:`to_html` to ``path`` (atomically); returns the path."""
-        _write_atomically(path, self.to_html())
+        write_atomically(path, self.to_html())
         return os.fspath(path)
 
 

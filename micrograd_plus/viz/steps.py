@@ -19,14 +19,22 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
 from ..ops import MATH, PRIMITIVES, VARIADIC, VJP
-from .graph import Graph, build_graph
+from .graph import Graph, build_graph, parameter_names
+from .rules import (
+    bracket,
+    format_number,
+    input_names,
+    number_text,
+    operand_text,
+    partial_text,
+    render_rule,
+)
 
 if TYPE_CHECKING:
     from .player import Player
@@ -55,108 +63,25 @@ class Step:
 
     def rule(self) -> str:
         """The local derivative ∂node/∂parent in the graph's names, e.g. ``1 − o²``."""
-        names = {"out": _operand(self.node_name)}
-        names.update(_input_names(self.node, [_operand(n) for n in self.operand_names]))
-        return _render_rule(self._local_text(), names)
+        names = {"out": operand_text(self.node_name)}
+        names.update(input_names(self.node, [operand_text(n) for n in self.operand_names]))
+        return render_rule(self._local_text(), names)
 
     def line(self) -> str:
         """The chain-rule line with the rule and the numbers, as written on the board."""
-        numbers = {"out": _number(self.node.data)}
-        numbers.update(_input_names(self.node, [_number(p.data) for p in self.node._prev]))
-        L, n, p = self.root_name, _partial(self.node_name), _partial(self.parent_name)
-        local_symbols = _bracket(self.rule())
-        local_numbers = _bracket(_render_rule(self._local_text(), numbers))
+        numbers = {"out": number_text(self.node.data)}
+        numbers.update(input_names(self.node, [number_text(p.data) for p in self.node._prev]))
+        L, n, p = self.root_name, partial_text(self.node_name), partial_text(self.parent_name)
+        local_symbols = bracket(self.rule())
+        local_numbers = bracket(render_rule(self._local_text(), numbers))
         return (
             f"∂{L}/∂{p} += ∂{L}/∂{n} · {local_symbols} = "
-            f"{_short(self.upstream)} · {local_numbers} = {_short(self.contribution)}"
+            f"{format_number(self.upstream)} · {local_numbers} = {format_number(self.contribution)}"
         )
 
     def _local_text(self) -> str:
         prim = PRIMITIVES[self.node._op]
         return prim.local_grads[0 if prim.arity == VARIADIC else self.parent_index]
-
-
-# --- printing rules and forward lines ----------------------------------------------------
-
-_TOKEN = re.compile(r"\*\*(\d+)(?![\d.])|\*\*|\*|-|[A-Za-z_]\w*")
-_DOUBLE_PARENS = re.compile(r"\(\((-[\d.e+-]+)\)\)")  # sign((-3.0)) -> sign(-3.0)
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_INFIX = {"+": "+", "-": "−", "*": "·", "/": "/", "**": "**"}
-
-
-def _input_names(node: Value, texts: list[str]) -> dict[str, str]:
-    """The rule's names for the inputs: a, b for a fixed arity; x1..xn for a variadic op."""
-    if PRIMITIVES[node._op].arity == VARIADIC:
-        return {f"x{k + 1}": t for k, t in enumerate(texts)}
-    return dict(zip("ab", texts))
-
-
-def _render_rule(text: str, names: dict[str, str]) -> str:
-    """``1 - out**2`` with out = o as ``1 − o²``: names substituted, blackboard operators."""
-
-    def substitute(match: re.Match) -> str:
-        token = match.group(0)
-        if match.group(1):
-            return match.group(1).translate(_SUPERSCRIPT)
-        return {"**": "^", "*": "·", "-": "−"}.get(token) or names.get(token, token)
-
-    return _DOUBLE_PARENS.sub(r"(\1)", _TOKEN.sub(substitute, text))
-
-
-def _bracket(text: str) -> str:
-    """Parenthesise a rule that a product would otherwise cut: ``1 − o²`` -> ``(1 − o²)``."""
-    depth = 0
-    for i, ch in enumerate(text):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and (ch in "+−" and 0 < i or text.startswith(("if ", "else "), i)):
-            return f"({text})"
-    return f"({text})" if text.startswith("−") else text
-
-
-def _operand(name: str) -> str:
-    """A name as an operand of a formula: parenthesised unless it is one word or number.
-
-    A constant is named by its value in parentheses, ``(2.0)``: inside a formula the
-    bare number reads better, ``2.0 · a^(2.0 − 1)``.
-    """
-    constant = re.fullmatch(r"\(([\d.e+]+)\)", name)
-    if constant:
-        return constant.group(1)
-    return name if re.fullmatch(r"[\w.()\-]+", name) else f"({name})"
-
-
-def _partial(name: str) -> str:
-    """A name after ∂: ``∂n``, ``∂(x1*w1 + x2*w2)``."""
-    return name if re.fullmatch(r"[\w.()]+", name) else f"({name})"
-
-
-def _number(x: float) -> str:
-    """A number inside a formula: 4 significant digits, negatives in parentheses."""
-    text = _short(x)
-    return f"({text})" if text.startswith("-") else text
-
-
-def forward_line(node: Value, names: dict[int, str]) -> str:
-    """How ``node`` was computed, names then numbers: ``x1w1 = x1 · w1 = 2.0 · (-3.0) = -6.0``."""
-    out = names[id(node)]
-    symbols = [_operand(names[id(p)]) for p in node._prev]
-    numbers = [p.data for p in node._prev]
-    return f"{out} = {_formula(node, symbols)} = {_formula(node, numbers)} = {_short(node.data)}"
-
-
-def _formula(node: Value, args: list) -> str:
-    """The op applied to ``args`` (names, or numbers to print), as written by hand."""
-    prim = PRIMITIVES[node._op]
-    plain = [_short(a) if isinstance(a, float) else a for a in args]  # function arguments
-    wrapped = [_number(a) if isinstance(a, float) else a for a in args]  # operands
-    if prim.arity == 2 and node._op in _INFIX:
-        return f"{plain[0]} {_INFIX[node._op]} {wrapped[1]}"
-    if prim.arity == VARIADIC:
-        return " + ".join(plain[:1] + wrapped[1:])
-    if prim.arity == 1 and "a" in prim.symbol and len(prim.symbol) <= 3:  # −a, |a|
-        return prim.symbol.replace("a", wrapped[0])
-    return f"{prim.symbol}({', '.join(plain)})"
 
 
 def backward_steps(root: Value, model: Any = None) -> Iterator[Step]:
@@ -247,31 +172,11 @@ def _names(topo: list[Value], root: Value, model: Any = None) -> dict[int, str]:
         elif id(node) in parameters:
             names[id(node)] = parameters[id(node)]
         elif not node._prev:
-            names[id(node)] = f"({_short(node.data)})"
+            names[id(node)] = f"({format_number(node.data)})"
         else:
             counter += 1
             names[id(node)] = f"v{counter}"
     return names
-
-
-def parameter_names(model: Any) -> dict[int, str]:
-    """``id(parameter) -> name`` from ``model.named_parameters()`` (empty for None)."""
-    if model is None:
-        return {}
-    named = getattr(model, "named_parameters", None)
-    if named is None:
-        raise TypeError(
-            f"model must have named_parameters() (a Module), got {type(model).__name__}"
-        )
-    return {id(p): name for name, p in named()}
-
-
-def _short(x: float) -> str:
-    """4 significant digits, keeping a float look: 0.5, -3.0, 0.7071, 1e-05."""
-    x = float(x)
-    if x != x or x in (float("inf"), float("-inf")):
-        return repr(x)
-    return repr(float(f"{x:.4g}"))
 
 
 # --- the explainer object -------------------------------------------------------------
@@ -311,7 +216,7 @@ class StepTable(list):
 
 
 def _cell(value) -> str:
-    return _short(value) if isinstance(value, float) else str(value)
+    return format_number(value) if isinstance(value, float) else str(value)
 
 
 def _join(cells: list[str], widths: list[int]) -> str:
@@ -376,7 +281,7 @@ class BackwardExplainer:
 
     def grads_after(self, number: int) -> dict[int, float]:
         """Every node's gradient (by ``id``) once steps 1..number have been applied."""
-        number = self._check_number(number)
+        number = self._checknumber_text(number)
         grads = {id(self.root): 1.0}
         for step in self.steps[:number]:
             grads[id(step.parent)] = step.parent_grad
@@ -389,7 +294,7 @@ class BackwardExplainer:
         gradient, 1, is set); ``draw(-1)`` the graph after the last step.
         ``draw_options`` go to ``draw_dot`` (``rankdir``, ``max_nodes`` ...).
         """
-        number = self._check_number(number)
+        number = self._checknumber_text(number)
         grads = self.grads_after(number)
         done = [self.root] + [s.parent for s in self.steps[:number] if s.parent_done]
         last = self.steps[number - 1] if number else None
@@ -422,7 +327,7 @@ class BackwardExplainer:
             return ""
         return self._names[id(v)]
 
-    def _check_number(self, number: int) -> int:
+    def _checknumber_text(self, number: int) -> int:
         n = len(self.steps)
         if isinstance(number, bool) or not isinstance(number, int):
             raise TypeError(f"the step number must be an int, got {type(number).__name__}")
