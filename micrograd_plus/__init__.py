@@ -1,9 +1,12 @@
 """micrograd_plus: a scalar autograd engine and a small neural-network library.
 
+```python
 from micrograd_plus import Value
+
 a, b = Value(2.0, label="a"), Value(-3.0, label="b")
 loss = (a * b).tanh()
-loss.backward()          # a.grad, b.grad now hold d loss / d a, d loss / d b
+loss.backward()  # a.grad, b.grad now hold d loss / d a, d loss / d b
+```
 
 Every name below is loaded on first use (PEP 562), so ``import micrograd_plus``
 and ``import micrograd_plus.engine`` stay quick and load neither NumPy, graphviz,

@@ -1,12 +1,14 @@
 """Value: a scalar that records the operations made on it, and backward().
 
 A reader who knows micrograd will recognise this file: each operation makes
-a new Value whose ``_prev`` are its inputs and whose ``_op`` names the op.
-What differs is where the calculus lives.  micrograd gives every node its own
-``_backward`` closure; here every op is one entry of the table in
-``ops.py`` and ``backward()`` looks the rule up by ``_op``.  With no
-closures, no per-node dict and no set, a node is four small objects instead
-of about eight, which is what makes this engine fast and small.
+a new Value whose ``_prev`` are its inputs and whose ``_op`` names the op,
+and ``node._backward()`` adds the node's local derivative times its ``.grad``
+into its parents' grads.  What differs is where the calculus lives: micrograd
+gives every node its own closure; here every op is one entry of the table in
+``ops.py`` and backward looks the rule up by ``_op`` (a closure assigned to
+``node._backward``, micrograd-style, is honoured too).  With no closure, no
+set and no dict per node, a node is a few small objects, which is what makes
+this engine fast and small.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import contextlib
 import gc
 import numbers
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import SimpleNamespace
+from typing import Any
 
-from .ops import FORWARD, MATH, PRIMITIVES, VJP
+from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP
 
 Number = int | float
+Hook = Callable[[str, "Value", object], None]
 
 
 class _ThreadModes(threading.local):
@@ -29,7 +33,7 @@ class _ThreadModes(threading.local):
 
     grad_enabled = True  # False inside no_grad(): ops record no graph
     anomaly = False  # True inside detect_anomaly(): NaNs raise at once
-    hook: Callable[[str, Value, object], None] | None = None  # sees every comparison
+    hook: Hook | None = None  # sees every comparison while compile traces
 
 
 _modes = _ThreadModes()
@@ -38,6 +42,9 @@ _modes = _ThreadModes()
 # thread-local state, which costs six times a global lookup.
 _open_blocks = 0
 _open_blocks_lock = threading.Lock()
+# Set once a micrograd-style closure is assigned to some node's _backward; until
+# then backward need not look for closures.
+_closures_assigned = False
 
 
 @contextmanager
@@ -59,62 +66,122 @@ def _mode_block(**modes: object) -> Iterator[None]:
 
 
 class AnomalyError(RuntimeError):
-    """A NaN appeared in the forward or backward pass under detect_anomaly()."""
+    """A NaN (or an overflowing gradient) appeared under detect_anomaly()."""
 
 
 class Value:
-    """A scalar node of the computation graph: data, grad, and how it was made."""
+    """A scalar node of the computation graph: data, grad, and how it was made.
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op")
+    ``Value(data, _children=(), _op='', label='')`` is micrograd's signature: a
+    node built by hand with an ``_op`` of the table uses that op's rule.
+    """
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    # __dict__ lets users keep their own attributes on a node (it is only
+    # created when one is set); label lives there too, "" by default.
+    __slots__ = ("_data", "grad", "_prev", "_op", "__dict__")
+    label: str = ""
+    _backward_fn: Callable[[], None] | None = None  # a closure assigned to _backward
+
+    def __init__(
+        self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> None:
         if not isinstance(label, str):
-            raise TypeError(
-                f"Value(data, label): label must be a str, got {type(label).__name__}. "
-                "(micrograd's Value(data, _children, _op) form is not public here: "
-                "make new nodes with operations such as a + b or a.tanh())"
-            )
-        self.data = _as_float(data)
-        self.grad = 0.0
-        self.label = label
-        self._prev: tuple[Value, ...] = ()
-        self._op = ""
+            raise TypeError(f"Value(...): label must be a str, got {type(label).__name__}")
+        if not isinstance(_op, str):
+            raise TypeError(f"Value(...): _op must be a str naming the op, got {_op!r}")
+        self._data = _as_float(data)
+        self.grad: Any = 0.0
+        self._prev: tuple[Value, ...] = _as_children(_children, _op)
+        self._op = _op
+        if label:
+            self.label = label
 
-    # --- arithmetic: one-line wrappers over the primitive table ---------------
-    def __add__(self, other):
-        return _apply2("+", self, other)
+    # --- data: always a Python float --------------------------------------------
+    @property
+    def data(self) -> float:
+        return self._data
 
-    def __radd__(self, other):
+    @data.setter
+    def data(self, value: Number) -> None:
+        self._data = value if value.__class__ is float else _as_float(value, "data")
+
+    # --- micrograd's per-node backward step ------------------------------------
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """Add this node's local derivative times ``self.grad`` into its parents' grads."""
+        fn = self._backward_fn
+        return fn if fn is not None else self._table_backward
+
+    @_backward.setter
+    def _backward(self, fn: Callable[[], None]) -> None:
+        global _closures_assigned
+        if not callable(fn):
+            raise TypeError(f"_backward must be a function of no arguments, got {fn!r}")
+        self._backward_fn = fn
+        _closures_assigned = True
+
+    def _table_backward(self) -> None:
+        if self._prev:
+            _accumulate(self._prev, local_vjp(self, self.grad))
+
+    # --- arithmetic: thin wrappers over the primitive table --------------------
+    # + and * are the commonest ops by far; they build their node inline.
+    def __add__(self, other: Value | float) -> Value:
+        if other.__class__ is not Value:
+            other = _operand(other)
+            if other is NotImplemented:
+                return NotImplemented
+        out = _new(self.__class__)
+        out._data = self._data + other._data
+        out.grad = 0.0
+        out._prev = (self, other)
+        out._op = "+"
+        if _open_blocks:
+            _in_mode_block(out)
+        return out
+
+    def __radd__(self, other: float) -> Value:
         return _apply2("+", other, self)
 
-    def __sub__(self, other):
-        return _apply2("-", self, other)
+    def __mul__(self, other: Value | float) -> Value:
+        if other.__class__ is not Value:
+            other = _operand(other)
+            if other is NotImplemented:
+                return NotImplemented
+        out = _new(self.__class__)
+        out._data = self._data * other._data
+        out.grad = 0.0
+        out._prev = (self, other)
+        out._op = "*"
+        if _open_blocks:
+            _in_mode_block(out)
+        return out
 
-    def __rsub__(self, other):
-        return _apply2("-", other, self)
-
-    def __mul__(self, other):
-        return _apply2("*", self, other)
-
-    def __rmul__(self, other):
+    def __rmul__(self, other: float) -> Value:
         return _apply2("*", other, self)
 
-    def __truediv__(self, other):
+    def __sub__(self, other: Value | float) -> Value:
+        return _apply2("-", self, other)
+
+    def __rsub__(self, other: float) -> Value:
+        return _apply2("-", other, self)
+
+    def __truediv__(self, other: Value | float) -> Value:
         return _apply2("/", self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: float) -> Value:
         return _apply2("/", other, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Value | float) -> Value:
         return _apply2("pow" if isinstance(other, Value) else "**", self, other)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: float) -> Value:
         return _apply2("pow", other, self)
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         return _apply1("neg", self)
 
-    def __abs__(self):
+    def __abs__(self) -> Value:
         return _apply1("abs", self)
 
     def exp(self) -> Value:
@@ -145,83 +212,55 @@ class Value:
         return _apply1("relu", self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        if isinstance(negative_slope, Value) or not isinstance(negative_slope, numbers.Real):
+            raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
         return _apply2("leaky_relu", self, negative_slope)
 
-    # --- comparisons look at data, like PyTorch; hashing stays by identity ---
-    def __lt__(self, other):
+    # --- comparisons: == is identity (as micrograd), order compares data -------
+    def __lt__(self, other: Value | float) -> bool:
         return _compare("<", self, other)
 
-    def __le__(self, other):
+    def __le__(self, other: Value | float) -> bool:
         return _compare("<=", self, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Value | float) -> bool:
         return _compare(">", self, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Value | float) -> bool:
         return _compare(">=", self, other)
-
-    def __eq__(self, other):
-        return _compare("==", self, other)
-
-    def __ne__(self, other):
-        return _compare("!=", self, other)
-
-    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         if _open_blocks and _modes.hook is not None:
             _modes.hook("bool", self, None)
-        return self.data != 0.0
+        return self._data != 0.0
 
     def __float__(self) -> float:
-        return self.data
+        return self._data
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec) if spec else repr(self)
+        return format(self._data, spec) if spec else repr(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     # --- graph utilities ------------------------------------------------------
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
-        return Value(self.data, self.label)
+        return Value(self._data, label=self.label)
 
-    def backward(self, create_graph: bool = False) -> None:
-        """Add d(self)/d(node) into ``.grad`` of every node of the graph.
+    def backward(
+        self, gradient: Value | float | None = None, *, create_graph: bool = False
+    ) -> None:
+        """Add gradient * d(self)/d(node) into ``.grad`` of every node of the graph.
 
-        Gradients add up across calls, as in PyTorch. With ``create_graph``
-        every gradient is itself a Value, so it can be differentiated again.
+        ``gradient`` (1.0 by default) seeds the pass, as in PyTorch. Gradients
+        add up across calls. With ``create_graph`` every gradient is itself a
+        Value, so it can be differentiated again.
         """
-        # The pass makes no reference cycles, so the cyclic garbage collector has
-        # nothing to find here; pausing it saves the time it would spend scanning
-        # the graph's nodes (about 15% of a training step).
-        collector_was_on = gc.isenabled()
-        gc.disable()
-        try:
-            self._backward_pass(create_graph)
-        finally:
-            if collector_was_on:
-                gc.enable()
-
-    def _backward_pass(self, create_graph: bool) -> None:
-        topo = topological_order(self)
-        # Earlier gradients are set aside so that this pass propagates only its
-        # own contributions (intermediate nodes keep grads too), then added back.
-        saved = [(n, n.grad) for n in topo if n.grad.__class__ is not float or n.grad]
-        for node, _ in saved:
-            node.grad = 0.0
-        try:
-            _backprop(self, topo, create_graph)
-        except BaseException:
-            for node in topo:
-                node.grad = 0.0
-            for node, grad in saved:
-                node.grad = grad
-            raise
-        for node, grad in saved:
-            node.grad = grad + node.grad
+        seed = _seed(gradient, create_graph)
+        with _gc_paused():
+            _run_pass(self, topological_order(self), seed, create_graph)
 
 
 # --- building nodes --------------------------------------------------------------
@@ -229,67 +268,92 @@ class Value:
 _new = object.__new__
 
 
-def _as_float(x) -> float:
-    if isinstance(x, float):
+def _as_float(x: object, what: str = "Value(...)") -> float:
+    """x as a Python float (NumPy scalars included), or a clear TypeError/ValueError."""
+    if x.__class__ is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, Value):
+        raise TypeError(
+            f"{what} expects a number, got a Value ({x!r}); to copy a Value use v.detach(), "
+            "and after backward(create_graph=True) use p.grad.data for the number"
+        )
+    if isinstance(x, numbers.Real):
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{what}: {x!r} is too large for a float") from None
+    raise TypeError(f"{what} expects a real number (int or float), got {type(x).__name__} {x!r}")
+
+
+def _as_children(children: Iterable[Value], op: str) -> tuple[Value, ...]:
+    prev = children if children.__class__ is tuple else tuple(children)
+    for child in prev:
+        if not isinstance(child, Value):
+            raise TypeError(f"Value(...): _children must be Values, got {child!r}")
+    prim = PRIMITIVES.get(op)
+    if prim is not None and prim.arity != VARIADIC and prim.arity != len(prev):
+        raise ValueError(
+            f"Value(...): op {op!r} takes {prim.arity} input(s), got {len(prev)} _children"
+        )
+    return prev  # type: ignore[return-value]
+
+
+def _leaf(x: float) -> Value:
+    v = _new(Value)
+    v._data = x
+    v.grad = 0.0
+    v._prev = ()
+    v._op = ""
+    return v
+
+
+def _operand(x: object) -> Any:
+    """A Value for the other side of an arithmetic op; NotImplemented if it is no number."""
+    if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real):
-        return float(x)
-    if isinstance(x, Value):
-        raise TypeError("Value(...) expects a number; to copy a Value use v.detach()")
-    raise TypeError(f"Value expects a real number (int or float), got {type(x).__name__} {x!r}")
+        return _leaf(_as_float(x))
+    return NotImplemented
 
 
-def _leaf(x) -> Value | None:
-    """A constant leaf for a plain number; None for anything that is not a number."""
-    cls = x.__class__
-    if cls is float or cls is int or isinstance(x, numbers.Real):
-        v = _new(Value)
-        v.data = float(x)
-        v.grad = 0.0
-        v.label = ""
-        v._prev = ()
-        v._op = ""
-        return v
-    return None
+def _in_mode_block(out: Value) -> None:
+    """Apply this thread's modes to a node just made (only called inside some block)."""
+    if _modes.anomaly and out._data != out._data:
+        raise AnomalyError(
+            f"NaN produced by '{out._op}' in the forward pass "
+            f"(inputs {[p._data for p in out._prev]})"
+        )
+    if not _modes.grad_enabled:
+        out._prev = ()
+        out._op = ""
 
 
 def _apply1(op: str, a: Value) -> Value:
-    out = _new(Value)
-    out.data = FORWARD[op](a.data)
+    out = _new(a.__class__)
+    out._data = FORWARD[op](a._data)
     out.grad = 0.0
-    out.label = ""
-    if not _open_blocks or _modes.grad_enabled:
-        out._prev = (a,)
-        out._op = op
-    else:
-        out._prev = ()
-        out._op = ""
-    if _open_blocks and _modes.anomaly:
-        _check_forward(out, op, (a,))
+    out._prev = (a,)
+    out._op = op
+    if _open_blocks:
+        _in_mode_block(out)
     return out
 
 
-def _apply2(op: str, a, b) -> Value:
-    if a.__class__ is not Value:
-        a = _leaf(a)
-        if a is None:
+def _apply2(op: str, a: Any, b: Any) -> Any:
+    if a.__class__ is not Value or b.__class__ is not Value:
+        cls = a.__class__ if isinstance(a, Value) else b.__class__
+        a, b = _operand(a), _operand(b)
+        if a is NotImplemented or b is NotImplemented:
             return NotImplemented
-    if b.__class__ is not Value:
-        b = _leaf(b)
-        if b is None:
-            return NotImplemented
-    out = _new(Value)
-    out.data = FORWARD[op](a.data, b.data)
-    out.grad = 0.0
-    out.label = ""
-    if not _open_blocks or _modes.grad_enabled:
-        out._prev = (a, b)
-        out._op = op
     else:
-        out._prev = ()
-        out._op = ""
-    if _open_blocks and _modes.anomaly:
-        _check_forward(out, op, (a, b))
+        cls = Value
+    out = _new(cls)
+    out._data = FORWARD[op](a._data, b._data)
+    out.grad = 0.0
+    out._prev = (a, b)
+    out._op = op
+    if _open_blocks:
+        _in_mode_block(out)
     return out
 
 
@@ -298,47 +362,41 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     parents = tuple(v if v.__class__ is Value else _lift_or_raise(v) for v in values)
     if not parents:
         raise ValueError("sum_values() needs at least one value, got an empty sequence")
+    total = 0.0
+    for p in parents:
+        total += p._data
     out = _new(Value)
-    out.data = FORWARD["sum"](*[p.data for p in parents])
+    out._data = total
     out.grad = 0.0
-    out.label = ""
-    if not _open_blocks or _modes.grad_enabled:
-        out._prev = parents
-        out._op = "sum"
-    else:
-        out._prev = ()
-        out._op = ""
-    if _open_blocks and _modes.anomaly:
-        _check_forward(out, "sum", parents)
+    out._prev = parents
+    out._op = "sum"
+    if _open_blocks:
+        _in_mode_block(out)
     return out
 
 
-def _lift_or_raise(x) -> Value:
-    v = _leaf(x)
-    if v is None:
+def _lift_or_raise(x: object) -> Value:
+    v = _operand(x)
+    if v is NotImplemented:
         raise TypeError(f"expected a Value or a number, got {type(x).__name__} {x!r}")
-    return v
+    return v  # type: ignore[no-any-return]
 
 
-def _compare(symbol: str, a: Value, b) -> bool:
+def _compare(symbol: str, a: Value, b: object) -> Any:
     if _open_blocks and _modes.hook is not None:
         _modes.hook(symbol, a, b)
-    if b.__class__ is Value:
-        b = b.data
+    if isinstance(b, Value):
+        b = b._data
     elif not isinstance(b, numbers.Real):
         return NotImplemented
-    d = a.data
+    d = a._data
     if symbol == "<":
         return d < b
     if symbol == "<=":
         return d <= b
     if symbol == ">":
         return d > b
-    if symbol == ">=":
-        return d >= b
-    if symbol == "==":
-        return d == b
-    return d != b
+    return d >= b
 
 
 # --- backward ----------------------------------------------------------------------
@@ -347,79 +405,221 @@ def _compare(symbol: str, a: Value, b) -> bool:
 def topological_order(root: Value) -> list[Value]:
     """Every node reachable from root, inputs before outputs (iterative DFS, no recursion)."""
     order: list[Value] = []
+    append = order.append
     visited = {root}
-    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root._prev))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+    add = visited.add
+    nodes = [root]
+    parents_left = [iter(root._prev)]
+    while parents_left:
+        for parent in parents_left[-1]:
             if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent._prev)))
-                break
+                add(parent)
+                if parent._prev:
+                    nodes.append(parent)
+                    parents_left.append(iter(parent._prev))
+                    break
+                append(parent)  # a leaf: done at once
         else:
-            stack.pop()
-            order.append(node)
+            parents_left.pop()
+            append(nodes.pop())
     return order
 
 
-def _backprop(root: Value, topo: list[Value], create_graph: bool) -> None:
-    """One pass over ``topo`` (outputs first): on Values, on checked floats, or on floats."""
-    if create_graph:
-        _backprop_values(root, topo)
-    elif _open_blocks and _modes.anomaly:
-        _backprop_checked(root, topo)
-    else:
-        _backprop_floats(root, topo)
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block (restored after).
 
-
-def _backprop_floats(root: Value, topo: list[Value]) -> None:
-    """The ordinary pass: the table's rules applied to floats, outputs first."""
-    root.grad += 1.0
-    rules = VJP
-    B = MATH
-    node = root
+    A backward pass makes no reference cycles, so the collector has nothing to
+    find there; pausing it saves the time it would spend scanning the graph.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        for node in reversed(topo):
-            prev = node._prev
-            if not prev:
-                continue
-            if len(prev) == 2:
-                a, b = prev
-                ga, gb = rules[node._op](node.grad, node.data, a.data, b.data, B)
-                a.grad += ga
-                b.grad += gb
-            elif len(prev) == 1:
-                a = prev[0]
-                a.grad += rules[node._op](node.grad, node.data, a.data, B)[0]
-            else:
-                grads = rules[node._op](node.grad, node.data, *[p.data for p in prev], B)
-                for p, gp in zip(prev, grads):
-                    p.grad += gp
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _seed(gradient: object, create_graph: bool) -> Any:
+    if not isinstance(create_graph, bool):
+        raise TypeError(f"backward: create_graph must be True or False, got {create_graph!r}")
+    if gradient is None:
+        return Value(1.0) if create_graph else 1.0
+    if isinstance(gradient, bool):
+        raise TypeError(
+            f"backward(gradient): the first argument is the seed gradient, got {gradient!r}; "
+            "for second derivatives write backward(create_graph=True)"
+        )
+    if isinstance(gradient, Value):
+        if not create_graph:
+            return gradient._data
+        return gradient
+    value = _as_float(gradient, "backward(gradient)")
+    return Value(value) if create_graph else value
+
+
+def _run_pass(root: Value, topo: list[Value], seed: Any, create_graph: bool) -> None:
+    """Propagate ``seed`` from root through ``topo``, adding to the grads already there.
+
+    Earlier gradients are set aside so that this pass propagates only its own
+    contributions (intermediate nodes keep grads too), then added back; if the
+    pass fails, every grad is left as it was.
+    """
+    saved = [(n, n.grad) for n in topo if n.grad.__class__ is not float or n.grad]
+    for node, _ in saved:
+        node.grad = 0.0
+    try:
+        root.grad = seed
+        if create_graph:
+            _backprop_values(topo)
+        elif _closures_assigned:
+            _backprop_with_closures(topo)
+        elif _open_blocks and _modes.anomaly:
+            _backprop_checked(topo)
+        else:
+            _backprop_floats(topo)
+    except BaseException:
+        for node in topo:
+            node.grad = 0.0
+        for node, grad in saved:
+            node.grad = grad
+        raise
+    for node, grad in saved:
+        node.grad = grad + node.grad
+
+
+def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple:
+    """The table rule of ``node``'s op applied to upstream ``g``: one gradient per parent.
+
+    Every backward path (plain, anomaly-checked, create_graph, ``_backward()``)
+    applies rules here, so the same failure gives the same error everywhere: a
+    pole (an infinite derivative, such as sqrt at 0) raises ZeroDivisionError
+    naming the op and its inputs; an overflowing gradient is inf, as in
+    PyTorch (AnomalyError under detect_anomaly()).
+    """
+    op = node._op
+    rule = VJP.get(op)
+    if rule is None:
+        raise _no_rule(node)
+    prev = node._prev
+    if backend is MATH:
+        inputs: list[Any] = [p._data for p in prev]
+        out: Any = node._data
+    else:
+        const = PRIMITIVES[op].const_inputs
+        inputs = [p._data if i in const else p for i, p in enumerate(prev)]
+        out = node
+    try:
+        return rule(g, out, *inputs, backend)  # type: ignore[no-any-return]
     except ZeroDivisionError:
         raise ZeroDivisionError(
-            f"the gradient of '{node._op}' is infinite at its inputs {[p.data for p in node._prev]}"
+            f"the gradient of '{op}' is infinite at its inputs {[p._data for p in prev]}"
         ) from None
+    except OverflowError:
+        if _open_blocks and _modes.anomaly:
+            raise AnomalyError(
+                f"the gradient of '{op}' overflowed to inf (inputs {[p._data for p in prev]}, "
+                f"output {node._data}, upstream gradient {float(g)})"
+            ) from None
+        # As PyTorch: redo the rule in NumPy float64, which rounds to inf instead.
+        import numpy as np  # only here: importing the engine loads no NumPy
+
+        with np.errstate(all="ignore"):
+            grads = rule(np.float64(g), np.float64(node._data), *map(np.float64, inputs), MATH)
+        return tuple(float(x) for x in grads)
 
 
-def _backprop_checked(root: Value, topo: list[Value]) -> None:
-    """The float pass under detect_anomaly(): stops at the first NaN gradient."""
-    root.grad += 1.0
+def _no_rule(node: Value) -> ValueError:
+    return ValueError(
+        f"backward: no derivative rule for op {node._op!r} (node {node!r}): it is not in "
+        "the primitive table (micrograd_plus.ops.PRIMITIVES) and the node has no _backward "
+        "closure; assign node._backward = a function, or build the node with a table op"
+    )
+
+
+def _accumulate(parents: Sequence[Value], grads: Sequence[float]) -> None:
+    for p, gp in zip(parents, grads):
+        p.grad += gp
+
+
+def _backprop_floats(topo: list[Value]) -> None:
+    """The ordinary pass on floats, outputs first.
+
+    The rules of +, *, sum, - and tanh (most nodes of a network) are written
+    inline: the same arithmetic as their table entries, without a call per node.
+    """
     for node in reversed(topo):
-        if not node._prev:
+        prev = node._prev
+        if not prev:
             continue
-        args = [p.data for p in node._prev]
-        grads = VJP[node._op](node.grad, node.data, *args, MATH)
-        for p, gp in zip(node._prev, grads):
-            if gp != gp:
-                raise AnomalyError(
-                    f"NaN gradient in the backward of '{node._op}' "
-                    f"(inputs {args}, output {node.data}, upstream gradient {node.grad})"
-                )
-            p.grad += gp
+        op = node._op
+        g = node.grad
+        if op == "*":
+            a, b = prev
+            a.grad += g * b._data
+            b.grad += g * a._data
+        elif op == "+":
+            a, b = prev
+            a.grad += g
+            b.grad += g
+        elif op == "sum":
+            for p in prev:
+                p.grad += g
+        elif op == "-":
+            a, b = prev
+            a.grad += g
+            b.grad -= g
+        elif op == "tanh":
+            out = node._data
+            prev[0].grad += g * (1 - out * out)
+        else:
+            for p, gp in zip(prev, local_vjp(node, g)):
+                p.grad += gp
 
 
+def _backprop_checked(topo: list[Value]) -> None:
+    """The float pass under detect_anomaly(): stops at the first NaN gradient."""
+    for node in reversed(topo):
+        if node._prev:
+            grads = local_vjp(node, node.grad)
+            _check_grads(node, grads)
+            _accumulate(node._prev, grads)
+
+
+def _check_grads(node: Value, grads: Sequence[Any]) -> None:
+    for gp in grads:
+        if float(gp) != float(gp):
+            raise AnomalyError(
+                f"NaN gradient in the backward of '{node._op}' "
+                f"(inputs {[p._data for p in node._prev]}, output {node._data}, "
+                f"upstream gradient {float(node.grad)})"
+            )
+
+
+def _backprop_with_closures(topo: list[Value]) -> None:
+    """The float pass when some node carries a micrograd-style _backward closure."""
+    checked = _open_blocks and _modes.anomaly
+    for node in reversed(topo):
+        fn = node._backward_fn
+        if fn is not None:
+            fn()
+        elif node._prev:
+            grads = local_vjp(node, node.grad)
+            if checked:
+                _check_grads(node, grads)
+            _accumulate(node._prev, grads)
+
+
+def _value_log(v: Value) -> Value:
+    # Outside log's domain the rule's log term is a constant: -inf at 0, NaN below,
+    # as in PyTorch (the rules mask the cases where it must not count).
+    return v.log() if v._data > 0.0 else Value(MATH.log(v._data))
+
+
+#: Backend for create_graph: the rules' few functions, as Value operations.
 VALUE_BACKEND = SimpleNamespace(
-    log=lambda v: v.log(),
+    log=_value_log,
     sin=lambda v: v.sin(),
     cos=lambda v: v.cos(),
     sigmoid=lambda v: v.sigmoid(),
@@ -428,28 +628,25 @@ VALUE_BACKEND = SimpleNamespace(
 )
 
 
-def _backprop_values(root: Value, topo: list[Value]) -> None:
+def _backprop_values(topo: list[Value]) -> None:
     """The same rules applied to Values: the gradients form a graph of their own."""
-    root.grad = root.grad + Value(1.0) if root.grad else Value(1.0)
+    checked = _open_blocks and _modes.anomaly
     for node in reversed(topo):
         if not node._prev:
             continue
+        if node._backward_fn is not None:
+            raise TypeError(
+                f"backward(create_graph=True) needs the table rule of every node, but node "
+                f"{node!r} (op {node._op!r}) has a custom _backward closure, which works on floats"
+            )
+        grads = local_vjp(node, node.grad, VALUE_BACKEND)
+        if checked:
+            _check_grads(node, grads)
         const = PRIMITIVES[node._op].const_inputs
-        args = [p.data if i in const else p for i, p in enumerate(node._prev)]
-        grads = VJP[node._op](node.grad, node, *args, VALUE_BACKEND)
         for i, (p, gp) in enumerate(zip(node._prev, grads)):
             if i in const:
                 continue
-            if _open_blocks and _modes.anomaly and float(gp) != float(gp):
-                raise AnomalyError(f"NaN gradient in the backward of '{node._op}'")
             p.grad = gp if (p.grad.__class__ is float and p.grad == 0.0) else p.grad + gp
-
-
-def _check_forward(out: Value, op: str, inputs: tuple[Value, ...]) -> None:
-    if out.data != out.data:
-        raise AnomalyError(
-            f"NaN produced by '{op}' in the forward pass (inputs {[v.data for v in inputs]})"
-        )
 
 
 # --- modes ---------------------------------------------------------------------------
@@ -473,31 +670,50 @@ def detect_anomaly() -> contextlib.AbstractContextManager[None]:
     return _mode_block(anomaly=True)
 
 
-def tracing(hook: Callable[[str, Value, object], None]) -> contextlib.AbstractContextManager[None]:
+def tracing(hook: Hook) -> contextlib.AbstractContextManager[None]:
     """For this thread: call ``hook(symbol, a, b)`` on every comparison and bool() of a
     Value, with grad mode on, until the block ends (compile traces inside it)."""
     return _mode_block(hook=hook, grad_enabled=True)
 
 
-def comparison_hook() -> Callable[[str, Value, object], None] | None:
+def comparison_hook() -> Hook | None:
     """The hook tracing() installed in this thread, or None."""
     return _modes.hook if _open_blocks else None
 
 
-def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list:
+def grad(
+    output: Value,
+    inputs: Iterable[Value],
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> list[Any]:
     """d(output)/d(input) for each input, leaving every ``.grad`` as it was.
 
-    Like ``torch.autograd.grad``: handy for Newton's method and Hessians.
+    Like ``torch.autograd.grad``: an input the output does not depend on is an
+    error, unless ``allow_unused`` (then its gradient is None).  Handy for
+    Newton's method and Hessians (``create_graph=True``).
     """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
     inputs = list(inputs)
-    topo = topological_order(output)
-    saved = [(n, n.grad) for n in topo]
-    for n in topo:
-        n.grad = 0.0
-    try:
-        _backprop(output, topo, create_graph)
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs must be Values, got {x!r}")
+    with _gc_paused():
+        topo = topological_order(output)
         in_graph = set(topo)
-        return [x.grad if x in in_graph else 0.0 for x in inputs]
-    finally:
-        for n, g in saved:
-            n.grad = g
+        unused = [x for x in inputs if x not in in_graph]
+        if unused and not allow_unused:
+            raise ValueError(
+                f"grad: output does not depend on input(s) {unused}; "
+                "pass allow_unused=True to get None for them"
+            )
+        saved = [(n, n.grad) for n in topo]
+        for n in topo:
+            n.grad = 0.0
+        try:
+            _run_pass(output, topo, _seed(None, create_graph), create_graph)
+            return [x.grad if x in in_graph else None for x in inputs]
+        finally:
+            for n, g in saved:
+                n.grad = g

@@ -51,8 +51,10 @@ def test_methods():
 def test_comparisons_float_hash_repr():
     a, b = Value(1.0), Value(2.0)
     assert a < b and a <= b and b > a and b >= a and a < 1.5 and 2 > a
-    assert Value(2.0) == Value(2.0) and Value(2.0) == 2 and a != b
-    assert len({Value(1.0), Value(1.0)}) == 2  # hashing is by identity
+    # == and != are identity, as in micrograd, and agree with hashing.
+    c, d = Value(2.0), Value(2.0)
+    assert c == c and c != d and not (c == d) and not (Value(2.0) == 2) and a != b
+    assert len({Value(1.0), Value(1.0)}) == 2 and hash(c) != hash(d)
     assert float(Value(2.5)) == 2.5
     assert repr(Value(2.0, label="w")) == "Value(data=2.0, grad=0.0, label='w')"
     assert f"{Value(1 / 3):.3f}" == "0.333"
@@ -335,7 +337,9 @@ def test_non_numbers_are_type_errors():
         Value(1 + 2j)
     a = Value(1.0)
     with pytest.raises(TypeError, match="label must be a str"):
-        Value(2.0, (a, a))  # micrograd's internal (data, _children) form
+        Value(2.0, (a, a), "+", 3)
+    with pytest.raises(TypeError, match="_children must be Values"):
+        Value(2.0, (a, 1.0), "+")
 
 
 def test_domain_errors_name_the_op_and_value():

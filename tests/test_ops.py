@@ -52,7 +52,7 @@ def _hessian_row_by_create_graph(f, xs, i):
     (gi,) = grad(f(*leaves), [leaves[i]], create_graph=True)
     if not isinstance(gi, Value):  # the first derivative is a constant
         return [0.0] * len(xs)
-    return [float(g) for g in grad(gi, leaves)]
+    return [0.0 if g is None else float(g) for g in grad(gi, leaves, allow_unused=True)]
 
 
 def _hessian_row_by_differences(f, xs, i, eps=1e-5):
@@ -128,7 +128,9 @@ def test_op_matches_torch_to_second_order(name):
         out = apply_op(name, leaves)
         firsts = grad(out, [leaves[i] for i in wrt], create_graph=True)
         seconds = [
-            grad(g, [leaves[i] for i in wrt]) if isinstance(g, Value) else [0.0] * len(wrt)
+            [0.0 if h is None else h for h in grad(g, [leaves[i] for i in wrt], allow_unused=True)]
+            if isinstance(g, Value)
+            else [0.0] * len(wrt)
             for g in firsts
         ]
         # torch
