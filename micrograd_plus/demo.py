@@ -16,12 +16,14 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import data, losses, nn, optim
 from .engine import Value
+from .module import Module
 from .train import evaluate, fit
 
 PLOT_HINT = "matplotlib is not installed, so no PNG was written: pip install 'micrograd_plus[plot]'"
@@ -38,7 +40,7 @@ DOT_HINT = (
 class Recipe:
     """How the demo trains on one dataset: the data, the network and the loss."""
 
-    make_data: Callable[[int], tuple[list, list]]  # seed -> (X, y)
+    make_data: Callable[[int], tuple[list[Any], list[Any]]]  # seed -> (X, y)
     hidden: tuple[int, ...]
     n_classes: int
     epochs: int
@@ -47,9 +49,11 @@ class Recipe:
 
     @property
     def n_outputs(self) -> int:
+        """Output units of the network: one score for two classes, else one per class."""
         return 1 if self.n_classes == 2 else self.n_classes
 
-    def loss(self, outputs, targets) -> Value:
+    def loss(self, outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
+        """Binary cross-entropy on logits for two classes, cross-entropy for more."""
         if self.n_classes == 2:
             return losses.binary_cross_entropy_with_logits(outputs, targets)
         return losses.cross_entropy(outputs, targets)
@@ -173,10 +177,13 @@ def _prepare_output_dir(out: str | Path) -> Path:
 
 
 def matplotlib_available() -> bool:
+    """Whether matplotlib can be imported (the demo's PNGs need it)."""
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def _save_plots(model, history, X, y, out_dir: Path, result: DemoResult) -> None:
+def _save_plots(
+    model: Module, history: Any, X: list[Any], y: list[Any], out_dir: Path, result: DemoResult
+) -> None:
     if not matplotlib_available():
         result.notes.append(PLOT_HINT)
         return
@@ -200,11 +207,12 @@ def _save_plots(model, history, X, y, out_dir: Path, result: DemoResult) -> None
         result.files.append(path)
 
 
-def _compiled_predictor(model):
+def _compiled_predictor(model: Module) -> Callable[[Any], Any]:
     """``model`` traced once by ``compile``: the 6400 grid points of the plot run ~5x faster."""
     from .compile import compile as compile_fn
 
-    return compile_fn(lambda x: model(x))
+    predictor: Callable[[Any], Any] = compile_fn(lambda x: model(x))
+    return predictor
 
 
 def lecture_neuron() -> Value:

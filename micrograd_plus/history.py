@@ -13,6 +13,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from .files import read_json, to_strict_json, write_json
+
 
 class History:
     """What happened during fit(), one entry per epoch; plain lists and dicts, JSON-ready.
@@ -22,7 +24,10 @@ class History:
     validation data).  ``lr``: the learning rate used during each epoch.
     ``grad_norms``: layer name -> L2 norm of that layer's gradient, averaged
     over the epoch's steps (measured before clipping).  ``time``: wall seconds
-    per epoch.  ``stopped_early``: a callback stopped training.
+    per epoch.  ``stopped_early``: a callback stopped training.  ``interrupted``:
+    Ctrl-C ended training (only finished epochs are kept).  ``skipped_batches``:
+    ``[epoch, batch]`` of each batch not applied because its loss, gradient or
+    step was not finite (``fit(on_nonfinite="skip")``).
     ``best_epoch``: the epoch with the best monitored value (EarlyStopping's
     monitor, else the lowest validation loss, else the lowest training loss).
     """
@@ -39,6 +44,8 @@ class History:
         self.time: list[float] = []
         self.stopped_early: bool = False
         self.best_epoch: int | None = None
+        self.interrupted: bool = False
+        self.skipped_batches: list[list[int]] = []
 
     def __repr__(self) -> str:
         last = {k: v[-1] for k, v in self.train.items() if v}
@@ -66,6 +73,8 @@ class History:
             "time": list(self.time),
             "stopped_early": self.stopped_early,
             "best_epoch": self.best_epoch,
+            "interrupted": self.interrupted,
+            "skipped_batches": [list(b) for b in self.skipped_batches],
         }
 
     @classmethod
@@ -80,27 +89,37 @@ class History:
                 k: [float(x) for x in v] for k, v in d.get("grad_norms", {}).items()
             }
             history.time = [float(x) for x in d.get("time", [])]
-        except (KeyError, AttributeError, TypeError) as error:
+        except (KeyError, AttributeError, TypeError, ValueError) as error:
             raise ValueError(
                 f"not a History dict (expected 'epochs' and 'train'): {error}"
             ) from None
         history.stopped_early = bool(d.get("stopped_early", False))
+        history.interrupted = bool(d.get("interrupted", False))
+        try:
+            history.skipped_batches = [[int(e), int(b)] for e, b in d.get("skipped_batches", [])]
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"not a History dict: bad 'skipped_batches': {error}") from None
         best = d.get("best_epoch")
         history.best_epoch = None if best is None else int(best)
         return history
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
-        """The history as JSON text; also written to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=1)
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-        return text
+        """The history as strict JSON text; also written to ``path`` (atomically) when given.
+
+        NaN and infinite values (a diverged loss) are written as the strings
+        ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so that strict parsers accept
+        the file; ``from_json`` reads them back as floats.
+        """
+        if path is None:
+            return to_strict_json(self.to_dict())
+        return write_json(path, self.to_dict())
 
     @classmethod
     def from_json(cls, source: str | os.PathLike) -> History:
         """Read a history from JSON text (a string starting with '{') or from a file path."""
         if isinstance(source, str) and source.lstrip().startswith("{"):
-            return cls.from_dict(json.loads(source))
-        with open(source, encoding="utf-8") as f:
-            return cls.from_dict(json.load(f))
+            try:
+                return cls.from_dict(json.loads(source))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"not valid History JSON: {err}") from None
+        return cls.from_dict(read_json(source, what="History JSON file"))

@@ -16,21 +16,23 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 INITS = ("uniform", "xavier", "glorot", "he", "kaiming")
 
 RandomSource = random.Random  # anything with .uniform(a, b) and .random()
 
 
-def make_rng(seed: int | random.Random | None):
+def make_rng(seed: int | random.Random | None) -> Any:
     """The random source to draw from.
 
     ``None`` uses Python's global ``random`` module, so ``random.seed(1337)``
     reproduces micrograd's weights; an int gives a private ``random.Random(seed)``
     that leaves the global state alone; a ``random.Random`` is used as is (to
-    share one stream between several modules).
+    share one stream between several modules). The result has ``uniform`` and
+    ``random`` (the ``random`` module or a ``random.Random``).
     """
-    if seed is None or seed is random:
+    if seed is None or seed is random:  # type: ignore[comparison-overlap]
         return random
     if isinstance(seed, random.Random):
         return seed
@@ -42,6 +44,7 @@ def make_rng(seed: int | random.Random | None):
 
 
 def check_init(init: str) -> str:
+    """``init`` itself if it names a known initialiser (see ``INITS``), else a ValueError."""
     if init not in INITS:
         raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}; got {init!r}")
     return init
@@ -57,7 +60,7 @@ def init_bound(init: str, fan_in: int, fan_out: int) -> float:
     return math.sqrt(6.0 / fan_in)
 
 
-def init_weights(init: str, fan_in: int, fan_out: int, rng) -> list[float]:
+def init_weights(init: str, fan_in: int, fan_out: int, rng: Any) -> list[float]:
     """``fan_in`` weights for one neuron, drawn in order from ``rng``."""
     bound = init_bound(init, fan_in, fan_out)
     return [rng.uniform(-bound, bound) for _ in range(fan_in)]

@@ -15,12 +15,11 @@ The bridge to PyTorch (``MLP.to_torch()`` / ``MLP.from_torch()``) lives in
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
-import tempfile
-from pathlib import Path
+
+from .files import DEFAULT_MAX_BYTES, read_json, write_json
 
 FORMAT = "micrograd_plus"
 VERSION = 1
@@ -29,40 +28,26 @@ PathLike = str | os.PathLike
 
 
 def save(module, path: PathLike) -> None:
-    """Write ``module.state_dict()`` to ``path`` as JSON (atomically: never half a file)."""
+    """Write ``module.state_dict()`` to ``path`` as JSON, atomically (see ``files.write_atomic``).
+
+    A symlink is followed and an existing file keeps its permission bits.
+    """
     state = module.state_dict()
     for name, value in state.items():
         if not math.isfinite(value):
             raise ValueError(f"cannot save: {name!r} is {value} (only finite numbers are saved)")
-    text = json.dumps({"format": FORMAT, "version": VERSION, "state_dict": state}, indent=1)
-    path = Path(path)
-    # Write next to the target and rename, so a crash mid-write cannot leave a truncated file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        # mkstemp makes the file private (0o600); give it the permissions open() would.
-        os.chmod(tmp, 0o666 & ~_current_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    write_json(path, {"format": FORMAT, "version": VERSION, "state_dict": state})
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)  # the only way to read the umask is to set it and put it back
-    os.umask(mask)
-    return mask
-
-
-def load(module, path: PathLike):
+def load(module, path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES):
     """Read a file written by ``save`` into ``module`` and return the module.
 
-    Raises ``ValueError`` (model untouched) if the file is not valid JSON, not
-    ours, from another format version, or does not fit the model.
+    Raises ``ValueError`` (model untouched) if the file is larger than
+    ``max_bytes``, not valid JSON, not ours, from another format version, has
+    keys we do not know, a value that is not a finite number, or does not fit
+    the model. Every message names the file (and the key, for a bad value).
     """
-    state = read_state_dict(path)
+    state = read_state_dict(path, max_bytes=max_bytes)
     try:
         module.load_state_dict(state)
     except ValueError as err:
@@ -70,33 +55,46 @@ def load(module, path: PathLike):
     return module
 
 
-def read_state_dict(path: PathLike) -> dict[str, float]:
+_TOP_LEVEL_KEYS = ("format", "version", "state_dict")
+
+
+def read_state_dict(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, float]:
     """The validated state dict stored in a file written by ``save``."""
     where = repr(str(path))
-    raw = Path(path).read_bytes()
-    try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(
-            f"cannot load {where}: not a valid JSON file (truncated or corrupt?): {err}"
-        ) from None
+    payload = read_json(path, max_bytes, what="micrograd_plus model file")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(
             f"cannot load {where}: not a micrograd_plus model file "
             f'(expected a JSON object with "format": "{FORMAT}")'
         )
     version = payload.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if version != VERSION or isinstance(version, bool) or not isinstance(version, int):
         raise ValueError(
             f"cannot load {where}: file format version {version!r} is not supported "
             f"(this micrograd_plus reads version {VERSION})"
+        )
+    unknown = [key for key in payload if key not in _TOP_LEVEL_KEYS]
+    if unknown:
+        raise ValueError(
+            f"cannot load {where}: unknown top-level keys {unknown} "
+            f"(a version {VERSION} file has only {list(_TOP_LEVEL_KEYS)})"
         )
     state = payload.get("state_dict")
     if not isinstance(state, dict):
         raise ValueError(f'cannot load {where}: "state_dict" must be a JSON object of numbers')
     for name, value in state.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"cannot load {where}: {name!r} is {value!r}, expected a number")
+            raise ValueError(
+                f"cannot load {where}: {name!r} is {_preview(value)}, expected a number"
+            )
         if not math.isfinite(value):
-            raise ValueError(f"cannot load {where}: {name!r} is {value}, expected a finite number")
+            raise ValueError(
+                f"cannot load {where}: {name!r} is {value}, expected a finite number "
+                "(a float holds at most about 1.8e308)"
+            )
     return {name: float(value) for name, value in state.items()}
+
+
+def _preview(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -33,30 +33,81 @@ _SMALLEST_LOGGED = math.exp(_LOG_FLOOR)  # below this, log would pass the floor
 
 
 def _flatten(items, who: str, what: str) -> list:
-    if isinstance(items, Value | numbers.Real):
-        items = [items]
-    if isinstance(items, str) or not isinstance(items, Iterable):
-        raise TypeError(f"{who}: {what} must be a list of numbers or Values, got {items!r}")
-    flat = []
-    for item in items:
-        if isinstance(item, Value | numbers.Real) and not isinstance(item, bool):
-            flat.append(item)
-        elif isinstance(item, list | tuple):
-            flat.extend(_flatten(item, who, what))
-        else:
-            raise TypeError(f"{who}: {what} must be numbers or Values, got {item!r}")
+    """Every number or Value in ``items`` (a number, or lists nested to any depth), in order."""
+    flat: list = []
+    _collect(items, who, what, (), flat)
     return flat
 
 
+def _collect(items, who: str, what: str, where: tuple, flat: list) -> None:
+    if isinstance(items, Value | numbers.Real) and not isinstance(items, bool):
+        flat.append(items)
+        return
+    if isinstance(items, str | bool) or not isinstance(items, Iterable):
+        at = f" (item {_index(where)})" if where else ""
+        kind = "numbers or Values" if where else "a list of numbers or Values"
+        raise TypeError(f"{who}: {what} must be {kind}, got {items!r}{at}")
+    for i, item in enumerate(items):
+        _collect(item, who, what, (*where, i), flat)
+
+
+def _index(where: tuple) -> str:
+    return "[" + "][".join(map(str, where)) + "]"
+
+
+def _shape(items, who: str, what: str) -> tuple:
+    """The shape of a number (``()``) or of nested lists; ragged lists are a ValueError."""
+    if isinstance(items, Value | numbers.Real | str) or not isinstance(items, Iterable):
+        return ()
+    items = list(items)  # also NumPy arrays, generators of rows, ...
+    shapes = [_shape(item, who, what) for item in items]
+    for i, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            raise ValueError(
+                f"{who}: {what} are ragged: item {i} has shape {_show(shape)} but item 0 "
+                f"has shape {_show(shapes[0])}"
+            )
+    return (len(items), *(shapes[0] if shapes else ()))
+
+
+def _show(shape: tuple) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _squeezed(shape: tuple) -> tuple:
+    """(N, 1) counts as (N,): a one-unit model's outputs wrapped in lists of one."""
+    return shape[:-1] if shape and shape[-1] == 1 else shape
+
+
+def _listed(items):
+    if isinstance(items, Value | numbers.Real | str) or not isinstance(items, Iterable):
+        return items
+    return list(items)
+
+
 def _pairs(preds, targets, who: str, pred_name: str = "predictions") -> tuple[list, list]:
-    """Flat, equally long, non-empty lists of predictions (as Values) and targets."""
-    preds = [p if isinstance(p, Value) else Value(p) for p in _flatten(preds, who, pred_name)]
-    targets = _flatten(targets, who, "targets")
-    if len(preds) != len(targets):
-        raise ValueError(f"{who}: got {len(preds)} {pred_name} but {len(targets)} targets")
-    if not preds:
+    """Flat, equally long, non-empty lists of predictions (as Values) and targets.
+
+    The shapes must agree sample by sample (as PyTorch requires), not just in
+    their totals: 3x2 predictions against 2x3 targets are refused.
+    """
+    preds, targets = _listed(preds), _listed(targets)  # a generator is read once
+    flat_preds = _flatten(preds, who, pred_name)
+    flat_targets = _flatten(targets, who, "targets")
+    pred_shape, target_shape = _shape(preds, who, pred_name), _shape(targets, who, "targets")
+    if len(flat_preds) != len(flat_targets):
+        raise ValueError(
+            f"{who}: got {len(flat_preds)} {pred_name} but {len(flat_targets)} targets "
+            f"(shapes {_show(pred_shape)} and {_show(target_shape)})"
+        )
+    if _squeezed(pred_shape) != _squeezed(target_shape):
+        raise ValueError(
+            f"{who}: {pred_name} have shape {_show(pred_shape)} but targets have shape "
+            f"{_show(target_shape)}; expected the same shape (one target per prediction)"
+        )
+    if not flat_preds:
         raise ValueError(f"{who}: the batch is empty (no {pred_name})")
-    return preds, targets
+    return [p if isinstance(p, Value) else Value(p) for p in flat_preds], flat_targets
 
 
 def _mean(terms: list) -> Value:
@@ -177,6 +228,12 @@ def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], targets: Sequence) ->
     if isinstance(logits_rows, Value | numbers.Real) or not isinstance(logits_rows, Iterable):
         raise TypeError(f"{who}: logits_rows must be a list of rows (one list per sample)")
     rows = [_row(r, who) for r in logits_rows]
+    for i, row in enumerate(rows):
+        if len(row) != len(rows[0]):
+            raise ValueError(
+                f"{who}: every row needs the same number of logits (one per class), but row "
+                f"{i} has {len(row)} and row 0 has {len(rows[0])}"
+            )
     targets = list(targets)
     if len(rows) != len(targets):
         raise ValueError(f"{who}: got {len(rows)} rows of logits but {len(targets)} targets")

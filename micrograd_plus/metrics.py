@@ -17,6 +17,7 @@ their row, compared with the class index (or with the argmax of a one-hot target
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 
 Metric = str | Callable[[list, list], float]
@@ -35,26 +36,71 @@ def uses_sign_labels(targets: Iterable) -> bool:
 
 
 def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = None) -> float:
-    """Fraction of samples classified right, by the rule in the module docstring."""
+    """Fraction of samples classified right, by the rule in the module docstring.
+
+    Every target must be a class label (0/1 or -1/+1 for one output, a class
+    index or a one-hot row for several); anything else is a ValueError naming
+    the sample. An output that is NaN makes the accuracy NaN (it has no class).
+    """
     outputs = as_floats(outputs)
     _check_same_length(outputs, targets, "accuracy")
     if sign_labels is None:
         sign_labels = uses_sign_labels(targets)
     correct = 0
-    for out, target in zip(outputs, targets):
+    for i, (out, target) in enumerate(zip(outputs, targets)):
         if isinstance(out, list):
+            if any(v != v for v in out):
+                return math.nan
             predicted = argmax(out)
-            wanted = argmax(target) if isinstance(target, (list, tuple)) else int(target)
+            if isinstance(target, (list, tuple)):
+                if len(target) != len(out):
+                    raise ValueError(
+                        f"accuracy: target {i} is a row of {len(target)} numbers, but the "
+                        f"output has {len(out)}"
+                    )
+                wanted = argmax(target)
+            else:
+                wanted = _class_index(target, len(out), i)
         else:
+            if out != out:
+                return math.nan
             negative = -1 if sign_labels else 0
             predicted = 1 if out > 0.0 else negative
-            wanted = target
+            wanted = _binary_label(target, sign_labels, i)
         correct += predicted == wanted
     return correct / len(outputs)
 
 
+def _is_whole(t) -> bool:
+    return (
+        not isinstance(t, bool)
+        and isinstance(t, numbers.Real)
+        and math.isfinite(t)
+        and float(t).is_integer()
+    )
+
+
+def _class_index(target, n_classes: int, i: int) -> int:
+    if not _is_whole(target) or not 0 <= target < n_classes:
+        raise ValueError(
+            f"accuracy: target {i} is {target!r}, expected a class index 0..{n_classes - 1} "
+            "(or a one-hot row)"
+        )
+    return int(target)
+
+
+def _binary_label(target, sign_labels: bool, i: int) -> int:
+    allowed = (-1, 1) if sign_labels else (0, 1)
+    if not _is_whole(target) or int(target) not in allowed:
+        raise ValueError(
+            f"accuracy: target {i} is {target!r}, expected a class label "
+            f"{allowed[0]} or {allowed[1]}; for a regression use metrics=() or 'mse'"
+        )
+    return int(target)
+
+
 def mse(outputs: Sequence, targets: Sequence) -> float:
-    """Mean squared error over every output number."""
+    """Mean squared error over every output number (NaN outputs give NaN, as in PyTorch)."""
     outputs = as_floats(outputs)
     _check_same_length(outputs, targets, "mse")
     errors = []
@@ -120,3 +166,40 @@ def compute_metrics(table, outputs, targets, sign_labels: bool) -> dict[str, flo
         else:
             results[name] = float(fn(as_floats(outputs), list(targets)))
     return results
+
+
+# --- the metrics that fit the task ---------------------------------------------------------------
+
+_REGRESSION_LOSSES = ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss")
+_CLASSIFICATION_LOSSES = (
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge_loss",
+    "nll_loss",
+)
+
+
+def default_metrics(loss_fn, targets: Sequence) -> tuple[str, ...]:
+    """What fit/evaluate record when ``metrics=None``: accuracy only where it means something.
+
+    Our regression losses (``mse_loss``) get no metric, our classification
+    losses get ``("accuracy",)``. Any other loss function gets accuracy when
+    every target is a class label (a whole number, or a one-hot row) and
+    nothing when a target is a real number (a regression).
+    """
+    name = _loss_name(loss_fn)
+    if name in _REGRESSION_LOSSES:
+        return ()
+    if name in _CLASSIFICATION_LOSSES:
+        return ("accuracy",)
+    labels = all(isinstance(t, (list, tuple)) or _is_whole(t) for t in targets)
+    return ("accuracy",) if labels and len(targets) > 0 else ()
+
+
+def _loss_name(loss_fn) -> str | None:
+    """The name of one of our losses, seen through functools.partial; None for others."""
+    fn = getattr(loss_fn, "func", loss_fn)  # functools.partial
+    if getattr(fn, "__module__", None) != "micrograd_plus.losses":
+        return None
+    return getattr(fn, "__name__", None)

@@ -37,28 +37,28 @@ class Module:
 
     # --- discovering sub-modules, parameters and buffers ---------------------------
     def children(self) -> list[tuple[str, Module]]:
-        """Named direct sub-modules, in assignment order."""
-        found = []
-        for name, value in _public_attributes(self):
-            if isinstance(value, Module):
-                found.append((name, value))
-            elif _is_list_of(value, Module):
-                found.extend((f"{name}.{i}", m) for i, m in enumerate(value))
-        return found
+        """Named direct sub-modules, in assignment order (also inside lists, tuples, dicts)."""
+        return [(name, m) for name, m in _held(self) if isinstance(m, Module)]
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
-        """Parameters held directly by this module (not by its children)."""
-        found = []
-        for name, value in _public_attributes(self):
-            if isinstance(value, Value):
-                found.append((name, value))
-            elif _is_list_of(value, Value):
-                found.extend((f"{name}[{i}]", v) for i, v in enumerate(value))
-        return found
+        """Parameters held directly by this module (not by its children).
+
+        A Value in a nested list, tuple or dict is named by its path in brackets:
+        ``w[2,0]`` is ``self.w[2][0]``, ``gates[input,1]`` is ``self.gates["input"][1]``.
+        """
+        return [(name, v) for name, v in _held(self) if isinstance(v, Value)]
 
     def _own_parameter_values(self) -> list[Value]:
         """``_own_parameters`` without the names (the hot path of ``parameters()``)."""
-        return [p for _, p in self._own_parameters()]
+        found: list[Value] = []
+        for _, value in _public_attributes(self):
+            if isinstance(value, Value):
+                found.append(value)
+            elif isinstance(value, _CONTAINERS):
+                _collect_values(value, found, set())
+            elif isinstance(value, set | frozenset):
+                _refuse_set(self, value)
+        return found
 
     def _own_buffers(self) -> list[tuple[str, list, int]]:
         """Non-trainable state kept in ``state_dict`` as (name, list, index) slots."""
@@ -97,11 +97,16 @@ class Module:
             for name, store, i in module._own_buffers()
         ]
 
-    def _walk(self, prefix: str = ""):
-        """This module and all modules below it, with their name prefixes."""
+    def _walk(self, prefix: str = "", _path: frozenset = frozenset()):
+        """This module and all modules below it, with their name prefixes.
+
+        A module that (directly or not) holds itself is visited once, not forever.
+        """
         yield prefix, self
+        path = _path | {id(self)}
         for name, child in self.children():
-            yield from child._walk(f"{prefix}{name}.")
+            if id(child) not in path:
+                yield from child._walk(f"{prefix}{name}.", path)
 
     # --- training helpers -------------------------------------------------------------
     def zero_grad(self) -> None:
@@ -121,8 +126,16 @@ class Module:
     # --- state dicts ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, float]:
         """Parameter values and buffers (BatchNorm's running stats) by name, as floats."""
-        state = {name: p.data for name, p in self.named_parameters()}
-        state.update(self.named_buffers())
+        entries = [(name, p.data) for name, p in self.named_parameters()]
+        entries += self.named_buffers()
+        state = dict(entries)
+        if len(state) != len(entries):
+            seen: set[str] = set()
+            clash = next(name for name, _ in entries if name in seen or seen.add(name))
+            raise ValueError(
+                f"two entries of {type(self).__name__}'s state are both named {clash!r}; "
+                "rename an attribute or a dict key so every name is unique"
+            )
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, float]) -> Module:
@@ -162,10 +175,67 @@ def _public_attributes(module: Module):
     return [(k, v) for k, v in vars(module).items() if not k.startswith("_")]
 
 
-def _is_list_of(value, cls) -> bool:
-    return (
-        isinstance(value, list | tuple) and bool(value) and all(isinstance(v, cls) for v in value)
-    )
+_CONTAINERS = (list, tuple, dict)
+
+
+def _held(module: Module) -> list[tuple[str, object]]:
+    """Every Value and Module a module holds, with its name, in assignment order.
+
+    Lists, tuples and dicts are searched at any depth (as torch's ModuleList,
+    ParameterList and ModuleDict would hold them). A Value at path (2, 0) under
+    attribute ``w`` is ``w[2,0]``; a Module there is ``w.2.0`` (a sub-module
+    prefix, as PyTorch names ModuleList entries).
+    """
+    found: list[tuple[str, object]] = []
+    for name, value in _public_attributes(module):
+        if isinstance(value, Value | Module):
+            found.append((name, value))
+        elif isinstance(value, _CONTAINERS):
+            for path, item in _walk_container(value, (), set()):
+                keys = [str(k) for k in path]
+                if isinstance(item, Value):
+                    found.append((f"{name}[{','.join(keys)}]", item))
+                else:
+                    found.append((".".join([name, *keys]), item))
+        elif isinstance(value, set | frozenset):
+            _refuse_set(module, value, name)
+    return found
+
+
+def _refuse_set(module: Module, value, name: str = "") -> None:
+    if any(isinstance(v, Value | Module) for v in value):
+        name = name or next(k for k, v in vars(module).items() if v is value)
+        raise TypeError(
+            f"{type(module).__name__}.{name} is a set holding Values or Modules: a set has "
+            "no stable order, so its parameters could not be named; use a list or a dict"
+        )
+
+
+def _walk_container(container, path: tuple, on_path: set):
+    """(path, item) for every Value or Module inside nested lists, tuples and dicts."""
+    if id(container) in on_path:
+        return  # a list that contains itself
+    on_path.add(id(container))
+    items = container.items() if isinstance(container, dict) else enumerate(container)
+    for key, item in items:
+        if isinstance(item, Value | Module):
+            yield path + (key,), item
+        elif isinstance(item, _CONTAINERS):
+            yield from _walk_container(item, path + (key,), on_path)
+    on_path.discard(id(container))
+
+
+def _collect_values(container, found: list, on_path: set) -> None:
+    """``_walk_container`` for Values only, without building paths (the hot path)."""
+    if id(container) in on_path:
+        return
+    on_path.add(id(container))
+    for item in container.values() if isinstance(container, dict) else container:
+        if isinstance(item, Value):
+            found.append(item)
+        elif isinstance(item, _CONTAINERS):
+            _collect_values(item, found, on_path)
+    on_path.discard(id(container))
 
 
 def _check_names(expected: list[str], state_dict: Mapping) -> None:

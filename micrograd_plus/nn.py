@@ -36,9 +36,14 @@ its weight on input 1) and ``layers.0.b[3]`` is that neuron's bias. Everything
 before the last dot names the layer that owns the parameter. In ``Sequential``
 the layers are numbered like PyTorch (``0.w[3,1]``, ``1.weight[2]``).
 
-In a custom subclass, every public attribute holding a Value, a list of Values,
-a Module or a list of Modules is found automatically (attributes starting with
-``_`` are skipped), in the order they were assigned.
+In a custom subclass, every public attribute holding a Value or a Module is
+found automatically, also inside lists, tuples and dicts nested to any depth
+(what ``torch.nn.ModuleList``, ``ParameterList`` and ``ModuleDict`` are for in
+PyTorch), in the order they were assigned (dicts in insertion order).
+Attributes starting with ``_`` are skipped. A Value's path in brackets names
+it (``kernel[2,0]`` is ``self.kernel[2][0]``, ``gates[input,1]`` is
+``self.gates["input"][1]``); a Module's path joined by dots prefixes its own
+names (``blocks.0.1.w[0,0]``). A set of Values is refused: it has no order.
 """
 
 from __future__ import annotations
@@ -106,6 +111,24 @@ def activate(v: Value, activation: str, negative_slope: float = 0.01) -> Value:
     return v
 
 
+def _resolve_activation(nonlin: bool | None, activation: str | None) -> str:
+    """micrograd's ``nonlin`` flag and our ``activation`` name, which must not contradict.
+
+    Unset, they mean ReLU; ``nonlin=False`` alone means linear; ``nonlin=True``
+    with ``activation="linear"``, or ``nonlin=False`` with a non-linear
+    activation, is a ValueError rather than one of them silently winning.
+    """
+    if activation is None:
+        return "linear" if nonlin is False else "relu"
+    _check_activation(activation)
+    if nonlin is not None and bool(nonlin) != (activation != "linear"):
+        raise ValueError(
+            f"nonlin={nonlin!r} contradicts activation={activation!r}: pass one of them "
+            "(nonlin=False is activation='linear', nonlin=True is a non-linear activation)"
+        )
+    return activation
+
+
 def _check_activation(activation: str) -> str:
     if activation not in ACTIVATIONS:
         raise ValueError(
@@ -118,14 +141,15 @@ def _check_activation(activation: str) -> str:
 
 
 class Neuron(Module):
-    """activation(w . x + b) on one sample. ``nonlin=False`` makes it linear (micrograd)."""
+    """activation(w . x + b) on one sample: ReLU unless told; ``nonlin=False`` makes it
+    linear (micrograd), or name ``activation`` (one of ACTIVATIONS)."""
 
     def __init__(
         self,
         nin: int,
-        nonlin: bool = True,
+        nonlin: bool | None = None,
         *,
-        activation: str = "relu",
+        activation: str | None = None,
         init: str = "uniform",
         negative_slope: float = 0.01,
         fan_out: int = 1,
@@ -133,7 +157,7 @@ class Neuron(Module):
     ) -> None:
         if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
             raise ValueError(f"a neuron needs at least one input (nin >= 1), got {nin!r}")
-        self.activation = _check_activation(activation if nonlin else "linear")
+        self.activation = _resolve_activation(nonlin, activation)
         self.negative_slope = negative_slope
         rng = make_rng(seed)
         self.w = [Value(wi) for wi in init_weights(check_init(init), nin, fan_out, rng)]
@@ -163,18 +187,19 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        nonlin: bool = True,
+        nonlin: bool | None = None,
         *,
-        activation: str = "relu",
+        activation: str | None = None,
         init: str = "uniform",
         negative_slope: float = 0.01,
         seed=None,
     ) -> None:
         if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
             raise ValueError(f"a layer needs at least one neuron (nout >= 1), got {nout!r}")
+        activation = _resolve_activation(nonlin, activation)
         rng = make_rng(seed)
         options = dict(activation=activation, init=init, negative_slope=negative_slope)
-        self.neurons = [Neuron(nin, nonlin, fan_out=nout, seed=rng, **options) for _ in range(nout)]
+        self.neurons = [Neuron(nin, fan_out=nout, seed=rng, **options) for _ in range(nout)]
 
     @property
     def nin(self) -> int:

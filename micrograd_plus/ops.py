@@ -76,7 +76,7 @@ def _exp(a: float) -> float:
 
 
 def _log(a: float) -> float:
-    if not a > 0.0:
+    if a <= 0.0:  # NaN passes through as NaN, as in math.log and PyTorch
         raise ValueError(f"log is only defined for positive numbers, got {a!r}")
     return math.log(a)
 

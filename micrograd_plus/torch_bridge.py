@@ -7,8 +7,15 @@ PyTorch is imported only when they are called. This module does not import ``nn`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
 
-def _import_torch():
+if TYPE_CHECKING:  # for the annotations only: at run time this module does not import nn
+    from .nn import MLP
+
+M = TypeVar("M", bound="MLP")
+
+
+def _import_torch() -> Any:
     try:
         import torch
     except ImportError as err:
@@ -26,10 +33,10 @@ _TORCH_ACTIVATIONS = {
 }
 
 
-def mlp_to_torch(mlp):
+def mlp_to_torch(mlp: MLP) -> Any:
     """A float64 ``torch.nn.Sequential`` computing the same function as ``mlp``."""
     torch = _import_torch()
-    modules = []
+    modules: list[Any] = []
     for index, layer in enumerate(mlp.layers):
         activations = {(n.activation, n.negative_slope) for n in layer.neurons}
         if len(activations) != 1:
@@ -52,7 +59,7 @@ def _torch_name(activation: str) -> str:
     return next(k for k, v in _TORCH_ACTIVATIONS.items() if v == activation)
 
 
-def mlp_from_torch(sequential, cls):
+def mlp_from_torch(sequential: Any, cls: type[M]) -> M:
     """An MLP of class ``cls`` with the layers, weights and activations of ``sequential``.
 
     ``sequential`` must be Linear layers, each optionally followed by one of
@@ -73,9 +80,9 @@ def mlp_from_torch(sequential, cls):
     return model
 
 
-def _read_torch_layers(sequential) -> list[tuple]:
+def _read_torch_layers(sequential: Any) -> list[tuple[Any, str, float]]:
     """[(Linear, activation name, leaky slope)] for each Linear of the Sequential."""
-    plan: list[list] = []
+    plan: list[list[Any]] = []
     for index, module in enumerate(sequential):
         kind = type(module).__name__
         if kind == "Linear":

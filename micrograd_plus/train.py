@@ -19,6 +19,7 @@ import numbers
 import random
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 
 from .callbacks import EarlyStopping, Hooks
@@ -32,6 +33,7 @@ from .metrics import (
     argmax,
     as_floats,
     compute_metrics,
+    default_metrics,
     metric_table,
     mse,
     uses_sign_labels,
@@ -41,6 +43,7 @@ __all__ = [
     "METRICS",
     "EarlyStopping",
     "History",
+    "NonFiniteError",
     "accuracy",
     "evaluate",
     "fit",
@@ -108,11 +111,14 @@ def evaluate(
     loss_fn: Callable | None,
     X: Sequence,
     y: Sequence,
-    metrics: Metric | Iterable[Metric] = ("accuracy",),
+    metrics: Metric | Iterable[Metric] | None = None,
 ) -> dict[str, float]:
-    """``{"loss": ..., metric: ...}`` on (X, y) in eval mode without recording a graph."""
+    """``{"loss": ..., metric: ...}`` on (X, y) in eval mode without recording a graph.
+
+    ``metrics=None`` picks the metrics that fit the task (see ``default_metrics``).
+    """
     check_xy(X, y)
-    table = metric_table(metrics)
+    table = metric_table(default_metrics(loss_fn, y) if metrics is None else metrics)
     with _eval_mode(model):
         outputs = _forward_batch(model, X)
         results = {} if loss_fn is None else {"loss": float(loss_fn(outputs, list(y)).data)}
@@ -147,11 +153,11 @@ def parameters_by_layer(model) -> dict[str, list[Value]]:
 
 
 def grad_norm_per_layer(groups: dict[str, list[Value]]) -> dict[str, float]:
-    """The L2 norm of each group's gradients (what ``History.grad_norms`` records)."""
-    return {
-        name: math.sqrt(math.fsum(float(p.grad) ** 2 for p in params))
-        for name, params in groups.items()
-    }
+    """The L2 norm of each group's gradients (what ``History.grad_norms`` records).
+
+    ``math.hypot`` scales as it goes, so huge gradients give a huge norm, not an OverflowError.
+    """
+    return {name: math.hypot(*[float(p.grad) for p in params]) for name, params in groups.items()}
 
 
 # --- progress ----------------------------------------------------------------------------------
@@ -213,11 +219,13 @@ def fit(
     val: tuple[Sequence, Sequence] | None = None,
     scheduler=None,
     clip_grad_norm: float | None = None,
-    metrics: Metric | Iterable[Metric] = ("accuracy",),
+    metrics: Metric | Iterable[Metric] | None = None,
     callbacks: Iterable = (),
     progress: bool = True,
     seed: int | None = None,
     compile: bool = False,
+    on_nonfinite: str = "raise",
+    on_interrupt: str = "return",
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` epochs and return its :class:`History`.
 
@@ -234,7 +242,31 @@ def fit(
     read the outputs of that same replay, and validation runs through a second
     compiled function traced in eval mode (never a backward).  Models holding
     Dropout or BatchNorm are refused: tracing would freeze their randomness.
+
+    ``metrics=None`` picks what fits the loss: accuracy for the classification
+    losses, nothing for ``mse_loss`` (see ``default_metrics``).
+
+    fit never trains on garbage. A batch whose loss or gradient is NaN or
+    infinite, or whose step would make a parameter so, is never applied:
+    ``on_nonfinite="raise"`` (default) stops with :class:`NonFiniteError`
+    naming the epoch and batch (the model keeps its last finite weights, the
+    History so far is ``error.history``); ``"skip"`` skips such batches and
+    lists them in ``history.skipped_batches``; ``"warn"`` does the same with a
+    ``RuntimeWarning`` for each.
+
+    Ctrl-C (KeyboardInterrupt) ends training cleanly: the History keeps the
+    epochs that finished (``history.interrupted`` is True), callbacks' train-end
+    hooks run (``EarlyStopping(restore_best=True)`` restores the best weights),
+    and fit returns it. ``on_interrupt="raise"`` re-raises the
+    KeyboardInterrupt instead, with the History attached as ``.history``.
     """
+    if on_nonfinite not in NONFINITE_MODES:
+        raise ValueError(
+            f"on_nonfinite must be one of {', '.join(map(repr, NONFINITE_MODES))}, "
+            f"got {on_nonfinite!r}"
+        )
+    if on_interrupt not in ("return", "raise"):
+        raise ValueError(f"on_interrupt must be 'return' or 'raise', got {on_interrupt!r}")
     n = check_xy(X, y)
     _check_positive_int("epochs", epochs)
     if batch_size is not None:
@@ -250,7 +282,7 @@ def fit(
         isinstance(clip_grad_norm, numbers.Real) and clip_grad_norm > 0
     ):
         raise ValueError(f"clip_grad_norm must be a number > 0 or None, got {clip_grad_norm!r}")
-    table = metric_table(metrics)
+    table = metric_table(default_metrics(loss_fn, y) if metrics is None else metrics)
     callbacks = [Hooks(cb) for cb in callbacks]
     step_loss = _make_step_loss(model, loss_fn, compile)
     # Validation gets its own compiled function, traced in eval mode: a trace made in
@@ -262,6 +294,7 @@ def fit(
     groups = parameters_by_layer(model)
     history.grad_norms = {name: [] for name in groups}
     params = [p for group in groups.values() for p in group]
+    guard = _NonFiniteGuard(model, params, on_nonfinite, history)
     sign_labels = uses_sign_labels(y) or (val is not None and uses_sign_labels(val[1]))
     rng = random.Random(seed)
     was_training = getattr(model, "training", True)
@@ -272,7 +305,7 @@ def fit(
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            history.lr.append(float(optimizer.param_groups[0]["lr"]))
+            lr = float(optimizer.param_groups[0]["lr"])
             if hasattr(model, "train"):
                 model.train()
             size = n if batch_size is None else batch_size
@@ -280,8 +313,9 @@ def fit(
             epoch_batches = batches(X, y, size, shuffle=shuffle, seed=rng.getrandbits(64))
             train_logs, norms = _train_one_epoch(
                 model, step_loss, optimizer, epoch_batches, table, sign_labels, groups,
-                clip, clip_grad_norm, params,
+                clip, clip_grad_norm, params, guard.at_epoch(epoch),
             )  # fmt: skip
+            history.lr.append(lr)
             _record(history.train, train_logs)
             for name, value in norms.items():
                 history.grad_norms[name].append(value)
@@ -300,41 +334,160 @@ def fit(
             if any(stop):
                 history.stopped_early = True
                 break
+    except KeyboardInterrupt as interrupt:
+        _keep_finished_epochs(history)
+        history.interrupted = True
+        _finish(history, callbacks, model, was_training)
+        if on_interrupt == "raise":
+            interrupt.history = history
+            raise
+        print(
+            f"fit: interrupted; returning the History of the {len(history.epochs)} "
+            "finished epoch(s)",
+            file=sys.stderr,
+        )
+        return history
+    except NonFiniteError as error:
+        _keep_finished_epochs(history)
+        history.best_epoch = _default_best_epoch(history)
+        _restore_mode(model, was_training)
+        error.history = history
+        raise
     finally:
         if bar is not None:
             bar.close()
+    _finish(history, callbacks, model, was_training)
+    return history
+
+
+def _finish(history: History, callbacks, model, was_training: bool) -> None:
     history.best_epoch = _default_best_epoch(history)
     for cb in callbacks:
         cb.on_train_end(history, model)
+    _restore_mode(model, was_training)
+
+
+def _restore_mode(model, was_training: bool) -> None:
     if not was_training and hasattr(model, "eval"):
         model.eval()
-    return history
+
+
+def _keep_finished_epochs(history: History) -> None:
+    """Cut every per-epoch series to the epochs that finished (an interrupted one is dropped)."""
+    done = len(history.epochs)
+    for series in [history.lr, history.time, *history.train.values(), *history.val.values()]:
+        del series[done:]
+    for series in history.grad_norms.values():
+        del series[done:]
 
 
 def _train_one_epoch(
     model, step_loss, optimizer, epoch_batches, table, sign_labels, groups, clip, max_norm, params,
+    guard,
 ):  # fmt: skip
-    """One pass over the batches; returns the epoch's mean loss/metrics and mean grad norms."""
+    """One pass over the batches; returns the epoch's mean loss/metrics and mean grad norms.
+
+    A batch the guard refuses (non-finite loss, gradient or step) is not applied
+    and not averaged in; an epoch with no batch applied records NaN.
+    """
     seen = 0
-    sums: dict[str, float] = {}
+    sums: dict[str, float] = {"loss": 0.0, **dict.fromkeys(table, 0.0)}
     norm_sums = dict.fromkeys(groups, 0.0)
     steps = 0
-    for Xb, yb in epoch_batches:
+    epoch_batches = list(epoch_batches)
+    for batch, (Xb, yb) in enumerate(epoch_batches, start=1):
         optimizer.zero_grad()
         loss, outputs = step_loss(Xb, yb)
+        loss_value = float(loss.data)
+        if not math.isfinite(loss_value):
+            guard.refuse(batch, len(epoch_batches), f"the loss is {loss_value}")
+            continue
         loss.backward()
-        for name, value in grad_norm_per_layer(groups).items():
-            norm_sums[name] += value
+        norms = grad_norm_per_layer(groups)
+        if not all(math.isfinite(v) for v in norms.values()):
+            guard.refuse(batch, len(epoch_batches), guard.describe_gradient())
+            continue
         if clip is not None:
             clip(params, max_norm)
+        before = [p.data for p in params]
         optimizer.step()
-        logs = {"loss": float(loss.data), **compute_metrics(table, outputs, yb, sign_labels)}
+        if not all(math.isfinite(p.data) for p in params):
+            problem = guard.describe_step()
+            for p, data in zip(params, before):
+                p.data = data
+            guard.refuse(batch, len(epoch_batches), problem)
+            continue
+        for name, value in norms.items():
+            norm_sums[name] += value
+        logs = {"loss": loss_value, **compute_metrics(table, outputs, yb, sign_labels)}
         for key, value in logs.items():
             sums[key] = sums.get(key, 0.0) + value * len(yb)
         seen += len(yb)
         steps += 1
-    means = {key: total / seen for key, total in sums.items()}
-    return means, {name: total / steps for name, total in norm_sums.items()}
+    means = {key: total / seen if seen else math.nan for key, total in sums.items()}
+    return means, {name: total / steps if steps else math.nan for name, total in norm_sums.items()}
+
+
+NONFINITE_MODES = ("raise", "skip", "warn")
+
+
+class NonFiniteError(FloatingPointError):
+    """fit met a NaN or infinite loss, gradient or step; ``.history`` holds the epochs before."""
+
+    def __init__(self, message: str, epoch: int, batch: int) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.batch = batch
+        self.history: History | None = None
+
+
+class _NonFiniteGuard:
+    """What fit does with a batch that would train on garbage (``on_nonfinite``)."""
+
+    def __init__(self, model, params: list[Value], mode: str, history: History) -> None:
+        self.model, self.params, self.mode, self.history = model, params, mode, history
+        self.epoch = 0
+
+    def at_epoch(self, epoch: int) -> _NonFiniteGuard:
+        self.epoch = epoch
+        return self
+
+    def refuse(self, batch: int, n_batches: int, problem: str) -> None:
+        where = f"epoch {self.epoch}, batch {batch} of {n_batches}"
+        if self.mode == "raise":
+            raise NonFiniteError(
+                f"fit: {problem} in {where}; stopped before applying that batch, so the "
+                "model keeps its last finite weights. Look for NaN/inf in the data or "
+                "lower the learning rate; on_nonfinite='skip' skips such batches instead",
+                self.epoch,
+                batch,
+            )
+        self.history.skipped_batches.append([self.epoch, batch])
+        if self.mode == "warn":
+            warnings.warn(f"fit: skipped {where}: {problem}", RuntimeWarning, stacklevel=4)
+
+    def describe_gradient(self) -> str:
+        found = self._first(lambda p: p.grad)
+        if found is None:  # every gradient is finite, their norm is beyond the float range
+            return "the gradient norm overflows (gradients near 1e308)"
+        name, p = found
+        return f"the gradient of parameter {name} is {float(p.grad)}"
+
+    def describe_step(self) -> str:
+        found = self._first(lambda p: p.data)
+        name, p = found if found is not None else ("(unknown)", self.params[0])
+        return f"the optimizer step would make parameter {name} {p.data}"
+
+    def _first(self, read) -> tuple[str, Value] | None:
+        named = (
+            self.model.named_parameters()
+            if hasattr(self.model, "named_parameters")
+            else [(str(i), p) for i, p in enumerate(self.params)]
+        )
+        for name, p in named:
+            if not math.isfinite(float(read(p))):
+                return repr(name), p
+        return None
 
 
 def _make_step_loss(model, loss_fn, compiled: bool):

@@ -283,3 +283,57 @@ def test_non_numbers_are_type_errors():
         mse_loss(["a"], [1.0])
     with pytest.raises(ValueError, match="got no parameters"):
         l2_penalty([])
+
+
+# --- shapes checked sample by sample, labels named by index (issue 13) ---------------------------
+
+
+def test_mse_loss_refuses_a_3x2_against_2x3_mix_up():
+    preds = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], [Value(5.0), Value(6.0)]]
+    targets = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    with pytest.raises(ValueError, match=r"shape \(3, 2\) but targets have shape \(2, 3\)"):
+        mse_loss(preds, targets)  # 6 = 6 numbers: the old total-count check let it through
+
+
+@pytest.mark.parametrize(
+    "loss_fn", [mse_loss, binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss]
+)
+def test_every_loss_checks_per_sample_shapes(loss_fn):
+    with pytest.raises(ValueError, match=r"shape \(2, 2\) but targets have shape \(4,\)"):
+        loss_fn([[0.5, 0.5], [0.5, 0.5]], [1, 1, 1, 1])
+    with pytest.raises(ValueError, match=r"ragged: item 1 has shape \(1,\)"):
+        loss_fn([[0.5, 0.5], [0.5]], [[1, 1], [1]])
+
+
+def test_one_unit_outputs_in_lists_of_one_still_match_flat_targets():
+    wrapped = [[Value(0.5)], [Value(-1.0)]]  # what Layer.outputs gives for one neuron
+    assert mse_loss(wrapped, [1.0, 0.0]).data == pytest.approx((0.25 + 1.0) / 2)
+
+
+def test_numpy_targets_have_a_shape_too():
+    np = pytest.importorskip("numpy")
+    assert mse_loss([Value(1.0), Value(2.0)], np.array([1.0, 0.0])).data == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="shape"):
+        mse_loss([[1.0, 2.0], [3.0, 4.0]], np.zeros((4, 1)))
+
+
+def test_a_bad_target_is_named_by_its_index():
+    with pytest.raises(
+        TypeError, match=r"targets must be numbers or Values, got 'x' \(item \[1\]\)"
+    ):
+        mse_loss([1.0, 2.0], [1.0, "x"])
+
+
+def test_cross_entropy_refuses_ragged_rows():
+    with pytest.raises(ValueError, match="row 1 has 2 and row 0 has 3"):
+        cross_entropy([[1.0, 2.0, 3.0], [1.0, 2.0]], [0, 1])
+
+
+def test_cross_entropy_with_a_nan_logit_is_nan_like_pytorch():
+    loss = cross_entropy([[Value(math.nan), Value(1.0)], [Value(0.0), Value(1.0)]], [0, 1])
+    assert math.isnan(loss.data)  # was "log is only defined for positive numbers, got nan"
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.cross_entropy(
+        torch.tensor([[math.nan, 1.0], [0.0, 1.0]], dtype=torch.float64), torch.tensor([0, 1])
+    )
+    assert math.isnan(expected.item())

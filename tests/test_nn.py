@@ -501,3 +501,116 @@ def test_parameters_is_named_parameters_without_names():
 def test_mlp_with_a_bare_int_for_nouts_says_a_list_is_expected():
     with pytest.raises(TypeError, match=r"nouts must be a list of layer sizes"):
         MLP(2, 3)
+
+
+# --- parameters held in nested lists, tuples and dicts (issue 13) ---------------------------------
+
+
+class _Conv(Module):
+    """A weight matrix as a list of lists, a dict of gates and a tuple: 10 + 4 + 2 parameters."""
+
+    def __init__(self, seed=0):
+        rng = random.Random(seed)
+        self.kernel = [[Value(rng.uniform(-1, 1)) for _ in range(5)] for _ in range(2)]
+        self.gates = {
+            "input": [Value(rng.uniform(-1, 1)), Value(0.0)],
+            "forget": (Value(1.0), Value(2.0)),
+        }
+        self.pair = (Value(0.5), [Value(-0.5)])
+        self.blocks = [[Linear(2, 1, seed=seed)], {"head": Linear(1, 1, seed=seed + 1)}]
+
+    def forward(self, x):
+        return sum((w * xi for row in self.kernel for w, xi in zip(row, x)), Value(0.0))
+
+
+def test_values_in_nested_lists_tuples_and_dicts_are_parameters():
+    model = _Conv()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [
+        *(f"kernel[{i},{j}]" for i in range(2) for j in range(5)),
+        "gates[input,0]", "gates[input,1]", "gates[forget,0]", "gates[forget,1]",
+        "pair[0]", "pair[1,0]",
+        "blocks.0.0.w[0,0]", "blocks.0.0.w[0,1]", "blocks.0.0.b[0]",
+        "blocks.1.head.w[0,0]", "blocks.1.head.b[0]",
+    ]  # fmt: skip
+    named = dict(model.named_parameters())
+    assert named["kernel[1,3]"] is model.kernel[1][3]
+    assert named["gates[forget,1]"] is model.gates["forget"][1]
+    assert named["pair[1,0]"] is model.pair[1][0]
+    assert named["blocks.1.head.b[0]"] is model.blocks[1]["head"].neurons[0].b
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    assert [name for name, _ in model.children()] == ["blocks.0.0", "blocks.1.head"]
+    # stable: the same names in the same order on every call and for every instance
+    assert [n for n, _ in _Conv(seed=5).named_parameters()] == names
+
+
+def test_nested_parameters_are_trained_and_zeroed():
+    from micrograd_plus.optim import SGD
+
+    model = _Conv()
+    before = [p.data for p in model.parameters()]
+    model([1.0, 2.0, 3.0, 4.0, 5.0]).backward()
+    assert model.kernel[1][4].grad == 5.0
+    SGD(model.parameters(), lr=0.1).step()
+    assert model.kernel[1][4].data == pytest.approx(before[9] - 0.5)
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_nested_parameters_round_trip_through_state_dict():
+    source, target = _Conv(seed=1), _Conv(seed=2)
+    state = source.state_dict()
+    assert len(state) == 16 + 5 and state["kernel[0,0]"] == source.kernel[0][0].data
+    target.load_state_dict(state)
+    assert [p.data for p in target.parameters()] == [p.data for p in source.parameters()]
+
+
+def test_a_container_that_holds_itself_is_walked_once():
+    class Loop(Module):
+        def __init__(self):
+            self.w = [Value(1.0)]
+            self.w.append(self.w)
+            self.me = [self]
+
+    model = Loop()
+    assert [n for n, _ in model.named_parameters()] == ["w[0]"]
+    assert len(model.parameters()) == 1
+
+
+def test_a_set_of_values_is_refused_not_skipped():
+    class Bag(Module):
+        def __init__(self):
+            self.w = {Value(1.0), Value(2.0)}
+
+    with pytest.raises(TypeError, match=r"Bag\.w is a set .* use a list"):
+        Bag().parameters()
+    with pytest.raises(TypeError, match="no stable order"):
+        Bag().named_parameters()
+
+
+def test_two_parameters_with_one_name_are_refused_by_state_dict():
+    class Clash(Module):
+        def __init__(self):
+            self.w = {"0,1": Value(1.0), 0: {1: Value(2.0)}}
+
+    with pytest.raises(ValueError, match=r"both named 'w\[0,1\]'"):
+        Clash().state_dict()
+
+
+# --- contradictory constructor arguments (issue 13) -----------------------------------------------
+
+
+def test_nonlin_false_with_a_nonlinear_activation_is_refused():
+    with pytest.raises(ValueError, match=r"nonlin=False contradicts activation='tanh'"):
+        Layer(2, 3, nonlin=False, activation="tanh")  # was silently linear
+    with pytest.raises(ValueError, match=r"nonlin=True contradicts activation='linear'"):
+        Neuron(2, True, activation="linear")
+
+
+def test_nonlin_and_activation_agree_or_stand_alone():
+    assert Layer(2, 3, nonlin=False, seed=0).activation == "linear"  # micrograd's way
+    assert Layer(2, 3, nonlin=False, activation="linear", seed=0).activation == "linear"
+    assert Layer(2, 3, nonlin=True, activation="tanh", seed=0).activation == "tanh"
+    assert Neuron(2, seed=0).activation == "relu" and Neuron(2, True).activation == "relu"
+    assert Layer(2, 3, activation="sigmoid", seed=0).activation == "sigmoid"
+    assert [layer.activation for layer in MLP(2, [3, 1], seed=0).layers] == ["relu", "linear"]

@@ -118,9 +118,22 @@ def package_modules() -> dict[str, Path]:
 
 
 def imports_of(name: str, path: Path, modules: dict[str, Path]):
-    """(imported module, imported names) for every import of the package, even inside functions."""
+    """(imported module, imported names) for every import of the package, even inside functions.
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they never run.
+    """
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+    tree = ast.parse(path.read_text("utf-8"))
+    type_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]

@@ -1,5 +1,6 @@
 """fit(), History, EarlyStopping, metrics, predict/evaluate and the progress output."""
 
+import importlib
 import json
 import math
 import sys
@@ -371,7 +372,8 @@ def test_bad_fit_arguments_raise_before_anything_changes(kwargs, error, match):
 def test_progress_in_a_terminal_is_a_tqdm_bar_with_the_live_loss(capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     X, y, model = tiny_problem(n=6)
-    fit(model, mse_loss, SGD(model.parameters(), lr=0.01), X, y, epochs=3, val=(X, y))
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.01), X, y, epochs=3, val=(X, y),
+        metrics="accuracy")  # fmt: skip
     err = capsys.readouterr().err
     assert "3/3" in err and "val_loss=" in err and "accuracy=" in err
 
@@ -399,7 +401,8 @@ def assert_same_history(fast, eager):
 
 def count_traces(monkeypatch) -> list:
     """The CompiledFunctions fit makes, recorded as fit creates them."""
-    compile_module = sys.modules["micrograd_plus.compile"]  # the package's compile is the function
+    # the package's `compile` attribute is the function, so import the module by its name
+    compile_module = importlib.import_module("micrograd_plus.compile")
     made, real_compile = [], compile_module.compile
 
     def recording_compile(fn, **options):
@@ -495,3 +498,9 @@ def test_compiled_validation_is_traced_in_eval_mode():
     runs = fit_both_ways(ScaledInTraining, mse_loss, X, y, (X_val, y_val), 4)
     (eager, _, _), (fast, _, _) = runs
     assert_same_history(fast, eager)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -0.1, True, "0.1"])
+def test_early_stopping_refuses_a_min_delta_that_could_never_be_beaten(bad):
+    with pytest.raises(ValueError, match="min_delta must be a finite number >= 0"):
+        EarlyStopping(min_delta=bad)

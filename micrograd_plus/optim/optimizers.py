@@ -46,11 +46,10 @@ class Optimizer:
                 f"{type(self).__name__}: params must be an iterable of Values or of "
                 f"param-group dicts, got {type(params).__name__}"
             )
-        groups = list(params)
-        if not groups:
+        items: list[Any] = list(params)
+        if not items:
             raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
-        if not isinstance(groups[0], dict):
-            groups = [{"params": groups}]
+        groups: list[dict[str, Any]] = items if isinstance(items[0], dict) else [{"params": items}]
         for group in groups:
             self.add_param_group(group)
 
@@ -101,7 +100,7 @@ class Optimizer:
                 self._update(p, grad, self.state.setdefault(id(p), {}), group)
         return loss
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise NotImplementedError
 
     # --- saving and resuming ------------------------------------------------------
@@ -216,7 +215,7 @@ class SGD(Optimizer):
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """w ← w − lr·g, where g = grad + wd·w, or the momentum buffer b ← μ·b + (1−τ)·g."""
         g = grad
         if group["weight_decay"] != 0:
@@ -268,7 +267,7 @@ class Adam(Optimizer):
                     f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {beta!r}"
                 )
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂ / (√v̂ + ε)."""
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         if not state:
@@ -348,7 +347,7 @@ class RMSprop(Optimizer):
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         _check_nonnegative(self, group, "lr", "alpha", "eps", "weight_decay", "momentum")
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """s ← α·s + (1−α)·g²;  w ← w − lr·g / (√s + ε)  (s less mean(g)² if centered)."""
         alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
         if not state:
@@ -401,7 +400,7 @@ class Adagrad(Optimizer):
             self, group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"
         )
 
-    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict) -> None:
+    def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         """s ← s + g²;  w ← w − lr/(1 + (t−1)·lr_decay) · g / (√s + ε)."""
         if not state:
             state.update(step=0, sum=float(group["initial_accumulator_value"]))
@@ -457,7 +456,7 @@ def _total_norm(grads: list[float], norm_type: float) -> float:
         return max(abs(g) for g in grads)
     if norm_type == 2.0:
         return math.sqrt(math.fsum(g * g for g in grads))
-    return math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type)
+    return float(math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type))
 
 
 def clip_grad_value_(parameters: Value | Iterable[Value], clip_value: float) -> None:
@@ -478,11 +477,12 @@ def _as_param_list(params: Any, owner: str = "optimizer") -> list[Value]:
         return [params]
     if not isinstance(params, Iterable):
         raise TypeError(f"{owner}: expected Values, got {type(params).__name__}")
-    params = list(params)
+    values: list[Value] = []
     for p in params:
         if not isinstance(p, Value):
             raise TypeError(f"{owner}: every parameter must be a Value, got {type(p).__name__}")
-    return params
+        values.append(p)
+    return values
 
 
 def _check_number(owner: Any, name: str, x: Any) -> None:
