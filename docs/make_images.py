@@ -46,11 +46,42 @@ def player_screenshots() -> None:
         driver.quit()
 
 
+def training_screenshot() -> None:
+    """The training replay of a small MLP on two moons, at epoch 10."""
+    from micrograd_plus import fit, losses, nn, optim
+    from micrograd_plus.data import make_moons
+    from micrograd_plus.viz import Snapshots, save_training_html
+    from tests.browser import start_chromium
+
+    X, y = make_moons(n_samples=80, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1])
+    snaps = Snapshots(X, y, every=5, resolution=30)
+    opt = optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = losses.binary_cross_entropy_with_logits
+    fit(model, loss_fn, opt, X, y, epochs=60, callbacks=[snaps], progress=False, seed=0)
+    driver, _ = start_chromium()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "training.html"
+            save_training_html(snaps, path, title="Two moons, a 2-16-16-1 MLP")
+            driver.set_window_size(1000, 700)
+            driver.get(path.as_uri())
+            driver.execute_script(
+                "const s=document.getElementById('slider'); s.value=1;"
+                "s.dispatchEvent(new Event('input'))"
+            )
+            (IMAGES / "training_replay.png").write_bytes(driver.get_screenshot_as_png())
+            print(IMAGES / "training_replay.png")
+    finally:
+        driver.quit()
+
+
 def main() -> None:
     IMAGES.mkdir(exist_ok=True)
     for fmt in ("svg", "png"):
         print(render(draw_dot(lecture_neuron()), str(IMAGES / "neuron"), format=fmt))
     player_screenshots()
+    training_screenshot()
 
 
 if __name__ == "__main__":

@@ -129,11 +129,11 @@ def test_save_training_html_is_one_self_contained_file(tmp_path):
     assert path.endswith("training.html")
     assert "<title>Moons</title>" in page
     assert not re.search(r"(src|href)=\"?https?:", page)  # nothing fetched from the network
-    data = json.loads(re.search(r"const D=(\{.*?\});\n", page).group(1))
+    data = json.loads(re.search(r"const D = (\{.*?\});\n", page).group(1))
     assert [f["epoch"] for f in data["frames"]] == [1, 2, 3]
     assert data["grid"]["n"] == 5 and len(data["frames"][0]["cls"]) == 25
     curves = save_training_html(history, tmp_path / "curves.html")
-    assert "const D=" in (tmp_path / "curves.html").read_text(encoding="utf-8") and curves
+    assert "const D = " in (tmp_path / "curves.html").read_text(encoding="utf-8") and curves
 
 
 def test_save_training_html_refuses_what_it_cannot_replay(tmp_path):

@@ -165,6 +165,7 @@ class Snapshots:
         ys = [p[1] for p in self.points]
         self.extent = (min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin)
         self.snapshots: list[dict[str, Any]] = []
+        self.curve: list[dict[str, Any]] = []  # every epoch's logs (the grid: every few)
 
     def grid(self) -> list[list[float]]:
         """The cell centres, row by row from the bottom (y smallest) to the top."""
@@ -178,8 +179,10 @@ class Snapshots:
 
     def on_train_begin(self, history, model) -> None:
         self.snapshots = []
+        self.curve = []
 
     def on_epoch_end(self, epoch: int, history, model) -> bool:
+        self.curve.append({"epoch": int(epoch), "logs": _latest_logs(history)})
         if epoch % self.every == 0:
             self.record(epoch, history, model)
         return False
@@ -193,11 +196,20 @@ class Snapshots:
     def record(self, epoch: int, history, model) -> None:
         """Classify the grid with the model as it is now (eval mode, no graph)."""
         classes, confidence = _classify(predict(model, self.grid()), min(self.labels) < 0)
-        logs = {k: v[-1] for k, v in history.train.items() if v}
-        logs.update({f"val_{k}": v[-1] for k, v in history.val.items() if v})
         self.snapshots.append(
-            {"epoch": int(epoch), "logs": logs, "classes": classes, "confidence": confidence}
+            {
+                "epoch": int(epoch),
+                "logs": _latest_logs(history),
+                "classes": classes,
+                "confidence": confidence,
+            }
         )
+
+
+def _latest_logs(history) -> dict[str, float]:
+    logs = {k: v[-1] for k, v in history.train.items() if v}
+    logs.update({f"val_{k}": v[-1] for k, v in history.val.items() if v})
+    return logs
 
 
 def _classify(outputs: list, sign_labels: bool) -> tuple[list[int], list[float]]:
@@ -252,6 +264,7 @@ def _payload(source: Any) -> dict[str, Any]:
                 }
                 for s in source.snapshots
             ],
+            "curve": source.curve or None,
             "grid": {"n": source.resolution, "extent": [x0, x1, y0, y1]},
             "points": source.points,
             "labels": source.labels,

@@ -170,6 +170,7 @@ class Player:
             )
             svg = graph.pipe(format="svg").decode("utf-8")
             svg = svg[svg.index("<svg") :]
+            svg = svg.replace('id="graph0"', f'id="{self._prefix}graph"')  # unique per page
             self._svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
         return self._svg
 
