@@ -7,6 +7,7 @@ of order eps**2, so with eps = 1e-6 it agrees with an exact gradient to about
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from .engine import Value, no_grad
@@ -14,6 +15,14 @@ from .engine import Value, no_grad
 
 class GradcheckError(AssertionError):
     """backward() and finite differences disagree; the message lists every input."""
+
+
+class _ProbeOutsideDomain(Exception):
+    """fn raised a domain error at x + eps or x - eps (reported, not raised)."""
+
+    def __init__(self, index: int, probe: float, error: Exception) -> None:
+        super().__init__(index, probe, error)
+        self.index, self.probe, self.error = index, probe, error
 
 
 def numerical_grad(
@@ -28,9 +37,13 @@ def numerical_grad(
             down = point.copy()
             up[i] += eps
             down[i] -= eps
-            f_up = float(fn(*[Value(x) for x in up]))
-            f_down = float(fn(*[Value(x) for x in down]))
-            estimates.append((f_up - f_down) / (2 * eps))
+            values = []
+            for probe in (up, down):
+                try:
+                    values.append(float(fn(*[Value(x) for x in probe])))
+                except (ValueError, ZeroDivisionError) as error:
+                    raise _ProbeOutsideDomain(i, probe[i], error) from None
+            estimates.append((values[0] - values[1]) / (2 * eps))
     return estimates
 
 
@@ -59,11 +72,29 @@ def gradcheck(
     """
     if len(inputs) == 0:
         raise ValueError("gradcheck needs at least one input, got none")
-    if eps <= 0:
-        raise ValueError(f"gradcheck: eps must be positive, got {eps}")
+    for name, value, low in (
+        ("eps", eps, "positive"),
+        ("atol", atol, ">= 0"),
+        ("rtol", rtol, ">= 0"),
+    ):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if (
+            not number
+            or not math.isfinite(value)
+            or value < 0
+            or (low == "positive" and value == 0)
+        ):
+            raise ValueError(f"gradcheck: {name} must be a finite number {low}, got {value!r}")
     point = [float(x) for x in inputs]
     analytic = analytic_grad(fn, point)
-    numeric = numerical_grad(fn, point, eps)
+    try:
+        numeric = numerical_grad(fn, point, eps)
+    except _ProbeOutsideDomain as probe:
+        raise GradcheckError(
+            f"gradcheck could not probe input {probe.index} (x={point[probe.index]!r}): "
+            f"fn is undefined at x ± eps = {probe.probe!r}, outside its domain "
+            f"({probe.error}); pass a smaller eps or a point further from the edge"
+        ) from None
     rows = []
     failed = False
     for i, (x, a, n) in enumerate(zip(point, analytic, numeric)):

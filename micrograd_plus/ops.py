@@ -60,7 +60,7 @@ def _div(a: float, b: float) -> float:
 def _pow(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
         raise ZeroDivisionError(f"'**': 0.0 cannot be raised to a negative power ({b!r})")
-    if a < 0.0 and not float(b).is_integer():
+    if a < 0.0 and b == b and not float(b).is_integer():
         raise ValueError(f"'**': a negative base ({a!r}) needs an integer exponent, got {b!r}")
     try:
         return math.pow(a, b)
@@ -85,6 +85,27 @@ def _sqrt(a: float) -> float:
     if a < 0.0:
         raise ValueError(f"sqrt is only defined for non-negative numbers, got {a!r}")
     return math.sqrt(a)
+
+
+def _sin(a: float) -> float:
+    if a in (math.inf, -math.inf):
+        raise ValueError(f"sin is not defined at {a!r}")
+    return math.sin(a)
+
+
+def _cos(a: float) -> float:
+    if a in (math.inf, -math.inf):
+        raise ValueError(f"cos is not defined at {a!r}")
+    return math.cos(a)
+
+
+def _relu(a: float) -> float:
+    return 0.0 if a <= 0.0 else a  # relu(NaN) is NaN, as in PyTorch
+
+
+def _is_zero(x, B):
+    """1 where x == 0 else 0, as arithmetic on any backend (a mask, not a branch)."""
+    return (1 - B.step(x)) * (1 - B.step(-x))
 
 
 def _sigmoid(a: float) -> float:
@@ -140,10 +161,15 @@ primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), do
           symbol="*", local_grads=("b", "a"))
 primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b",
           symbol="/", local_grads=("1 / b", "-out / b"))
-primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), 0.0),
+# As PyTorch masks them: x ** 0 has derivative 0 even at x = 0 (the exponent is
+# nudged to 0 there, so 0 ** -1 is never formed), and the exponent's gradient is 0
+# where the base is 0 (log is taken of 1 there).
+primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1 + (b == 0)), 0.0),
           const_inputs=(1,), doc="a ** c, c a number",
           symbol="**", local_grads=("b * a**(b - 1)", "0"))
-primitive("pow", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1), g * out * B.log(a)),
+primitive("pow", 2, _pow,
+          lambda g, out, a, b, B: (g * b * a ** (b - 1 + _is_zero(b, B)),
+                                   g * out * B.log(a + _is_zero(a, B))),
           doc="a ** b, b a Value",
           symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"))
 primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a",
@@ -156,9 +182,9 @@ primitive("log", 1, _log, lambda g, out, a, B: (g / a,), doc="natural log",
           symbol="log", local_grads=("1 / a",))
 primitive("sqrt", 1, _sqrt, lambda g, out, a, B: (g * 0.5 / out,), doc="square root",
           symbol="sqrt", local_grads=("0.5 / out",))
-primitive("sin", 1, math.sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine",
+primitive("sin", 1, _sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine",
           symbol="sin", local_grads=("cos(a)",))
-primitive("cos", 1, math.cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine",
+primitive("cos", 1, _cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine",
           symbol="cos", local_grads=("-sin(a)",))
 primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh",
           symbol="tanh", local_grads=("1 - out**2",))
@@ -168,7 +194,7 @@ primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
 primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
           doc="log(1 + e ** a), a smooth relu",
           symbol="softplus", local_grads=("sigmoid(a)",))
-primitive("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda g, out, a, B: (g * B.step(a),),
+primitive("relu", 1, _relu, lambda g, out, a, B: (g * B.step(a),),
           doc="max(a, 0)",
           symbol="relu", local_grads=("1 if a > 0 else 0",))
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,

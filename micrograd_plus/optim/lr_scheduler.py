@@ -31,11 +31,11 @@ class LRScheduler:
                 f"{type(self).__name__} expects a micrograd_plus optimizer, "
                 f"got {type(optimizer).__name__}"
             )
-        self.optimizer = optimizer
+        self.optimizer: Optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = -1
+        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch: int = -1
         self._step_count = 0
         self._is_initial = True
         self.step()
@@ -99,6 +99,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
+        """Multiply each group's lr by ``gamma`` every ``step_size`` epochs."""
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
@@ -113,6 +114,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
+        """Multiply each group's lr by ``gamma`` every epoch."""
         if self._is_initial:
             return self._current_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
@@ -133,6 +135,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
+        """One step along the cosine from the base lr to ``eta_min`` (PyTorch's recursive form)."""
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         groups = self.optimizer.param_groups
         if self._is_initial:
@@ -170,6 +173,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
+        """One step of the linear ramp of the factor from ``start_factor`` to ``end_factor``."""
         groups = self.optimizer.param_groups
         if self.last_epoch == 0:
             return [group["lr"] * self.start_factor for group in groups]
@@ -227,7 +231,7 @@ class ReduceLROnPlateau(LRScheduler):
             _check_real(self, "min_lr", value)
             if not value >= 0:
                 raise ValueError(f"ReduceLROnPlateau: min_lr must be >= 0, got {value!r}")
-        self.optimizer = optimizer
+        self.optimizer: Optimizer = optimizer
         self.mode = mode
         self.factor = factor
         self.patience = patience
@@ -236,10 +240,10 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown = cooldown
         self.min_lrs = min_lrs
         self.eps = eps
-        self.last_epoch = 0
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = 0
-        self.cooldown_counter = 0
+        self.last_epoch: int = 0
+        self.best: float = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs: int = 0
+        self.cooldown_counter: int = 0
         self._last_lr = self._current_lrs()
 
     def step(self, metrics: float) -> None:  # type: ignore[override]

@@ -37,7 +37,7 @@ class Optimizer:
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
-        self.defaults = dict(defaults)
+        self.defaults: dict[str, Any] = dict(defaults)
         self._check_hyperparameters(self.defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}  # id(param) -> that parameter's state
