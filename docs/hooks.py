@@ -227,14 +227,19 @@ def primitives_table() -> str:
     rows = ["| op | shown as | inputs | computes | gradient rule (g = upstream gradient) |"]
     rows.append("|---|---|---|---|---|")
     for p in PRIMITIVES.values():
-        count = 1 if p.arity == VARIADIC else p.arity
+        # a variadic op has one rule for every input, or one per leading input + the others
+        count = len(p.local_grads) if p.arity == VARIADIC else p.arity
         rules = ["constant" if i in p.const_inputs else p.rule_text(i) for i in range(count)]
         arity = "any number" if p.arity == VARIADIC else str(p.arity)
+        if p.arity != VARIADIC:
+            labels = "ab" if count > 1 else [""]
+        else:
+            labels = ["each input"] if count == 1 else [*range(1, count), "the others"]
         rule_cells = "; ".join(
-            f"{'ab'[i] if p.arity != VARIADIC and p.arity > 1 else 'each input'}: {cell(r)}"
-            if count > 1 or p.arity == VARIADIC
+            f"{label if isinstance(label, str) else f'input {label}'}: {cell(r)}"
+            if label
             else cell(r)
-            for i, r in enumerate(rules)
+            for label, r in zip(labels, rules)
         )
         rows.append(
             f"| {cell(p.name)} | {cell(p.symbol)} | {arity} | {p.doc.replace('|', '&#124;')} "

@@ -29,8 +29,11 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
         detect_anomaly,
         grad,
         is_grad_enabled,
+        max_values,
+        min_values,
         no_grad,
         sum_values,
+        take,
     )
     from .gradcheck import GradcheckError, gradcheck
     from .io import load, save
@@ -48,6 +51,9 @@ _NAMES = {
     "is_grad_enabled": "engine",
     "no_grad": "engine",
     "sum_values": "engine",
+    "max_values": "engine",
+    "min_values": "engine",
+    "take": "engine",
     "CompiledFunction": "compile",
     "GuardError": "compile",
     "compile": "compile",  # the function; the module is micrograd_plus.compile in sys.modules
@@ -91,6 +97,9 @@ __all__ = [
     "save",
     "sum_values",
     "train",
+    "max_values",
+    "min_values",
+    "take",
 ]
 
 

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ._tape_floats import LINEAR, FloatSegment
-from ._tape_graph import LINEAR_OPS, MINUS_ONE, ONE, Graph, describe, referenced_elsewhere
+from ._tape_graph import MINUS_ONE, ONE, Graph, describe, linear_ops, referenced_elsewhere
 from ._tape_numpy import NUMPY, MapGroup, MatmulGroup, RowsGroup
 from .engine import Value
 from .ops import PRIMITIVES
@@ -243,18 +243,21 @@ def _group_by_depth(graph: Graph, slot: list[int], live_slots: set[int]):
     for pos in graph.leaves:
         grad_flow[pos] = slot[pos] in live_slots
     groups: dict[tuple, list[int]] = {}
+    fusion = linear_ops()
     for i, op in enumerate(ops):
-        if op == "" or (op in LINEAR_OPS and i not in terms):
+        if op == "" or (op in fusion and i not in terms):
             continue  # a leaf, or spliced into its consumer
         if i in terms:
-            ins = [p for t in terms[i] for p in t if p >= 0]
+            ins = flows = [p for t in terms[i] for p in t if p >= 0]
             key: tuple = (0, "lin")
         else:
             const = PRIMITIVES[op].const_inputs
-            ins = [p for j, p in enumerate(parents[i]) if j not in const]
-            key = (1, op, len(parents[i]))
+            ins = parents[i]
+            flows = [p for j, p in enumerate(ins) if j not in const]
         depth[i] = 1 + max((depth[p] for p in ins), default=0)
-        grad_flow[i] = any(grad_flow[p] for p in ins)
+        grad_flow[i] = any(grad_flow[p] for p in flows)
+        if i not in terms:
+            key = (1, op, len(parents[i]))
         groups.setdefault((depth[i], *key), []).append(i)
     return groups, grad_flow
 

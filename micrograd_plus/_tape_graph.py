@@ -14,8 +14,14 @@ import sys
 from types import SimpleNamespace
 
 from .engine import Value, topological_order
+from .ops import PRIMITIVES
 
-LINEAR_OPS = frozenset({"+", "-", "*", "neg", "sum"})
+
+def linear_ops() -> dict[str, str]:
+    """Op name -> how it fuses ("add", "sub", "neg", "mul"), read off the table."""
+    return {name: p.linear for name, p in PRIMITIVES.items() if p.linear}
+
+
 ONE, MINUS_ONE = -1, -2  # positions standing for the constants 1.0 and -1.0
 
 
@@ -72,23 +78,25 @@ def _fuse_linear(ops, parents, uses) -> dict[int, list[tuple[int, int]]]:
     end, so that a long chain costs linear time.
     """
     parts: dict[int, list] = {}
+    fusion = linear_ops()
 
     def expand(p: int):
-        if ops[p] in LINEAR_OPS and uses[p] == 1:
+        if ops[p] in fusion and uses[p] == 1:
             return parts.pop(p)
         return (p, ONE)
 
     for i, op in enumerate(ops):
-        if op not in LINEAR_OPS:
+        kind = fusion.get(op)
+        if kind is None:
             continue
         ps = parents[i]
-        if op == "*":
+        if kind == "mul":
             parts[i] = [(ps[0], ps[1])]
-        elif op == "neg":
+        elif kind == "neg":
             parts[i] = [(ps[0], MINUS_ONE)]
-        elif op == "-":
+        elif kind == "sub":
             parts[i] = [expand(ps[0]), (ps[1], MINUS_ONE)]
-        else:  # "+" and "sum"
+        else:  # "add"
             parts[i] = [expand(p) for p in ps]
     return {i: _flatten(p) for i, p in parts.items()}
 

@@ -9,67 +9,20 @@ backward needs, and ``backward(vals, G, saved)``, which adds into the
 gradient array ``G`` only where a parameter's gradient can flow.
 
 NumPy never raises: it returns inf or nan where eager raises.  So wherever a
-float forward or rule *can* raise, a non-finite NumPy result sends the group
-through the float path of ``_tape_floats``, which raises eager's error (or
-gives eager's inf/nan).
+float forward or rule *can* raise (the table entry says so), a non-finite NumPy
+result sends the group through the float path of ``_tape_floats``, which
+raises eager's error (or gives eager's inf/nan).  Nothing here names an op:
+forwards, rules and flags all come from ``ops.PRIMITIVES``.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from ._tape_floats import float_forward, float_rule
-from .ops import PRIMITIVES
+from .ops import NUMPY, PRIMITIVES
 
-
-def _np_sigmoid(a):
-    z = np.exp(-np.abs(a))  # never overflows, as in ops._sigmoid
-    return np.where(a >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
-
-
-#: Backend for the derivative rules on arrays (see ``ops.py``).
-NUMPY = SimpleNamespace(
-    log=np.log,
-    sin=np.sin,
-    cos=np.cos,
-    sign=np.sign,
-    step=lambda a: (a > 0.0).astype(np.float64),
-    sigmoid=_np_sigmoid,
-)
-
-#: Vectorised forwards of the non-linear ops; any op missing here falls back to
-#: its float forward, one element at a time (slow but exact).
-NUMPY_FORWARD = {
-    "/": np.divide,
-    "**": np.power,
-    "pow": np.power,
-    "abs": np.abs,
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tanh": np.tanh,
-    "sigmoid": _np_sigmoid,
-    "softplus": lambda a: np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a))),
-    "relu": lambda a: np.where(a > 0.0, a, 0.0),
-    "leaky_relu": lambda a, s: np.where(a > 0.0, a, a * s),
-}
-
-#: Ops whose float forward never raises (it returns inf or nan like NumPy, if
-#: anything); every other op's NumPy forward is checked for non-finite results.
-FORWARD_NEVER_RAISES = frozenset(
-    {"abs", "exp", "tanh", "sigmoid", "softplus", "relu", "leaky_relu"}
-)
-#: Ops whose float rule never raises once the forward succeeded (no division by
-#: a value that can be 0, no power that can overflow).  ``sqrt`` (1 / out at 0),
-#: ``**`` and ``pow`` (a ** (b - 1) at a = 0) are checked, as is any new op.
-RULE_NEVER_RAISES = frozenset(
-    {"/", "abs", "exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "relu",
-     "leaky_relu"}
-)  # fmt: skip
+__all__ = ["NUMPY", "MapGroup", "MatmulGroup", "RowsGroup"]
 
 
 def _all_finite(arrays) -> bool:
@@ -213,13 +166,15 @@ class MapGroup:
         wanted = [need[np.asarray(s, dtype=np.intp)] for j, s in enumerate(operand_slots)
                   if j not in const]  # fmt: skip
         self.wanted = np.logical_or.reduce(wanted).tolist() if wanted else []
-        self.vectorised = op in NUMPY_FORWARD
-        self.check_forward = op not in FORWARD_NEVER_RAISES
-        self.check_rule = op not in RULE_NEVER_RAISES
+        prim = PRIMITIVES[op]
+        self.numpy_forward = prim.numpy_forward
+        self.vectorised = prim.numpy_forward is not None
+        self.check_forward = prim.forward_may_raise
+        self.check_rule = prim.rule_may_raise
 
     def forward(self, vals):
         ins = [gather(vals) for gather in self.operands]
-        out = NUMPY_FORWARD[self.op](*ins) if self.vectorised else None
+        out = self.numpy_forward(*ins) if self.vectorised else None
         if out is None or (self.check_forward and not _all_finite([out])):
             out = float_forward(self.op, [a.tolist() for a in ins])
         vals[self.lo : self.hi] = out

@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 from .history import History
 
@@ -30,6 +32,12 @@ class EarlyStopping:
     back the weights of its best epoch when training ends, whether it stopped
     early or not.
     """
+
+    monitor: str
+    patience: int
+    min_delta: float
+    restore_best: bool
+    maximize: bool
 
     def __init__(
         self,
@@ -62,16 +70,18 @@ class EarlyStopping:
         self.best: float | None = None
         self.best_epoch: int | None = None
         self.wait = 0
-        self._best_state = None
+        self._best_state: Any = None
 
-    def on_train_begin(self, history: History, model) -> None:
+    def on_train_begin(self, history: History, model: Any) -> None:
+        """Check that ``monitor`` is a series fit records, and start counting afresh."""
         try:
             history.get(self.monitor)
         except KeyError as error:
             raise ValueError(f"EarlyStopping(monitor={self.monitor!r}): {error.args[0]}") from None
         self._reset()
 
-    def on_epoch_end(self, epoch: int, history: History, model) -> bool:
+    def on_epoch_end(self, epoch: int, history: History, model: Any) -> bool:
+        """Note the best epoch so far; True (stop) after ``patience`` epochs without one."""
         value = history.get(self.monitor)[-1]
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
@@ -81,7 +91,8 @@ class EarlyStopping:
         self.wait += 1
         return self.wait >= self.patience
 
-    def on_train_end(self, history: History, model) -> None:
+    def on_train_end(self, history: History, model: Any) -> None:
+        """Record the best epoch in the history and, with ``restore_best``, its weights."""
         if self.best_epoch is not None:
             history.best_epoch = self.best_epoch
         if self.restore_best and self._best_state is not None:
@@ -97,13 +108,13 @@ class EarlyStopping:
         return value < self.best - self.min_delta
 
 
-def _snapshot(model):
+def _snapshot(model: Any) -> Any:
     if hasattr(model, "state_dict"):
         return copy.deepcopy(model.state_dict())
     return [p.data for p in model.parameters()]
 
 
-def _restore(model, state) -> None:
+def _restore(model: Any, state: Any) -> None:
     if hasattr(model, "load_state_dict"):
         model.load_state_dict(state)
     else:
@@ -114,7 +125,10 @@ def _restore(model, state) -> None:
 class Hooks:
     """A callback seen through the full protocol: missing hooks do nothing."""
 
-    def __init__(self, callback) -> None:
+    callback: Any
+    _epoch_end: Callable[[int, History, Any], Any]
+
+    def __init__(self, callback: Any) -> None:
         if hasattr(callback, "on_epoch_end"):
             self.callback = callback
             self._epoch_end = callback.on_epoch_end
@@ -126,15 +140,18 @@ class Hooks:
                 f"a callback needs an on_epoch_end method or must be callable, got {callback!r}"
             )
 
-    def on_train_begin(self, history: History, model) -> None:
+    def on_train_begin(self, history: History, model: Any) -> None:
+        """The callback's ``on_train_begin``, if it has one."""
         hook = getattr(self.callback, "on_train_begin", None)
         if hook is not None:
             hook(history, model)
 
-    def on_epoch_end(self, epoch: int, history: History, model) -> bool:
+    def on_epoch_end(self, epoch: int, history: History, model: Any) -> bool:
+        """The callback's ``on_epoch_end`` (or the callback itself), as a bool: True stops."""
         return bool(self._epoch_end(epoch, history, model))
 
-    def on_train_end(self, history: History, model) -> None:
+    def on_train_end(self, history: History, model: Any) -> None:
+        """The callback's ``on_train_end``, if it has one."""
         hook = getattr(self.callback, "on_train_end", None)
         if hook is not None:
             hook(history, model)

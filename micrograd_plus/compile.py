@@ -115,7 +115,7 @@ class CompiledFunction:
         self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
 
     def __call__(self, *args: Any):
-        structure, flat = _flatten_args(args)
+        structure, flat, _ = _flatten_args(args)
         traced = self._cache.get(structure)
         if traced is None:
             traced = self._cache[structure] = []
@@ -125,7 +125,7 @@ class CompiledFunction:
         for entry in traced:
             try:
                 vals, saved = entry.tape.forward(flat)
-            except (ValueError, ZeroDivisionError):
+            except (ValueError, ZeroDivisionError, IndexError):
                 if not entry.sites:
                     raise
                 continue  # another branch may not compute what failed: trace again
@@ -248,7 +248,8 @@ def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray, has_aux: bool
     ones fn's closure or the caller keep), which lets the tape bake constants.
     """
     inputs = [Value(x) for x in flat.tolist()]
-    values = iter(inputs)
+    kinds = _input_kinds(structure)
+    values = iter([TracedInt(v, int(v.data)) if is_int else v for v, is_int in zip(inputs, kinds)])
     args = [_rebuild(key, values) for key in structure]
     records: list[tuple] = []
     with engine.tracing(functools.partial(_record_comparison, records)):
@@ -364,29 +365,44 @@ def _user_line() -> str:
 
 # --- arguments ---------------------------------------------------------------------------
 
+#: Integers beyond this are not exact in the tape's float64 slots.
+_LARGEST_EXACT_INT = 2**53
 
-def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray]:
-    """The arguments' structure (the cache key) and all their numbers, flattened."""
+
+def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray, None]:
+    """The arguments' structure (the cache key) and all their numbers, flattened.
+
+    An argument that is an int, a (nested) list of ints or an integer array is
+    an *integer input*: it reaches ``fn`` as ``TracedInt``s, never as float
+    Values.  A NumPy array is read without conversion when it holds float64.
+    """
     structure, chunks = [], []
     for position, arg in enumerate(args):
-        array = None
-        if not isinstance(arg, Value):
+        array = arg if arg.__class__ is np.ndarray else None
+        if array is None and not isinstance(arg, Value):
             try:
                 array = np.asarray(arg)
             except ValueError:  # ragged nested lists
                 array = None
         if array is not None and array.dtype.kind in "fiub":
-            structure.append(("shape", array.shape))
+            is_int = array.dtype.kind != "f"
+            if is_int and array.size and int(np.abs(array).max()) > _LARGEST_EXACT_INT:
+                raise ValueError(
+                    f"argument {position} of a compiled function holds an integer beyond "
+                    f"2**53, which the replay cannot hold exactly"
+                )
+            structure.append(("shape", array.shape, is_int))
             chunks.append(array.astype(np.float64, copy=False).ravel())
         else:
             numbers_out: list[float] = []
             structure.append(("nested", _flatten_nested(arg, numbers_out, position)))
             chunks.append(np.array(numbers_out, dtype=np.float64))
-    flat = np.concatenate(chunks) if chunks else np.zeros(0)
-    return tuple(structure), flat
+    flat = chunks[0] if len(chunks) == 1 else (np.concatenate(chunks) if chunks else np.zeros(0))
+    return tuple(structure), flat, None
 
 
 def _flatten_nested(obj, out: list[float], position: int):
+    """The layout of a ragged argument: "i" or "f" for a number, a tuple for a list."""
     if isinstance(obj, Value):
         raise TypeError(
             f"argument {position} of a compiled function holds a Value; pass plain numbers "
@@ -394,7 +410,7 @@ def _flatten_nested(obj, out: list[float], position: int):
         )
     if isinstance(obj, numbers.Real):
         out.append(float(obj))
-        return None
+        return "i" if isinstance(obj, numbers.Integral) else "f"
     if isinstance(obj, (list, tuple, np.ndarray)):
         return tuple(_flatten_nested(x, out, position) for x in obj)
     raise TypeError(
@@ -403,12 +419,30 @@ def _flatten_nested(obj, out: list[float], position: int):
     )
 
 
+def _input_kinds(structure: tuple) -> list[bool]:
+    """For each flattened number, whether it is an integer input."""
+    kinds: list[bool] = []
+
+    def walk(layout) -> None:
+        if layout.__class__ is str:
+            kinds.append(layout == "i")
+        else:
+            for part in layout:
+                walk(part)
+
+    for key in structure:
+        if key[0] == "shape":
+            kinds.extend([key[2]] * int(np.prod(key[1], dtype=np.int64)))
+        else:
+            walk(key[1])
+    return kinds
+
+
 def _rebuild(key: tuple, values):
     """The argument as fn sees it while tracing: the same nesting, Values for numbers."""
-    kind, shape = key
-    if kind == "shape":
-        return _nest_shape(shape, values)
-    return _nest_ragged(shape, values)
+    if key[0] == "shape":
+        return _nest_shape(key[1], values)
+    return _nest_ragged(key[1], values)
 
 
 def _nest_shape(shape: tuple, values):
@@ -418,6 +452,147 @@ def _nest_shape(shape: tuple, values):
 
 
 def _nest_ragged(layout, values):
-    if layout is None:
+    if layout.__class__ is str:
         return next(values)
     return [_nest_ragged(part, values) for part in layout]
+
+
+# --- integer inputs ------------------------------------------------------------------------
+
+
+def _guard(symbol: str, node: Value, other) -> None:
+    """Record a comparison on a traced integer, as the engine records one on a Value."""
+    hook = engine.comparison_hook()
+    if hook is not None:
+        hook(symbol, node, other)
+
+
+class TracedInt:
+    """An integer argument of a compiled function, as ``fn`` sees it while tracing.
+
+    It behaves as its int: indexing with it through ``take`` (or ``nn.Embedding``)
+    is a gather node that reads the index at every call; ``+ - *`` with ints give
+    traced ints, with Values or floats give Values; comparisons are guarded.
+    Anything that needs the concrete int (``list[t]``, ``range(t)``, ``hash``,
+    ``float(t)``) gets it with a guard, so a call with another value traces again.
+    """
+
+    __slots__ = ("_trace_node", "value")
+
+    def __init__(self, node: Value, value: int) -> None:
+        self._trace_node = node
+        self.value = value
+
+    def _concrete(self) -> int:
+        _guard("==", self._trace_node, float(self.value))
+        return self.value
+
+    def __index__(self) -> int:
+        return self._concrete()
+
+    __int__ = __index__
+
+    def __float__(self) -> float:
+        return float(self._concrete())
+
+    def __hash__(self) -> int:
+        return hash(self._concrete())
+
+    def __bool__(self) -> bool:
+        return self._compare("!=", 0)
+
+    def __repr__(self) -> str:
+        return f"TracedInt({self.value})"
+
+    def __str__(self) -> str:
+        return str(self._concrete())
+
+    def __format__(self, spec: str) -> str:
+        return format(self._concrete(), spec)
+
+    # comparisons: guarded, like comparisons on Values
+    def _compare(self, symbol: str, other):
+        if isinstance(other, TracedInt):
+            _guard(symbol, self._trace_node, other._trace_node)
+            return _OUTCOME[symbol](self.value, other.value)
+        if isinstance(other, Value):
+            _guard(symbol, self._trace_node, other)
+            return _OUTCOME[symbol](self.value, other.data)
+        if isinstance(other, numbers.Real):
+            _guard(symbol, self._trace_node, float(other))
+            return _OUTCOME[symbol](self.value, other)
+        return NotImplemented
+
+    def __lt__(self, other):
+        return self._compare("<", other)
+
+    def __le__(self, other):
+        return self._compare("<=", other)
+
+    def __gt__(self, other):
+        return self._compare(">", other)
+
+    def __ge__(self, other):
+        return self._compare(">=", other)
+
+    def __eq__(self, other):
+        return self._compare("==", other)
+
+    def __ne__(self, other):
+        return self._compare("!=", other)
+
+    # arithmetic: ints stay traced ints, anything else becomes a Value
+    def _arith(self, other, op, reflected: bool = False):
+        if isinstance(other, TracedInt) or (
+            isinstance(other, numbers.Integral) and not isinstance(other, bool)
+        ):
+            other_node = other._trace_node if isinstance(other, TracedInt) else other
+            other_value = other.value if isinstance(other, TracedInt) else int(other)
+            if reflected:
+                return TracedInt(op(other_node, self._trace_node), op(other_value, self.value))
+            return TracedInt(op(self._trace_node, other_node), op(self.value, other_value))
+        if isinstance(other, Value | numbers.Real):
+            return op(other, self._trace_node) if reflected else op(self._trace_node, other)
+        return NotImplemented
+
+    def __add__(self, other):
+        return self._arith(other, operator.add)
+
+    def __radd__(self, other):
+        return self._arith(other, operator.add, True)
+
+    def __sub__(self, other):
+        return self._arith(other, operator.sub)
+
+    def __rsub__(self, other):
+        return self._arith(other, operator.sub, True)
+
+    def __mul__(self, other):
+        return self._arith(other, operator.mul)
+
+    def __rmul__(self, other):
+        return self._arith(other, operator.mul, True)
+
+    def __truediv__(self, other):
+        return self._trace_node / other
+
+    def __rtruediv__(self, other):
+        return other / self._trace_node
+
+    def __neg__(self):
+        return TracedInt(-self._trace_node, -self.value)
+
+    def __pos__(self):
+        return self
+
+    def __floordiv__(self, other):
+        return self._concrete() // other
+
+    def __mod__(self, other):
+        return self._concrete() % other
+
+    def __pow__(self, other):
+        return self._concrete() ** other
+
+
+numbers.Integral.register(TracedInt)

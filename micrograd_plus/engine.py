@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP
+from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP, take_error
 
 Number = int | float
 Hook = Callable[[str, "Value", object], None]
@@ -89,6 +89,10 @@ class Value:
             raise TypeError(f"Value(...): label must be a str, got {type(label).__name__}")
         if not isinstance(_op, str):
             raise TypeError(f"Value(...): _op must be a str naming the op, got {_op!r}")
+        if data.__class__ is not float and _open_blocks:
+            source = _traced_source(data)
+            if source is not None:  # Value(v) while compile traces: follows v at replay
+                data, _children, _op = source._data, (source,), "stop_gradient"
         self._data = _as_float(data)
         self.grad: Any = 0.0
         self._prev: tuple[Value, ...] = _as_children(_children, _op)
@@ -246,7 +250,12 @@ class Value:
 
     # --- graph utilities ------------------------------------------------------
     def detach(self) -> Value:
-        """A new leaf with the same data: gradients stop here."""
+        """A Value with the same data through which no gradient flows.
+
+        Eagerly a new leaf; while ``compile`` traces, a ``stop_gradient`` node, so
+        that a replay follows this Value's data instead of freezing it."""
+        if _open_blocks and _modes.hook is not None:
+            return _apply1("stop_gradient", self)
         return Value(self._data, label=self.label)
 
     def backward(
@@ -308,9 +317,15 @@ def _leaf(x: float) -> Value:
 
 
 def _operand(x: object) -> Any:
-    """A Value for the other side of an arithmetic op; NotImplemented if it is no number."""
+    """A Value for the other side of an arithmetic op; NotImplemented if it is no number.
+
+    While compile traces, an integer argument (a traced int) gives its node."""
     if isinstance(x, Value):
         return x
+    if _open_blocks and x.__class__ is not float and x.__class__ is not int:
+        source = _traced_source(x)
+        if source is not None:
+            return source
     if isinstance(x, numbers.Real):
         return _leaf(_as_float(x))
     return NotImplemented
@@ -355,6 +370,66 @@ def _apply2(op: str, a: Any, b: Any) -> Any:
     if _open_blocks:
         _in_mode_block(out)
     return out
+
+
+def max_values(values: Iterable[Value | Number]) -> Value:
+    """The largest of many values, one node; its gradient goes to the first largest.
+
+    Use it instead of Python's ``max`` on Values: under ``compile`` it is traced
+    (recomputed at every call) where ``max`` would be a guarded comparison."""
+    return _apply_n("max", _parents(values, "max_values"))
+
+
+def min_values(values: Iterable[Value | Number]) -> Value:
+    """The smallest of many values, one node; its gradient goes to the first smallest."""
+    return _apply_n("min", _parents(values, "min_values"))
+
+
+def take(values: Iterable[Value | Number], index: int) -> Value:
+    """``values[index]`` for an integer index; under ``compile`` the index may be an
+    integer argument, and one trace then serves every index (a gather node).
+
+    Negative indices count from the end, as in Python; out of range is an IndexError."""
+    source = _traced_source(index) if _open_blocks else None
+    if source is None:
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(
+                f"take(values, index): index must be an int, got {type(index).__name__} {index!r}"
+            )
+        values = values if isinstance(values, list | tuple) else list(values)
+        if not -len(values) <= index < len(values):
+            raise IndexError(take_error(index, len(values)))
+        v = values[index]
+        return v if v.__class__ is Value else _lift_or_raise(v)
+    return _apply_n("take", (source, *_parents(values, "take")))
+
+
+def _parents(values: Iterable[Value | Number], who: str) -> tuple[Value, ...]:
+    parents = tuple(v if v.__class__ is Value else _lift_or_raise(v) for v in values)
+    if not parents:
+        raise ValueError(f"{who}() needs at least one value, got an empty sequence")
+    return parents
+
+
+def _apply_n(op: str, parents: tuple[Value, ...]) -> Value:
+    out = _new(Value)
+    out._data = FORWARD[op](*[p._data for p in parents])
+    out.grad = 0.0
+    out._prev = parents
+    out._op = op
+    if _open_blocks:
+        _in_mode_block(out)
+    return out
+
+
+def _traced_source(x: object) -> Value | None:
+    """While compile traces in this thread, the Value standing for x in the traced graph
+    (x itself for a Value, the node of a traced integer argument); else None."""
+    if _modes.hook is None:
+        return None
+    if isinstance(x, Value):
+        return x
+    return getattr(x, "_trace_node", None)
 
 
 def sum_values(values: Iterable[Value | Number]) -> Value:
@@ -625,6 +700,8 @@ VALUE_BACKEND = SimpleNamespace(
     sigmoid=lambda v: v.sigmoid(),
     sign=lambda v: MATH.sign(float(v)),
     step=lambda v: MATH.step(float(v)),
+    first_equal=lambda out, xs: MATH.first_equal(float(out), [float(x) for x in xs]),
+    one_hot=MATH.one_hot,
 )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+import random
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .engine import Value, sum_values
 from .init import make_rng
@@ -29,6 +31,7 @@ class Sequential(Module):
         self.layers = list(modules)
 
     def children(self) -> list[tuple[str, Module]]:
+        """The modules, named by position."""
         return [(str(i), m) for i, m in enumerate(self.layers)]
 
     def __getitem__(self, index: int) -> Module:
@@ -37,13 +40,15 @@ class Sequential(Module):
     def __len__(self) -> int:
         return len(self.layers)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """``x`` through every module in order."""
         return chain(self.layers, x)
 
-    def forward_batch(self, X: Sequence) -> list:
+    def forward_batch(self, X: Sequence[Any]) -> list[Any]:
+        """A batch through every module in order (modules that need a batch get one)."""
         return chain_batch(self.layers, X)
 
 
@@ -53,7 +58,8 @@ class Sequential(Module):
 class _Elementwise(Module):
     """Maps a Value, or each Value of a (nested) list such as an image, through ``_apply``."""
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """The activation of ``x``: a Value, or each Value of a (nested) list."""
         if isinstance(x, Value | numbers.Real):
             return self._apply(_as_value(x))
         return [
@@ -65,37 +71,48 @@ class _Elementwise(Module):
         raise NotImplementedError
 
 
-def _as_value(x) -> Value:
+def _as_value(x: Any) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
 class ReLU(_Elementwise):
+    """``max(x, 0)`` elementwise, as ``torch.nn.ReLU``."""
+
     def _apply(self, v: Value) -> Value:
         return v.relu()
 
 
 class Tanh(_Elementwise):
+    """``tanh(x)`` elementwise, as ``torch.nn.Tanh``."""
+
     def _apply(self, v: Value) -> Value:
         return v.tanh()
 
 
 class Sigmoid(_Elementwise):
+    """``1 / (1 + e**-x)`` elementwise, as ``torch.nn.Sigmoid``."""
+
     def _apply(self, v: Value) -> Value:
         return v.sigmoid()
 
 
 class LeakyReLU(_Elementwise):
+    """``x`` if ``x > 0`` else ``negative_slope * x`` elementwise, as ``torch.nn.LeakyReLU``."""
+
     def __init__(self, negative_slope: float = 0.01) -> None:
-        self.negative_slope = negative_slope
+        self.negative_slope: float = negative_slope
 
     def _apply(self, v: Value) -> Value:
         return v.leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return f"negative_slope={self.negative_slope}"
 
 
 class Identity(_Elementwise):
+    """Its input, unchanged (a placeholder, as ``torch.nn.Identity``)."""
+
     def _apply(self, v: Value) -> Value:
         return v
 
@@ -109,13 +126,16 @@ class Dropout(Module):
     Works on one sample. In ``eval()`` it is the identity. ``seed`` as in ``MLP``.
     """
 
-    def __init__(self, p: float = 0.5, seed=None) -> None:
+    p: float
+
+    def __init__(self, p: float = 0.5, seed: int | random.Random | None = None) -> None:
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout probability p must be between 0 and 1, got {p!r}")
         self.p = float(p)
-        self._rng = make_rng(seed)
+        self._rng: Any = make_rng(seed)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """In training, each input dropped with probability ``p`` (the rest scaled up)."""
         single = isinstance(x, Value | numbers.Real)
         values = [_as_value(v) for v in as_sample(x)]
         if self.training and self.p > 0.0:
@@ -128,6 +148,7 @@ class Dropout(Module):
         return v * (1.0 / (1.0 - self.p))
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return f"p={self.p}"
 
 
@@ -140,6 +161,15 @@ class BatchNorm1d(Module):
     in ``eval()`` it uses the running statistics, and then ``model(x)`` on one
     sample works too.
     """
+
+    num_features: int
+    eps: float
+    momentum: float
+    affine: bool
+    weight: list[Value]
+    bias: list[Value]
+    running_mean: list[float]
+    running_var: list[float]
 
     def __init__(
         self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True
@@ -162,13 +192,14 @@ class BatchNorm1d(Module):
         self.running_mean = [0.0] * num_features
         self.running_var = [1.0] * num_features
 
-    def _own_buffers(self) -> list[tuple[str, list, int]]:
+    def _own_buffers(self) -> list[tuple[str, list[float], int]]:
         n = self.num_features
         return [(f"running_mean[{j}]", self.running_mean, j) for j in range(n)] + [
             (f"running_var[{j}]", self.running_var, j) for j in range(n)
         ]
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """One sample, normalised with the running statistics (``eval()`` mode only)."""
         if self.training:
             raise ValueError(
                 "BatchNorm1d in training mode needs a batch: call forward_batch(X) "
@@ -176,7 +207,8 @@ class BatchNorm1d(Module):
             )
         return unwrap(self.forward_batch([x])[0])
 
-    def forward_batch(self, X: Sequence) -> list[list[Value]]:
+    def forward_batch(self, X: Sequence[Any]) -> list[list[Value]]:
+        """A batch normalised per feature (batch statistics in training, running in eval)."""
         X = [as_sample(x) for x in X]
         for x in X:
             check_width(x, self.num_features, "BatchNorm1d")
@@ -187,7 +219,7 @@ class BatchNorm1d(Module):
         columns = [self._train_feature([x[j] for x in X], j) for j in range(self.num_features)]
         return [list(row) for row in zip(*columns)]
 
-    def _train_feature(self, column: list, j: int) -> list[Value]:
+    def _train_feature(self, column: list[Value], j: int) -> list[Value]:
         n = len(column)
         mean = sum_values(column) / n
         centred = [v - mean for v in column]
@@ -198,7 +230,7 @@ class BatchNorm1d(Module):
         self.running_var[j] = (1 - m) * self.running_var[j] + m * var.data * n / (n - 1)
         return [self._affine(d * inv_std, j) for d in centred]
 
-    def _eval_feature(self, v, j: int) -> Value:
+    def _eval_feature(self, v: Any, j: int) -> Value:
         scale = 1.0 / math.sqrt(self.running_var[j] + self.eps)
         return self._affine((_as_value(v) - self.running_mean[j]) * scale, j)
 
@@ -206,6 +238,7 @@ class BatchNorm1d(Module):
         return v * self.weight[j] + self.bias[j] if self.affine else v
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
         )

@@ -20,7 +20,7 @@ import math
 import numbers
 from collections.abc import Iterable, Sequence
 
-from .engine import Value, sum_values
+from .engine import Value, max_values, sum_values, take
 
 Scalar = Value | float | int
 
@@ -119,8 +119,10 @@ def _data(x) -> float:
 
 
 def _check_range(values: list, low: float, high: float, who: str, what: str) -> None:
+    # Compared as Values, not as .data: under compile each comparison is a guard,
+    # so the check holds at every call, not only while tracing.
     for i, v in enumerate(values):
-        if not low <= _data(v) <= high:
+        if not (v >= low and v <= high):
             raise ValueError(f"{who}: {what} must be in [{low}, {high}], item {i} is {_data(v)}")
 
 
@@ -171,7 +173,10 @@ def hinge_loss(scores, targets) -> Value:
     """Mean of max(0, 1 - y * s) for labels y in {-1, +1}: micrograd's demo loss (an SVM's)."""
     scores, targets = _pairs(scores, targets, "hinge_loss", "scores")
     for i, y in enumerate(targets):
-        if _data(y) not in (-1.0, 1.0):
+        # y in {-1, +1} written as comparisons whose outcomes are the same for every
+        # valid label, so that under compile the check is a guard that never flips.
+        square = y * y
+        if not (square >= 1 and square <= 1):
             raise ValueError(f"hinge_loss: targets must be -1 or +1, item {i} is {_data(y)}")
     return _mean([(1 - y * s).relu() for s, y in zip(scores, targets)])
 
@@ -189,11 +194,11 @@ def _row(values, who: str) -> list[Value]:
 def _shifted(row: list[Value]) -> list[Value]:
     """The logits minus their largest one, so that exp never overflows.
 
-    The max is taken as a constant: softmax and log-sum-exp do not depend on it.
-    Under ``compile`` that constant is the one seen at trace time: results stay
-    exact, and exp stays safe while the logits stay within ~700 of it.
+    The max passes no gradient (softmax and log-sum-exp do not depend on it), as
+    in PyTorch. It is a node (``max_values``), so under ``compile`` the shift is
+    recomputed at every call.
     """
-    top = max(v.data for v in row)
+    top = max_values(row).detach()
     return [v - top for v in row]
 
 
@@ -221,8 +226,8 @@ def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], targets: Sequence) ->
     ``logits_rows`` holds one list of raw scores per sample. ``targets`` holds,
     per sample, either the right class (an int in 0..k-1) or, as PyTorch also
     allows, a row of k class probabilities (e.g. one-hot), giving
-    -sum_j p_j log softmax(row)_j. ``compile`` needs the second form: traced
-    targets are Values, and a Value cannot index a list.
+    -sum_j p_j log softmax(row)_j. Under ``compile`` int class indices are
+    integer inputs, read at every call (``take``).
     """
     who = "cross_entropy"
     if isinstance(logits_rows, Value | numbers.Real) or not isinstance(logits_rows, Iterable):
@@ -248,7 +253,7 @@ def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], targets: Sequence) ->
             terms.append(sum_values([p * (log_total - s) for p, s in zip(probs, shifted)]))
         else:
             _check_class(target, len(row), i)
-            terms.append(log_total - shifted[target])
+            terms.append(log_total - take(shifted, target))
     return _mean(terms)
 
 

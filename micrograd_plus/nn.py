@@ -53,6 +53,7 @@ from collections.abc import Iterable, Sequence
 
 from .attention import CausalSelfAttention, FeedForward, TransformerBlock
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
+from .embedding import Embedding
 from .engine import Value, sum_values
 from .init import check_init, init_weights, make_rng
 from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
@@ -77,6 +78,7 @@ __all__ = [
     "TransformerBlock",
     "BatchNorm1d",
     "Dropout",
+    "Embedding",
     "Identity",
     "Layer",
     "LeakyReLU",

@@ -16,12 +16,25 @@ Adding an op means adding one entry here; the table-driven tests check it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 VARIADIC = -1
+
+
+def _np(name: str) -> Callable:
+    """``numpy.<name>``, imported at the first call: importing the engine loads no NumPy."""
+
+    def call(*args):
+        import numpy
+
+        return getattr(numpy, name)(*args)
+
+    call.__name__ = call.__qualname__ = f"numpy.{name}"
+    return call
 
 
 @dataclass(frozen=True)
@@ -41,10 +54,22 @@ class Primitive:
     #: functions log, sin, cos, sign, sigmoid.  The rule is ``g * local``; a test
     #: evaluates each text and checks it against ``vjp`` at random points.
     local_grads: tuple[str, ...] = ()
+    #: The forward on NumPy arrays (compile's replay), where ``forward`` does not
+    #: work on arrays; None runs ``forward`` element by element (slow but exact).
+    numpy_forward: Callable[..., object] | None = None
+    #: Whether ``forward`` may raise (a domain error): compile then checks the
+    #: NumPy result for non-finite numbers and reruns those groups on floats.
+    forward_may_raise: bool = True
+    #: Whether the rule may raise on floats once the forward succeeded (a
+    #: division by an output that can be 0): compile checks its NumPy result too.
+    rule_may_raise: bool = True
+    #: How the op fuses into a sum of products (compile's linear nodes):
+    #: "add" (every input a term), "sub" (a - b), "neg" (-a), "mul" (one product).
+    linear: str = ""
 
     def rule_text(self, i: int = 0) -> str:
         """The printable VJP rule for input ``i``, e.g. ``"g * (1 - out**2)"``."""
-        local = self.local_grads[0 if self.arity == VARIADIC else i]
+        local = self.local_grads[min(i, len(self.local_grads) - 1)]
         return "g" if local == "1" else f"g * ({local})"
 
 
@@ -121,6 +146,98 @@ def _softplus(a: float) -> float:
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
 
 
+def _np_sigmoid(a):
+    import numpy as np
+
+    z = np.exp(-np.abs(a))  # never overflows, as in _sigmoid
+    return np.where(a >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _np_softplus(a):
+    import numpy as np
+
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def _np_relu(a):
+    import numpy as np
+
+    return np.maximum(a, 0.0)
+
+
+def _np_leaky_relu(a, s):
+    import numpy as np
+
+    return np.where(a > 0.0, a, a * s)
+
+
+def _np_max(*xs):
+    import numpy as np
+
+    return functools.reduce(np.maximum, xs)
+
+
+def _np_min(*xs):
+    import numpy as np
+
+    return functools.reduce(np.minimum, xs)
+
+
+def _max(*xs: float) -> float:
+    top = xs[0]
+    for x in xs:
+        if x > top or x != x:  # a NaN wins, as in PyTorch
+            top = x
+            if x != x:
+                break
+    return top
+
+
+def _min(*xs: float) -> float:
+    low = xs[0]
+    for x in xs:
+        if x < low or x != x:
+            low = x
+            if x != x:
+                break
+    return low
+
+
+def _take(i: float, *xs: float) -> float:
+    """xs[i], Python's indexing (negative i counts from the end)."""
+    n = len(xs)
+    if not -n <= i < n:
+        raise IndexError(take_error(i, n))
+    return xs[int(i)]
+
+
+def take_error(i, n: int) -> str:
+    index = int(i) if float(i).is_integer() else i
+    return f"take: index {index} is out of range for {n} values (valid: {-n}..{n - 1})"
+
+
+def _np_take(i, *xs):
+    import numpy as np
+
+    n = len(xs)
+    bad = (i < -n) | (i >= n)
+    if bad.any():
+        raise IndexError(take_error(i[bad][0], n))
+    return np.stack(xs)[i.astype(np.intp), np.arange(i.size)]
+
+
+def _first_extreme_rule(g, out, *xs_and_B):
+    """max / min: the whole gradient to the first input equal to the output."""
+    *xs, B = xs_and_B
+    return tuple(g * m for m in B.first_equal(out, xs))
+
+
+def _take_rule(g, out, i, *xs_and_B):
+    """take: nothing to the index, the gradient to the value taken (a scatter-add)."""
+    *xs, B = xs_and_B
+    return (0.0, *(g * m for m in B.one_hot(i, len(xs))))
+
+
 def _sum(*xs: float) -> float:
     total = 0.0
     for x in xs:
@@ -143,68 +260,143 @@ FORWARD: dict[str, Callable[..., float]] = {}  # name -> forward, for fast looku
 VJP: dict[str, Callable[..., tuple]] = {}  # name -> rule, for fast lookup
 
 
-def primitive(name, arity, forward, vjp, const_inputs=(), doc="", symbol="", local_grads=()):
-    """Register one op in the table (used below, and by extensions)."""
+def primitive(
+    name, arity, forward, vjp, const_inputs=(), doc="", symbol="", local_grads=(), **fields
+):
+    """Register one op in the table (used below, and by extensions).
+
+    ``fields`` are Primitive's compile fields (``numpy_forward``,
+    ``forward_may_raise``, ``rule_may_raise``, ``linear``)."""
     PRIMITIVES[name] = Primitive(
-        name, arity, forward, vjp, tuple(const_inputs), doc, symbol or name, tuple(local_grads)
+        name,
+        arity,
+        forward,
+        vjp,
+        tuple(const_inputs),
+        doc,
+        symbol or name,
+        tuple(local_grads),
+        **fields,
     )
     FORWARD[name] = forward
     VJP[name] = vjp
 
 
 # fmt: off
+# Never-raising forwards and rules say so (forward_may_raise=False, rule_may_raise=False):
+# compile then skips checking their NumPy results for non-finite numbers.
+SAFE = {"forward_may_raise": False, "rule_may_raise": False}
 primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b",
-          symbol="+", local_grads=("1", "1"))
+          symbol="+", local_grads=("1", "1"), linear="add", numpy_forward=_np("add"), **SAFE)
 primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b",
-          symbol="−", local_grads=("1", "-1"))
+          symbol="−", local_grads=("1", "-1"), linear="sub", numpy_forward=_np("subtract"),
+          **SAFE)
 primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), doc="a * b",
-          symbol="*", local_grads=("b", "a"))
+          symbol="*", local_grads=("b", "a"), linear="mul", numpy_forward=_np("multiply"),
+          **SAFE)
 primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b",
-          symbol="/", local_grads=("1 / b", "-out / b"))
+          symbol="/", local_grads=("1 / b", "-out / b"), numpy_forward=_np("divide"),
+          rule_may_raise=False)
 # As PyTorch masks them: x ** 0 has derivative 0 even at x = 0 (the exponent is
 # nudged to 0 there, so 0 ** -1 is never formed), and the exponent's gradient is 0
 # where the base is 0 (log is taken of 1 there).
 primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1 + (b == 0)), 0.0),
           const_inputs=(1,), doc="a ** c, c a number",
-          symbol="**", local_grads=("b * a**(b - 1)", "0"))
+          symbol="**", local_grads=("b * a**(b - 1)", "0"), numpy_forward=_np("power"))
 primitive("pow", 2, _pow,
           lambda g, out, a, b, B: (g * b * a ** (b - 1 + _is_zero(b, B)),
                                    g * out * B.log(a + _is_zero(a, B))),
           doc="a ** b, b a Value",
-          symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"))
+          symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"),
+          numpy_forward=_np("power"))
 primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a",
-          symbol="−a", local_grads=("-1",))
+          symbol="−a", local_grads=("-1",), linear="neg", numpy_forward=_np("negative"),
+          **SAFE)
 primitive("abs", 1, abs, lambda g, out, a, B: (g * B.sign(a),), doc="|a|",
-          symbol="|a|", local_grads=("sign(a)",))
+          symbol="|a|", local_grads=("sign(a)",), numpy_forward=_np("abs"), **SAFE)
 primitive("exp", 1, _exp, lambda g, out, a, B: (g * out,), doc="e ** a",
-          symbol="exp", local_grads=("out",))
+          symbol="exp", local_grads=("out",), numpy_forward=_np("exp"), **SAFE)
 primitive("log", 1, _log, lambda g, out, a, B: (g / a,), doc="natural log",
-          symbol="log", local_grads=("1 / a",))
+          symbol="log", local_grads=("1 / a",), numpy_forward=_np("log"), rule_may_raise=False)
 primitive("sqrt", 1, _sqrt, lambda g, out, a, B: (g * 0.5 / out,), doc="square root",
-          symbol="sqrt", local_grads=("0.5 / out",))
+          symbol="sqrt", local_grads=("0.5 / out",), numpy_forward=_np("sqrt"))
 primitive("sin", 1, _sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine",
-          symbol="sin", local_grads=("cos(a)",))
+          symbol="sin", local_grads=("cos(a)",), numpy_forward=_np("sin"), rule_may_raise=False)
 primitive("cos", 1, _cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine",
-          symbol="cos", local_grads=("-sin(a)",))
+          symbol="cos", local_grads=("-sin(a)",), numpy_forward=_np("cos"), rule_may_raise=False)
 primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh",
-          symbol="tanh", local_grads=("1 - out**2",))
+          symbol="tanh", local_grads=("1 - out**2",), numpy_forward=_np("tanh"), **SAFE)
 primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
           doc="1 / (1 + e ** -a)",
-          symbol="sigmoid", local_grads=("out * (1 - out)",))
+          symbol="sigmoid", local_grads=("out * (1 - out)",), numpy_forward=_np_sigmoid, **SAFE)
 primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
           doc="log(1 + e ** a), a smooth relu",
-          symbol="softplus", local_grads=("sigmoid(a)",))
+          symbol="softplus", local_grads=("sigmoid(a)",), numpy_forward=_np_softplus, **SAFE)
 primitive("relu", 1, _relu, lambda g, out, a, B: (g * B.step(a),),
           doc="max(a, 0)",
-          symbol="relu", local_grads=("1 if a > 0 else 0",))
+          symbol="relu", local_grads=("1 if a > 0 else 0",),
+          numpy_forward=_np_relu, **SAFE)
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
           const_inputs=(1,), doc="a if a > 0 else slope * a",
-          symbol="leaky_relu", local_grads=("1 if a > 0 else b", "0"))
+          symbol="leaky_relu", local_grads=("1 if a > 0 else b", "0"),
+          numpy_forward=_np_leaky_relu, **SAFE)
 primitive("sum", VARIADIC, _sum, lambda g, out, *xs_and_B: (g,) * (len(xs_and_B) - 1),
           doc="a1 + a2 + ... + an, one node",
-          symbol="Σ", local_grads=("1",))
+          symbol="Σ", local_grads=("1",), linear="add", **SAFE)
+primitive("max", VARIADIC, _max, _first_extreme_rule,
+          doc="the largest of a1 ... an; its gradient goes to the first largest (as PyTorch's max)",
+          symbol="max", local_grads=("1 if k == first_argmax(xs) else 0",),
+          numpy_forward=_np_max, **SAFE)
+primitive("min", VARIADIC, _min, _first_extreme_rule,
+          doc="the smallest of a1 ... an; its gradient goes to the first smallest",
+          symbol="min", local_grads=("1 if k == first_argmin(xs) else 0",),
+          numpy_forward=_np_min, **SAFE)
+primitive("take", VARIADIC, _take, _take_rule,
+          const_inputs=(0,),
+          doc="x[i]: the value at an integer index i among x0 ... xn-1 (inputs i, x0, ...); "
+              "its gradient is added to the value taken (a scatter-add)",
+          symbol="take", local_grads=("0", "1 if k == 1 + x1 % (n - 1) else 0"),
+          numpy_forward=_np_take, rule_may_raise=False)
+primitive("stop_gradient", 1, lambda a: a, lambda g, out, a, B: (0.0,), const_inputs=(0,),
+          doc="a, but no gradient flows back through it (detach() while compile traces)",
+          symbol="detach", local_grads=("0",), numpy_forward=lambda a: a, **SAFE)
 # fmt: on
+
+
+def _first_equal(out: float, xs) -> list[float]:
+    """1.0 for the first x equal to out (NaN matching NaN), 0.0 for every other."""
+    masks, found = [], False
+    for x in xs:
+        hit = not found and (x == out or (x != x and out != out))
+        masks.append(1.0 if hit else 0.0)
+        found = found or hit
+    return masks
+
+
+def _one_hot(i: float, n: int) -> list[float]:
+    j = int(i) % n
+    return [1.0 if k == j else 0.0 for k in range(n)]
+
+
+def _np_first_equal(out, xs) -> list:
+    import numpy as np
+
+    remaining = np.ones(np.shape(out), dtype=bool)
+    masks = []
+    for x in xs:
+        hit = remaining & ((x == out) | (np.isnan(x) & np.isnan(out)))
+        masks.append(hit.astype(np.float64))
+        remaining &= ~hit
+    return masks
+
+
+def _np_one_hot(i, n: int) -> list:
+    import numpy as np
+
+    j = i.astype(np.intp) % n
+    return [(j == k).astype(np.float64) for k in range(n)]
+
 
 #: Backend for the float backward pass: the few functions rules need beyond arithmetic.
 MATH = SimpleNamespace(
@@ -214,4 +406,18 @@ MATH = SimpleNamespace(
     sign=_sign,
     step=_step,
     sigmoid=_sigmoid,
+    first_equal=_first_equal,
+    one_hot=_one_hot,
+)
+
+#: The same functions on NumPy arrays: the rules run unchanged in compile's replay.
+NUMPY = SimpleNamespace(
+    log=_np("log"),
+    sin=_np("sin"),
+    cos=_np("cos"),
+    sign=_np("sign"),
+    step=lambda a: (a > 0.0).astype(float),
+    sigmoid=_np_sigmoid,
+    first_equal=_np_first_equal,
+    one_hot=_np_one_hot,
 )

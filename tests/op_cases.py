@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from micrograd_plus.engine import Value, _apply1, _apply2, sum_values
+from micrograd_plus.engine import Value, _apply1, _apply2, _apply_n
 from micrograd_plus.ops import PRIMITIVES, VARIADIC
 
 # Away from 0 so kinks (relu, abs) and poles (/, log) are not straddled by eps.
@@ -18,6 +18,17 @@ away_from_zero = st.one_of(
 positive = st.floats(0.2, 3.0, allow_nan=False)
 small_int = st.integers(-3, 4).map(float)
 slope = st.floats(0.0, 0.5, allow_nan=False)
+# Distinct by far more than a finite-difference step: max and min have no ties.
+distinct = st.lists(st.integers(-30, 30), min_size=1, max_size=5, unique=True).map(
+    lambda xs: [x / 10 + 0.01 for x in xs]
+)
+
+
+def _index_and_values(n: int):
+    return st.tuples(
+        st.integers(-n, n - 1).map(float), st.lists(away_from_zero, min_size=n, max_size=n)
+    ).map(lambda t: [t[0], *t[1]])
+
 
 # Per op: a strategy for each input (const inputs are plain numbers).
 DOMAINS = {
@@ -29,6 +40,12 @@ DOMAINS = {
     "**": (away_from_zero, small_int),
     "leaky_relu": (away_from_zero, slope),
 }
+# Variadic ops with their own domain: a strategy for the whole input list.
+LIST_DOMAINS = {
+    "max": distinct,
+    "min": distinct,
+    "take": st.integers(1, 4).flatmap(_index_and_values),
+}
 
 
 def input_strategy(name: str):
@@ -36,6 +53,8 @@ def input_strategy(name: str):
     prim = PRIMITIVES[name]
     if name in DOMAINS:
         return st.tuples(*DOMAINS[name]).map(list)
+    if name in LIST_DOMAINS:
+        return LIST_DOMAINS[name]
     if prim.arity == VARIADIC:
         return st.lists(away_from_zero, min_size=1, max_size=5)
     return st.lists(away_from_zero, min_size=prim.arity, max_size=prim.arity)
@@ -51,7 +70,7 @@ def apply_op(name: str, args: list) -> Value:
     """Apply op ``name`` to args (Values for differentiable inputs, numbers for constants)."""
     prim = PRIMITIVES[name]
     if prim.arity == VARIADIC:
-        return sum_values(args)
+        return _apply_n(name, tuple(a if isinstance(a, Value) else Value(a) for a in args))
     if prim.arity == 1:
         return _apply1(name, args[0])
     return _apply2(name, args[0], args[1])

@@ -41,9 +41,20 @@ def test_first_derivative_matches_finite_differences(name):
     @settings(max_examples=40, deadline=None)
     def check(point):
         f, xs = op_as_function(name, point)
+        if not xs:  # no input takes a gradient (stop_gradient): backward passes none
+            _assert_passes_no_gradient(name, point)
+            return
         assert gradcheck(f, xs, eps=1e-6, atol=1e-6, rtol=1e-5)
 
     check()
+
+
+def _assert_passes_no_gradient(name, point):
+    leaves = [Value(x) for x in point]
+    out = apply_op(name, leaves)
+    out.backward()
+    assert [v.grad for v in leaves] == [0.0] * len(leaves)
+    assert grad(out, leaves, create_graph=True) == [0.0] * len(leaves)
 
 
 def _hessian_row_by_create_graph(f, xs, i):
@@ -75,6 +86,9 @@ def test_second_derivative_matches_finite_differences(name):
     @settings(max_examples=25, deadline=None)
     def check(point):
         f, xs = op_as_function(name, point)
+        if not xs:
+            _assert_passes_no_gradient(name, point)
+            return
         for i in range(len(xs)):
             exact = _hessian_row_by_create_graph(f, xs, i)
             approx = _hessian_row_by_differences(f, xs, i)
@@ -110,6 +124,11 @@ def _torch_op(torch, name):
         "softplus": F.softplus,
         "leaky_relu": lambda a, s: F.leaky_relu(a, s),
         "sum": lambda *xs: sum(xs[1:], xs[0]),
+        "max": lambda *xs: torch.stack(list(xs)).max(dim=0).values,
+        "min": lambda *xs: torch.stack(list(xs)).min(dim=0).values,
+        "take": lambda i, *xs: torch.stack(list(xs))[int(i)],
+        # detach() gives no gradient at all; adding 0 * a keeps a in torch's graph
+        "stop_gradient": lambda a: a.detach() + 0.0 * a,
     }
     return table[name]
 
@@ -123,6 +142,9 @@ def test_op_matches_torch_to_second_order(name):
     @settings(max_examples=20, deadline=None)
     def check(point):
         wrt = differentiable(name, len(point))
+        if not wrt:
+            _assert_passes_no_gradient(name, point)
+            return
         # ours
         leaves = [Value(x) if i in wrt else x for i, x in enumerate(point)]
         out = apply_op(name, leaves)

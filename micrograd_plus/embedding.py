@@ -1,0 +1,61 @@
+"""``Embedding``: a table of learned vectors looked up by an integer id (a token).
+
+``emb(i)`` returns row ``i`` of ``emb.weight`` as a list of Values, like
+``torch.nn.Embedding``.  Each entry of the row is a ``take`` (a gather) over
+one column, so under ``compile`` the token id is read at every call: one trace
+serves every token sequence of a given length.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from .engine import Value, take
+from .init import make_rng
+from .module import Module
+
+
+class Embedding(Module):
+    """``num_embeddings`` rows of ``embedding_dim`` Values, drawn from N(0, 1) as in PyTorch.
+
+    Parameters are named ``weight[i,j]`` (row i, column j).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, seed=None) -> None:
+        for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"Embedding: {name} must be a positive int, got {n!r}")
+        rng = make_rng(seed)
+        self.weight = [
+            [Value(rng.gauss(0.0, 1.0)) for _ in range(embedding_dim)]
+            for _ in range(num_embeddings)
+        ]
+
+    @property
+    def num_embeddings(self) -> int:
+        return len(self.weight)
+
+    @property
+    def embedding_dim(self) -> int:
+        return len(self.weight[0])
+
+    def _own_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"weight[{i},{j}]", v) for i, row in enumerate(self.weight) for j, v in enumerate(row)
+        ]
+
+    def forward(self, index) -> list[Value]:
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(
+                f"Embedding expects an int index (a token id), got {type(index).__name__} {index!r}"
+            )
+        n = self.num_embeddings
+        if not (index >= 0 and index < n):  # comparisons: a guard under compile
+            raise IndexError(f"Embedding: index {int(index)} is out of range (valid: 0..{n - 1})")
+        if index.__class__ is int:
+            return list(self.weight[index])
+        columns = zip(*self.weight)
+        return [take(column, index) for column in columns]
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
