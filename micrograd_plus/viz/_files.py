@@ -26,7 +26,7 @@ def asset(name: str) -> str:
     """A file shipped in viz/assets (page templates, scripts, styles)."""
     from importlib.resources import files
 
-    return files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+    return files(__package__).joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
 def pyplot():

@@ -237,7 +237,7 @@ steps = explain_backward(y)
 for step in steps:
     done = "done" if step.parent_done else "partial"
     print(f"{step.number}. {step}   ({step.parent_name} {done}: {step.parent_grad})")
-display(steps.draw(3))""",
+display(steps.draw(3, compact=True))""",
     ),
     (
         "md",
