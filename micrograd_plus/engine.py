@@ -76,9 +76,12 @@ class Value:
     node built by hand with an ``_op`` of the table uses that op's rule.
     """
 
+    # The parents sit in two slots, _a and _b (None when absent; an n-ary node
+    # keeps a tuple in _a and _MANY in _b): no tuple per node, so half the
+    # objects for the garbage collector to scan.  _prev shows them as a tuple.
     # __dict__ lets users keep their own attributes on a node (it is only
     # created when one is set); label lives there too, "" by default.
-    __slots__ = ("_data", "grad", "_prev", "_op", "__dict__")
+    __slots__ = ("_data", "grad", "_op", "_a", "_b", "__dict__")
     label: str = ""
     _backward_fn: Callable[[], None] | None = None  # a closure assigned to _backward
 
@@ -95,8 +98,8 @@ class Value:
                 data, _children, _op = source._data, (source,), "stop_gradient"
         self._data = _as_float(data)
         self.grad: Any = 0.0
-        self._prev: tuple[Value, ...] = _as_children(_children, _op)
         self._op = _op
+        self._prev = _as_children(_children, _op)
         if label:
             self.label = label
 
@@ -108,6 +111,26 @@ class Value:
     @data.setter
     def data(self, value: Number) -> None:
         self._data = value if value.__class__ is float else _as_float(value, "data")
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The parents, in order (``a * a`` keeps both edges); () for a leaf."""
+        b = self._b
+        if b is None:
+            a = self._a
+            return () if a is None else (a,)
+        if b is _MANY:
+            return self._a  # type: ignore[no-any-return]
+        return (self._a, b)
+
+    @_prev.setter
+    def _prev(self, parents: tuple[Value, ...]) -> None:
+        n = len(parents)
+        if n > 2 or (n and self._op in _VARIADIC_OPS):
+            self._a, self._b = tuple(parents), _MANY
+        else:
+            self._a = parents[0] if n else None
+            self._b = parents[1] if n == 2 else None
 
     # --- micrograd's per-node backward step ------------------------------------
     @property
@@ -125,7 +148,7 @@ class Value:
         _closures_assigned = True
 
     def _table_backward(self) -> None:
-        if self._prev:
+        if self._a is not None:
             _accumulate(self._prev, local_vjp(self, self.grad))
 
     # --- arithmetic: thin wrappers over the primitive table --------------------
@@ -138,8 +161,9 @@ class Value:
         out = _new(self.__class__)
         out._data = self._data + other._data
         out.grad = 0.0
-        out._prev = (self, other)
         out._op = "+"
+        out._a = self
+        out._b = other
         if _open_blocks:
             _in_mode_block(out)
         return out
@@ -155,8 +179,9 @@ class Value:
         out = _new(self.__class__)
         out._data = self._data * other._data
         out.grad = 0.0
-        out._prev = (self, other)
         out._op = "*"
+        out._a = self
+        out._b = other
         if _open_blocks:
             _in_mode_block(out)
         return out
@@ -275,6 +300,8 @@ class Value:
 # --- building nodes --------------------------------------------------------------
 
 _new = object.__new__
+_MANY = object()  # in _b: the node's parents are the tuple in _a
+_VARIADIC_OPS = frozenset(name for name, p in PRIMITIVES.items() if p.arity == VARIADIC)
 
 
 def _as_float(x: object, what: str = "Value(...)") -> float:
@@ -311,8 +338,8 @@ def _leaf(x: float) -> Value:
     v = _new(Value)
     v._data = x
     v.grad = 0.0
-    v._prev = ()
     v._op = ""
+    v._a = v._b = None
     return v
 
 
@@ -339,16 +366,17 @@ def _in_mode_block(out: Value) -> None:
             f"(inputs {[p._data for p in out._prev]})"
         )
     if not _modes.grad_enabled:
-        out._prev = ()
         out._op = ""
+        out._a = out._b = None
 
 
 def _apply1(op: str, a: Value) -> Value:
     out = _new(a.__class__)
     out._data = FORWARD[op](a._data)
     out.grad = 0.0
-    out._prev = (a,)
     out._op = op
+    out._a = a
+    out._b = None
     if _open_blocks:
         _in_mode_block(out)
     return out
@@ -365,8 +393,9 @@ def _apply2(op: str, a: Any, b: Any) -> Any:
     out = _new(cls)
     out._data = FORWARD[op](a._data, b._data)
     out.grad = 0.0
-    out._prev = (a, b)
     out._op = op
+    out._a = a
+    out._b = b
     if _open_blocks:
         _in_mode_block(out)
     return out
@@ -443,8 +472,9 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     out = _new(Value)
     out._data = total
     out.grad = 0.0
-    out._prev = parents
     out._op = "sum"
+    out._a = parents
+    out._b = _MANY
     if _open_blocks:
         _in_mode_block(out)
     return out
@@ -478,25 +508,51 @@ def _compare(symbol: str, a: Value, b: object) -> Any:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root, inputs before outputs (iterative DFS, no recursion)."""
+    """Every node reachable from root, inputs before outputs (iterative DFS, no recursion).
+
+    A node stays on the stack until its parents are done: each visit pushes its
+    first parent not yet seen (a leaf is done at once) or, with none left, emits it.
+    """
     order: list[Value] = []
     append = order.append
     visited = {root}
     add = visited.add
-    nodes = [root]
-    parents_left = [iter(root._prev)]
-    while parents_left:
-        for parent in parents_left[-1]:
-            if parent not in visited:
-                add(parent)
-                if parent._prev:
-                    nodes.append(parent)
-                    parents_left.append(iter(parent._prev))
-                    break
-                append(parent)  # a leaf: done at once
-        else:
-            parents_left.pop()
-            append(nodes.pop())
+    stack = [root]
+    push = stack.append
+    pop = stack.pop
+    # For each n-ary node on the stack: the parents it has still to look at.
+    many: list[tuple[Value, Iterator[Value]]] = []
+    while stack:
+        node = stack[-1]
+        b = node._b
+        if b is _MANY:
+            if not many or many[-1][0] is not node:
+                many.append((node, iter(node._a)))
+            for parent in many[-1][1]:
+                if parent not in visited:
+                    add(parent)
+                    if parent._a is not None:
+                        push(parent)
+                        break
+                    append(parent)
+            else:
+                many.pop()
+                append(pop())
+            continue
+        a = node._a
+        if a is not None and a not in visited:
+            add(a)
+            if a._a is not None:
+                push(a)
+                continue
+            append(a)
+        if b is not None and b not in visited:
+            add(b)
+            if b._a is not None:
+                push(b)
+                continue
+            append(b)
+        append(pop())
     return order
 
 
@@ -625,38 +681,36 @@ def _backprop_floats(topo: list[Value]) -> None:
     inline: the same arithmetic as their table entries, without a call per node.
     """
     for node in reversed(topo):
-        prev = node._prev
-        if not prev:
+        a = node._a
+        if a is None:
             continue
         op = node._op
         g = node.grad
         if op == "*":
-            a, b = prev
+            b = node._b
             a.grad += g * b._data
             b.grad += g * a._data
         elif op == "+":
-            a, b = prev
             a.grad += g
-            b.grad += g
+            node._b.grad += g
         elif op == "sum":
-            for p in prev:
+            for p in a:
                 p.grad += g
         elif op == "-":
-            a, b = prev
             a.grad += g
-            b.grad -= g
+            node._b.grad -= g
         elif op == "tanh":
             out = node._data
-            prev[0].grad += g * (1 - out * out)
+            a.grad += g * (1 - out * out)
         else:
-            for p, gp in zip(prev, local_vjp(node, g)):
+            for p, gp in zip(node._prev, local_vjp(node, g)):
                 p.grad += gp
 
 
 def _backprop_checked(topo: list[Value]) -> None:
     """The float pass under detect_anomaly(): stops at the first NaN gradient."""
     for node in reversed(topo):
-        if node._prev:
+        if node._a is not None:
             grads = local_vjp(node, node.grad)
             _check_grads(node, grads)
             _accumulate(node._prev, grads)
@@ -679,7 +733,7 @@ def _backprop_with_closures(topo: list[Value]) -> None:
         fn = node._backward_fn
         if fn is not None:
             fn()
-        elif node._prev:
+        elif node._a is not None:
             grads = local_vjp(node, node.grad)
             if checked:
                 _check_grads(node, grads)
@@ -709,7 +763,7 @@ def _backprop_values(topo: list[Value]) -> None:
     """The same rules applied to Values: the gradients form a graph of their own."""
     checked = _open_blocks and _modes.anomaly
     for node in reversed(topo):
-        if not node._prev:
+        if node._a is None:
             continue
         if node._backward_fn is not None:
             raise TypeError(
