@@ -282,3 +282,9 @@ def test_highlight_takes_one_value_or_values_and_names_anything_else():
         draw_dot(out, highlight=["a"])
     with pytest.raises(TypeError, match="highlight must hold Values"):
         draw_dot(out, highlight=3)
+
+
+def test_a_value_rounding_to_zero_never_shows_minus_zero():
+    tiny = Value(-1e-7, label="tiny") * 1.0
+    source = draw_dot(tiny).source
+    assert "-0.0000" not in source and "data 0.0000" in source

@@ -17,6 +17,7 @@ from micrograd_plus.viz import (  # noqa: E402
     plot_history,
     plot_lr,
 )
+from micrograd_plus.viz.plots import CLASS_COLORS, decision_grid  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -104,39 +105,67 @@ def test_decision_boundary_one_output_uses_the_sign_under_no_grad():
 
     X = [[-1.0, 0.0], [1.0, 0.0], [-0.5, 1.0], [0.5, -1.0]]
     y = [0, 1, 0, 1]
+    xs, ys, classes, sure = decision_grid(model, X, resolution=10)
+    assert len(calls) == 100 and not any(calls)
+    for row in range(10):
+        for col, gx in enumerate(xs):
+            assert classes[row][col] == (1 if gx > 0 else 0)
+            p = 1 / (1 + math.exp(-2 * gx))
+            assert sure[row][col] == pytest.approx(max(p, 1 - p))
     fig = plot_decision_boundary(model, X, y, resolution=10)
     ax = fig.axes[0]
-    assert len(calls) == 100 and not any(calls)
-    contour, points = ax.collections[0], ax.collections[-1]
-    assert [round(level, 6) for level in contour.levels] == [-0.5, 0.5, 1.5]
-    assert points.get_offsets().tolist() == X
+    boundary = ax.collections[0]  # where P(class 1) - P(class 0) = 0, i.e. x1 = 0
+    assert list(boundary.levels) == [0.0]
+    path = boundary.get_paths()[0].vertices
+    assert max(abs(v) for v in path[:, 0]) == pytest.approx(0.0, abs=1e-9)
+    points = ax.collections[1:]
+    assert [c.get_offsets().tolist() for c in points] == [X[0::2], X[1::2]]
     assert ax.get_title() == "decision boundary"
     assert ax.get_xlim() == pytest.approx((-1.5, 1.5)) and ax.get_ylim() == pytest.approx(
         (-1.5, 1.5)
     )
 
 
-def test_decision_boundary_multiclass_takes_the_argmax():
+def test_decision_boundary_multiclass_takes_the_argmax_and_its_softmax_probability():
     def model(x):
         return [Value(-x[0]), Value(x[0]), Value(x[1])]
 
     X = [[-1.0, -1.0], [1.0, -1.0], [0.0, 2.0]]
-    y = [0, 1, 2]
-    fig = plot_decision_boundary(model, X, y, resolution=5, margin=0.0)
-    mesh = fig.axes[0].collections[0]
-    xs = [-1.0, -0.5, 0.0, 0.5, 1.0]
-    ys = [-1.0, -0.25, 0.5, 1.25, 2.0]
-    expected = [
-        max(range(3), key=[-gx, gx, gy].__getitem__) for gy in ys for gx in xs
-    ]  # row by row, bottom to top
-    assert [int(c) for c in mesh.get_array().ravel()] == expected
+    xs, ys, classes, sure = decision_grid(model, X, resolution=5, margin=0.0)
+    assert xs == [-1.0, -0.5, 0.0, 0.5, 1.0] and ys == [-1.0, -0.25, 0.5, 1.25, 2.0]
+    for row, gy in enumerate(ys):
+        for col, gx in enumerate(xs):
+            scores = [-gx, gx, gy]
+            assert classes[row][col] == max(range(3), key=scores.__getitem__)
+            total = sum(math.exp(s) for s in scores)
+            assert sure[row][col] == pytest.approx(math.exp(max(scores)) / total)
 
 
-def test_decision_boundary_with_an_mlp_and_pm1_labels():
+def test_decision_boundary_colours_classes_from_one_palette_with_a_legend():
+    from matplotlib.colors import to_rgb
+
     model = MLP(2, [4, 1], seed=1)
     X = [[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
     fig = plot_decision_boundary(model, X, [-1, -1, 1, 1], resolution=8)
-    assert len(fig.axes) == 1 and len(fig.axes[0].collections) == 2
+    ax = fig.axes[0]
+    points = [c for c in ax.collections if c.get_offsets().shape[0] == 2]
+    assert [tuple(c.get_facecolor()[0][:3]) for c in points] == [
+        pytest.approx(to_rgb(CLASS_COLORS[0])),
+        pytest.approx(to_rgb(CLASS_COLORS[1])),
+    ]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["class -1", "class 1", "boundary"]
+
+
+def test_decision_boundary_shades_by_confidence():
+    def model(x):
+        return Value(x[0]) * 4.0
+
+    X = [[-1.0, -1.0], [1.0, 1.0]]
+    fig = plot_decision_boundary(model, X, [0, 1], resolution=21, margin=0.0)
+    image = fig.axes[0].images[0].get_array()
+    centre, edge = image[10][10], image[10][20]  # x1 = 0 (unsure) and x1 = 1 (sure)
+    assert sum(centre[:3]) > sum(edge[:3])  # the unsure middle is paler (closer to white)
 
 
 def test_decision_boundary_rejects_bad_data():
@@ -211,7 +240,8 @@ def test_decision_boundary_classifies_the_grid_in_eval_mode_and_restores_the_mod
     model.forward_batch([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])  # running statistics move off 0/1
     X = [[0.0, 0.0], [1.0, 1.0], [1.0, 0.0]]
     # in training mode BatchNorm refuses single samples and Dropout would draw random masks
-    fig = plot_decision_boundary(model, X, [0, 1, 2], resolution=6, margin=0.0)
+    _, _, classes, _ = decision_grid(model, X, resolution=6, margin=0.0)
+    plot_decision_boundary(model, X, [0, 1, 2], resolution=6, margin=0.0)
     assert model.training and model[3].training  # the mode is given back
     model.eval()
     xs = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
@@ -220,18 +250,32 @@ def test_decision_boundary_classifies_the_grid_in_eval_mode_and_restores_the_mod
         for gx in xs:
             scores = [v.data for v in model([gx, gy])]
             expected.append(scores.index(max(scores)))
-    mesh = fig.axes[0].collections[0]
-    assert [int(c) for c in mesh.get_array().ravel()] == expected
+    assert [c for row in classes for c in row] == expected
 
 
-def test_grad_flow_gives_every_layer_its_own_colour_and_whole_epochs():
-    norms = {f"layers.{i}": [0.1 * (i + 1), 0.2 * (i + 1), 0.3 * (i + 1)] for i in range(12)}
+def test_grad_flow_of_many_layers_is_a_heatmap_with_a_row_per_layer():
+    norms = {f"layers.{i}": [0.1 * (i + 1), 0.2 * (i + 1), 0.3 * (i + 1)] for i in range(13)}
     history = {"epochs": [1, 2, 3], "train": {"loss": [1.0, 0.5, 0.2]}, "val": {},
                "lr": [0.1] * 3, "grad_norms": norms, "time": [0.1] * 3}  # fmt: skip
-    fig = plot_grad_flow(history)
+    fig = plot_grad_flow(history, vmin=1e-3, vmax=10.0)
     axis = fig.axes[0]
-    colours = {tuple(line.get_color()) for line in axis.get_lines()}
-    assert len(axis.get_lines()) == 12 and len(colours) == 12
+    mesh = axis.collections[0]
+    assert mesh.get_array().shape == (13, 3)
+    assert mesh.get_array()[12][2] == pytest.approx(0.3 * 13)
+    assert (mesh.norm.vmin, mesh.norm.vmax) == (1e-3, 10.0)  # a shared, honest colour range
+    assert [t.get_text() for t in axis.get_yticklabels()] == list(norms)
     fig.canvas.draw()
     ticks = [t for t in axis.get_xticks() if 1 <= t <= 3]
     assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_grad_flow_picks_and_renames_layers_and_never_zooms_below_a_decade():
+    fig = plot_grad_flow(history_dict(), layers={"layers.1": "Linear 2"}, kind="lines")
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["Linear 2"]
+    low, high = ax.get_ylim()
+    assert high / low >= 10
+    with pytest.raises(ValueError, match="no layer"):
+        plot_grad_flow(history_dict(), layers=["layers.7"])
+    with pytest.raises(ValueError, match="kind"):
+        plot_grad_flow(history_dict(), kind="pie")

@@ -301,7 +301,8 @@ def _orange(t: float) -> str:
 
 
 def _four(x: float) -> str:
-    return f"{x:.4f}"
+    """Four decimals, as micrograd's lecture shows; a rounded 0 is 0.0000, never -0.0000."""
+    return f"{x:.4f}" if round(x, 4) != 0 else "0.0000"
 
 
 def _number(x: float) -> str:

@@ -13,10 +13,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..train import grad_norm_per_layer, parameters_by_layer, predict_classes
+from ..train import grad_norm_per_layer, parameters_by_layer, predict
 
-_TRAIN_COLOR = "#1f77b4"
-_VAL_COLOR = "#ff7f0e"
+_TRAIN_COLOR = "#0072B2"  # the course palette (CLASS_COLORS below): blue
+_VAL_COLOR = "#D55E00"  # and vermillion
 
 
 def _pyplot():
@@ -118,17 +118,46 @@ def _history_axes(ax, count: int):
 
 # --- plot_decision_boundary -----------------------------------------------------------
 
+# One colour per class for every figure of the course and the demo: the Okabe-Ito palette,
+# distinct for colour-blind readers and dark enough to read on white (no pale yellow).
+CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
-def plot_decision_boundary(model, X, y, ax=None, resolution: int = 60, margin: float = 0.5):
-    """Regions a 2-input classifier assigns to each class, with the data on top.
 
-    One output: class by the score's sign (score > 0 is the positive class,
-    whether labels are 0/1 or -1/1).  Several outputs: the argmax.  The
-    grid (``resolution`` × ``resolution`` points) is classified by
-    ``train.predict_classes``: in eval mode (no random Dropout masks, BatchNorm
-    uses its running statistics) and under ``no_grad``.
+def class_color(index: int) -> str:
+    """The colour of the ``index``-th class (classes sorted: 0 or -1 first)."""
+    return CLASS_COLORS[index % len(CLASS_COLORS)]
+
+
+def decision_grid(model, X, resolution: int = 60, margin: float = 0.5, sign_labels=False):
+    """What ``plot_decision_boundary`` draws: ``(xs, ys, classes, confidence)`` on a grid.
+
+    ``classes[row][col]`` is the class at ``(xs[col], ys[row])``; ``confidence`` is the
+    model's probability for it: ``sigmoid(score)`` (or 1 - it) for one output, the top
+    ``softmax`` probability for several.  Run in eval mode under ``no_grad``.
     """
-    points, labels = _check_points(X, y)
+    xs, ys, probabilities = _grid_probabilities(model, X, resolution, margin)
+    return (xs, ys, *_classes_and_confidence(probabilities, resolution, sign_labels))
+
+
+def _classes_and_confidence(probabilities, resolution: int, sign_labels: bool):
+    negative = -1 if sign_labels else 0
+    classes, confidence = [], []
+    for probs in probabilities:
+        best = probs.index(max(probs))
+        classes.append((1 if best else negative) if len(probs) == 2 else best)
+        confidence.append(probs[best])
+    rows = range(resolution)
+    grid = [classes[r * resolution : (r + 1) * resolution] for r in rows]
+    sure = [confidence[r * resolution : (r + 1) * resolution] for r in rows]
+    return grid, sure
+
+
+def _grid_probabilities(model, X, resolution: int, margin: float):
+    """The grid's xs and ys, and each grid point's class probabilities (row by row).
+
+    One output gives ``[1 - sigmoid(score), sigmoid(score)]``; several give their softmax.
+    """
+    points = [tuple(float(c) for c in row) for row in X]
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
     xs = _linspace(
@@ -137,33 +166,87 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 60, margin: f
     ys = _linspace(
         min(p[1] for p in points) - margin, max(p[1] for p in points) + margin, resolution
     )
+    probabilities = []
+    for out in predict(model, [[gx, gy] for gy in ys for gx in xs]):
+        scores = out if isinstance(out, list) else [out]
+        if len(scores) == 1:
+            positive = _sigmoid(scores[0])
+            probabilities.append([1.0 - positive, positive])
+        else:
+            top = max(scores)
+            weights = [math.exp(s - top) for s in scores]
+            total = math.fsum(weights)
+            probabilities.append([w / total for w in weights])
+    return xs, ys, probabilities
+
+
+def _sigmoid(score: float) -> float:
+    if score >= 0:
+        return 1.0 / (1.0 + math.exp(-score))
+    z = math.exp(score)
+    return z / (1.0 + z)
+
+
+def plot_decision_boundary(
+    model, X, y, ax=None, resolution: int = 60, margin: float = 0.5, legend: bool = True
+):
+    """Regions a 2-input classifier assigns to each class, shaded by confidence, data on top.
+
+    One output: class by the score's sign (score > 0 is the positive class, whether
+    labels are 0/1 or -1/1), confidence ``sigmoid(score)``.  Several outputs: the argmax,
+    confidence the top softmax probability.  A region is pale where the model is unsure
+    and full where it is sure; a black line marks the boundary.  Every class keeps its
+    colour from ``CLASS_COLORS`` across figures, named in the legend.
+    """
+    from matplotlib.colors import to_rgb
+    from matplotlib.lines import Line2D
+
+    points, labels = _check_points(X, y)
     sign_labels = min(labels) < 0
-    flat = predict_classes(model, [[gx, gy] for gy in ys for gx in xs], sign_labels)
-    grid = [flat[row * resolution : (row + 1) * resolution] for row in range(resolution)]
+    xs, ys, probabilities = _grid_probabilities(model, points, resolution, margin)
+    grid, sure = _classes_and_confidence(probabilities, resolution, sign_labels)
     classes = sorted(set(labels) | {c for row in grid for c in row})
-    vmin, vmax = classes[0], classes[-1]
-    fig, axis = _axes(ax, figsize=(5, 5))
-    shade = dict(cmap="Spectral", alpha=0.6, vmin=vmin, vmax=vmax)
-    if len(classes) <= 2:  # smooth filled contours, as in micrograd's demo
-        axis.contourf(xs, ys, grid, levels=[vmin - 0.5, (vmin + vmax) / 2, vmax + 0.5], **shade)
-    else:  # contours would draw a band of the middle class between two others
-        axis.pcolormesh(xs, ys, grid, shading="nearest", **shade)
-    axis.scatter(
-        [p[0] for p in points],
-        [p[1] for p in points],
-        c=labels,
-        cmap="Spectral",
-        vmin=vmin,
-        vmax=vmax,
-        s=25,
-        edgecolors="black",
-        linewidths=0.5,
-    )
+    colour_of = {c: to_rgb(class_color(i)) for i, c in enumerate(classes)}
+    lowest = 1.0 / max(2, len(classes))  # a guess among the classes: no confidence at all
+    image = []
+    for row_classes, row_sure in zip(grid, sure):
+        row = []
+        for c, p in zip(row_classes, row_sure):
+            strength = 0.08 + 0.42 * max(0.0, (p - lowest) / (1.0 - lowest))
+            row.append(tuple(1.0 - strength * (1.0 - channel) for channel in colour_of[c]))
+        image.append(row)
+    fig, axis = _axes(ax, figsize=(5.6, 4.6))
+    step_x, step_y = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
+    axis.imshow(
+        image, origin="lower", interpolation="bilinear", aspect="auto",
+        extent=(xs[0] - step_x, xs[-1] + step_x, ys[0] - step_y, ys[-1] + step_y),
+    )  # fmt: skip
+    edges = [1] if len(probabilities[0]) == 2 else range(len(probabilities[0]))
+    for k in edges:  # where class k's probability meets the best of the others: a smooth line
+        lead = [p[k] - max(q for j, q in enumerate(p) if j != k) for p in probabilities]
+        if min(lead) < 0.0 < max(lead):
+            region = [lead[r * resolution : (r + 1) * resolution] for r in range(resolution)]
+            axis.contour(xs, ys, region, levels=[0.0], colors="black", linewidths=1.0)
+    handles = []
+    for c in classes:
+        mine = [p for p, label in zip(points, labels) if label == c]
+        if mine:
+            axis.scatter(
+                [p[0] for p in mine], [p[1] for p in mine], color=colour_of[c], s=28,
+                edgecolors="black", linewidths=0.6, label=f"class {c}", zorder=3,
+            )  # fmt: skip
+            handles.append(axis.collections[-1])
+    handles.append(Line2D([], [], color="black", lw=1.0, label="boundary"))
     axis.set_xlim(xs[0], xs[-1])
     axis.set_ylim(ys[0], ys[-1])
     axis.set_xlabel("x1")
     axis.set_ylabel("x2")
     axis.set_title("decision boundary")
+    if legend:  # beside the plot, so it never covers a point
+        axis.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+            title="pale = unsure", title_fontsize="small", frameon=False,
+        )  # fmt: skip
     return fig
 
 
@@ -188,13 +271,30 @@ def _linspace(lo: float, hi: float, n: int) -> list[float]:
 # --- plot_grad_flow -------------------------------------------------------------------
 
 
-def plot_grad_flow(source: Any, ax=None):
+def plot_grad_flow(
+    source: Any,
+    ax=None,
+    kind: str = "auto",
+    layers: Sequence[str] | Mapping[str, str] | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+):
     """Gradient norm per layer: over epochs from a history, or the current one from a model.
 
-    Log scale, so vanishing (tiny) and exploding (huge) gradients stand out.
+    Log scale, so vanishing (tiny) and exploding (huge) gradients stand out.  A history
+    is drawn as one line per layer (``kind="lines"``) or, for many layers, as a heatmap
+    (``kind="heatmap"``: a row per layer, first layer on top, a column per epoch);
+    ``"auto"`` picks the heatmap above 4 layers.  ``layers`` keeps only the named layers
+    (a mapping also renames them, e.g. ``{"layers.0": "Linear 1"}``), so panels compare
+    like with like.  ``vmin``/``vmax`` fix the colour range (or the y-range of lines and
+    bars): give two panels the same range to compare them honestly.  The y-range of lines
+    and bars spans at least a factor of 10, so a small spread does not look dramatic.
     """
+    if kind not in ("auto", "lines", "heatmap"):
+        raise ValueError(f"kind must be 'auto', 'lines' or 'heatmap', got {kind!r}")
     if hasattr(source, "parameters"):
-        return _grad_flow_of_model(source, ax)
+        by_layer = _select_layers(grad_norm_per_layer(parameters_by_layer(source)), layers)
+        return _grad_flow_bars(by_layer, ax, vmin, vmax)
     history = _history_dict(source)
     norms = dict(history.get("grad_norms") or {})
     if not norms:
@@ -202,9 +302,11 @@ def plot_grad_flow(source: Any, ax=None):
             "plot_grad_flow: the history has no grad_norms; "
             "record them during training or pass a model"
         )
+    norms = _select_layers(norms, layers)
+    if kind == "heatmap" or (kind == "auto" and len(norms) > 4):
+        return _grad_flow_heatmap(history, norms, ax, vmin, vmax)
     fig, axis = _axes(ax, figsize=(6, 4))
-    # One colour per layer along a colormap, input side dark to output side light:
-    # depth reads off the colour, and deep nets never repeat a colour.
+    # One colour per layer along a colormap, input side dark to output side light.
     colormap = _pyplot().get_cmap("viridis")
     for i, (layer, values) in enumerate(norms.items()):
         values = list(values)
@@ -214,28 +316,61 @@ def plot_grad_flow(source: Any, ax=None):
             label=str(layer),
         )  # fmt: skip
     axis.set_yscale("log")
+    _honest_log_range(axis, [v for values in norms.values() for v in values], vmin, vmax)
     _whole_epochs(axis)
     axis.set_xlabel("epoch")
     axis.set_ylabel("gradient norm")
     axis.set_title("gradient flow")
     axis.grid(alpha=0.3, which="both")
-    if len(norms) > 4:  # many layers: the legend goes beside the plot, not over the lines
-        axis.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
-    else:
-        axis.legend(fontsize="small")
+    axis.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 
 
-def _grad_flow_of_model(model, ax):
-    by_layer = grad_norm_per_layer(parameters_by_layer(model))
+def _select_layers(norms: Mapping, layers) -> dict:
+    if layers is None:
+        return dict(norms)
+    names = dict(layers) if isinstance(layers, Mapping) else {name: name for name in layers}
+    missing = [name for name in names if name not in norms]
+    if missing:
+        raise ValueError(f"plot_grad_flow: no layer {missing}; the layers are {list(norms)}")
+    return {shown: norms[name] for name, shown in names.items()}
+
+
+def _grad_flow_heatmap(history: Mapping, norms: dict, ax, vmin, vmax):
+    from matplotlib.colors import LogNorm
+
+    fig, axis = _axes(ax, figsize=(6.5, 0.3 * len(norms) + 2))
+    rows = [_positive(list(values)) for values in norms.values()]
+    finite = [v for row in rows for v in row if not math.isnan(v)]
+    if not finite:
+        raise ValueError("plot_grad_flow: every gradient norm is 0, nothing to draw on a log scale")
+    epochs = _epochs(history, max(len(row) for row in rows))
+    width = max(len(row) for row in rows)
+    rows = [row + [math.nan] * (width - len(row)) for row in rows]
+    scale = LogNorm(vmin=vmin or min(finite), vmax=vmax or max(finite))
+    mesh = axis.pcolormesh(
+        epochs, list(range(len(rows))), rows, norm=scale, cmap="viridis", shading="nearest"
+    )
+    axis.set_yticks(range(len(rows)), [str(name) for name in norms])
+    axis.invert_yaxis()  # the first layer (nearest the input) on top
+    _whole_epochs(axis)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("layer (input side on top)")
+    axis.set_title("gradient flow")
+    fig.colorbar(mesh, ax=axis, label="gradient norm (log scale)")
+    return fig
+
+
+def _grad_flow_bars(by_layer: dict, ax, vmin, vmax):
     names = list(by_layer)
     norms = list(by_layer.values())
-    fig, axis = _axes(ax, figsize=(max(5.0, 1.2 * len(names)), 4))
+    fig, axis = _axes(ax, figsize=(max(5.0, 0.8 * len(names)), 4))
     positions = range(len(names))
     axis.bar(positions, _positive(norms), color=_TRAIN_COLOR)
     axis.set_xticks(list(positions), names, rotation=30 if len(names) > 5 else 0)
     if any(value > 0.0 for value in norms):  # all zeros (before backward) cannot be logged
         axis.set_yscale("log")
+        _honest_log_range(axis, norms, vmin, vmax)
     axis.set_ylabel("gradient norm")
     axis.set_title("gradient norm per layer")
     axis.grid(alpha=0.3, axis="y", which="both")
@@ -243,6 +378,20 @@ def _grad_flow_of_model(model, ax):
         if value == 0.0:
             axis.annotate("0", (x, 0), xycoords=("data", "axes fraction"), ha="center", va="bottom")
     return fig
+
+
+def _honest_log_range(axis, values, vmin, vmax) -> None:
+    """Given limits, or the data's range widened to at least one decade around its middle."""
+    positive = [float(v) for v in values if float(v) > 0.0]
+    if not positive:
+        return
+    low, high = min(positive), max(positive)
+    if high / low < 10.0:
+        middle = math.sqrt(low * high)
+        low, high = middle / math.sqrt(10.0), middle * math.sqrt(10.0)
+    else:
+        low, high = low / 1.5, high * 1.5
+    axis.set_ylim(vmin or low, vmax or high)
 
 
 def _whole_epochs(axis) -> None:

@@ -81,7 +81,7 @@ print(f"y = {y_v.data:.4f}; sigmoid'(z) = y(1 - y) = {slope:.4f}")
 print(f"dy/dw1: backward {w1.grad:.4f}, by hand sigmoid'(z)*x1 = {slope * 0.5:.4f}")
 print(f"dy/dw2: backward {w2.grad:.4f}, by hand sigmoid'(z)*x2 = {slope * 0.3:.4f}")
 print(f"dy/db:  backward {bias.grad:.4f}, by hand sigmoid'(z)    = {slope:.4f}")
-draw_dot(y_v)""",
+draw_dot(y_v, rankdir="TB")""",
     ),
     (
         "md",
@@ -137,7 +137,7 @@ sizes = [2, 4, 4, 1]
 by_formula = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 print("parameters:", len(mlp.parameters()), " formula sum (n_in + 1) n_out =", by_formula)
 print("mlp([0.5, 0.3]) =", mlp(x))
-draw_module(mlp)""",
+draw_module(mlp, rankdir="TB")""",
     ),
     (
         "md",
@@ -155,7 +155,7 @@ inputs = [Value(0.5, label="x1"), Value(0.3, label="x2")]
 out = tiny(inputs)
 out.label = "out"
 out.backward()
-draw_dot(out)""",
+draw_dot(out, rankdir="TB")""",
     ),
     (
         "md",
@@ -202,10 +202,22 @@ for name, formula in formulas.items():
     ),
     (
         "code",
-        r"""fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+        r"""def broken_at_jumps(xs, ys, jump=0.5):
+    # A gap where the curve jumps, so ReLU's step is not drawn with a vertical line.
+    out_x, out_y = [xs[0]], [ys[0]]
+    for x, y, previous in zip(xs[1:], ys[1:], ys):
+        if abs(y - previous) > jump:
+            out_x.append(float("nan"))
+            out_y.append(float("nan"))
+        out_x.append(x)
+        out_y.append(y)
+    return out_x, out_y
+
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
 for name, (values, slopes) in curves.items():
     left.plot(zs, values, label=name)
-    right.plot(zs, slopes, label=name)
+    right.plot(*broken_at_jumps(zs, slopes), label=name)
 left.set_title("activation φ(z)")
 right.set_title("derivative φ'(z), computed by backward()")
 for axis in (left, right):
@@ -231,7 +243,18 @@ plt.show()""",
   but it saturates too.
 * **ReLU** passes gradients through unchanged where $z > 0$ and blocks them where $z < 0$. It
   never saturates on the positive side, which made deep networks trainable; a neuron whose $z$ is
-  negative for every input gets no gradient at all (a "dead" ReLU).
+  negative for every input gets no gradient at all (a "dead" ReLU).""",
+    ),
+    (
+        "md",
+        r"""## Summary
+
+A neuron computes a weighted sum of its inputs plus a bias, $z = \sum_i w_i x_i + b$, and
+passes it through an activation, $y = \varphi(z)$; a layer is several neurons reading the
+same inputs, and an MLP feeds layer into layer. `backward()` gives every weight's gradient,
+$\partial y/\partial w_i = \varphi'(z)\,x_i$: proportional to the input, and to the
+activation's slope. That slope is why the choice of activation matters: sigmoid's is at
+most 1/4 and vanishes when it saturates, tanh's at most 1, ReLU's exactly 1 or 0.
 
 ## Exercises
 
@@ -240,37 +263,47 @@ what are $z$ and $y$? Check with `nn.Neuron(2, activation="tanh")`.
 
 **2.** How many parameters does micrograd's `MLP(3, [4, 4, 1])` have? Work it out, then check.
 
-**3.** Why is $\sigma'(z) \le 1/4$? (Hint: $\sigma(1-\sigma)$ is a parabola in $\sigma$.)
-
-Answers: `answer(1)`, `answer(2)`, `answer(3)` (collapsed cell below).""",
+**3.** Why is $\sigma'(z) \le 1/4$? (Hint: $\sigma(1-\sigma)$ is a parabola in $\sigma$.)""",
     ),
-    (
-        "code",
-        r"""# Your turn
-""",
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""$z = 0.4 \cdot 0.5 + 0.6 \cdot 0.3 - 0.2 = 0.18$ and $y = \tanh(0.18) \approx 0.1781$;
+the neuron with the same weights agrees.""",
+                r"""z = 0.4 * 0.5 + 0.6 * 0.3 - 0.2
+y_tanh = math.tanh(z)
+print(f"z = 0.2 + 0.18 - 0.2 = {z:.2f};  y = tanh({z:.2f}) = {y_tanh:.4f}")
+check = nn.Neuron(2, activation="tanh")
+for wi, value in zip(check.w, [0.4, 0.6]):
+    wi.data = value
+check.b.data = -0.2
+print("nn.Neuron:", round(check([0.5, 0.3]).data, 4))
+assert abs(check([0.5, 0.3]).data - 0.1781) < 1e-4""",
+            ),
+            2: (
+                r"""Each layer has $(n_\text{in} + 1)\,n_\text{out}$ parameters (a weight per input and a
+bias, per neuron): $(3+1) \cdot 4 + (4+1) \cdot 4 + (4+1) \cdot 1 = 16 + 20 + 5 = 41$.""",
+                r"""count = len(nn.MLP(3, [4, 4, 1]).parameters())
+print("(3 + 1) * 4 + (4 + 1) * 4 + (4 + 1) * 1 = 16 + 20 + 5 =", count)
+assert count == 41""",
+            ),
+            3: (
+                r"""With $s = \sigma(z) \in (0, 1)$, $s(1 - s)$ is a downward parabola in $s$ with its top at
+$s = 1/2$ (that is, $z = 0$), where it equals $1/2 \cdot 1/2 = 1/4$. The code checks it on a
+grid of $z$.""",
+                r"""slopes = [value_and_slope("sigmoid", z)[1] for z in zs]
+largest = max(slopes)
+print(f"largest sigmoid slope on the grid: {largest:.4f} at z = {zs[slopes.index(largest)]:.2f}")
+assert abs(largest - 0.25) < 1e-9""",
+            ),
+        }
     ),
-    (
-        "answer",
-        r"""def answer(n):
-    # Prints the worked answer to exercise n (1, 2 or 3).
-    if n == 1:
-        z = 0.4 * 0.5 + 0.6 * 0.3 - 0.2
-        print(f"z = 0.2 + 0.18 - 0.2 = {z:.2f};  y = tanh({z:.2f}) = {math.tanh(z):.4f}")
-        check = nn.Neuron(2, activation="tanh")
-        for wi, value in zip(check.w, [0.4, 0.6]):
-            wi.data = value
-        check.b.data = -0.2
-        print("nn.Neuron:", round(check([0.5, 0.3]).data, 4))
-    elif n == 2:
-        print("(3 + 1) * 4 + (4 + 1) * 4 + (4 + 1) * 1 = 16 + 20 + 5 = 41")
-        print("check:", len(nn.MLP(3, [4, 4, 1]).parameters()))
-    elif n == 3:
-        print("With s = sigmoid(z) in (0, 1), s(1 - s) is largest at s = 1/2 (where z = 0),")
-        print("where it equals 1/2 * 1/2 = 1/4.")
-    else:
-        print("there are three exercises: answer(1), answer(2) or answer(3)")""",
+    nbtools.next_link(
+        "04_regression_and_mse.ipynb",
+        "04 · Regression and the mean squared error",
+        "the first training loop, fitting a line and a curve to data with gradient descent.",
     ),
-    ("md", r"""**Next:** notebook 05 trains an MLP on the two-moons dataset."""),
 ]
 
 

@@ -34,7 +34,7 @@ from micrograd_plus import Value, data, losses, nn, no_grad, optim, sum_values
 from micrograd_plus.optim.lr_scheduler import LinearLR
 from micrograd_plus.train import fit
 from micrograd_plus.viz import draw_dot
-from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
+from micrograd_plus.viz.plots import CLASS_COLORS, plot_decision_boundary, plot_history
 
 %matplotlib inline
 plt.rcParams.update({"figure.dpi": 72})""",
@@ -52,8 +52,12 @@ $y \in \{-1, +1\}$.""",
         """X, labels = data.make_moons(100, noise=0.1, seed=0)
 y = [2 * label - 1 for label in labels]  # 0/1 -> -1/+1
 
-fig, ax = plt.subplots(figsize=(4.5, 4))
-ax.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral", edgecolors="k", s=25)
+fig, ax = plt.subplots(figsize=(5.5, 4))
+for label, color in zip([-1, 1], CLASS_COLORS):  # the course's class colours, as in every plot
+    points = [x for x, yi in zip(X, y) if yi == label]
+    ax.scatter([p[0] for p in points], [p[1] for p in points], color=color, edgecolors="k",
+               s=25, label=f"class {label}")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 ax.set(xlabel="x1", ylabel="x2", title="make_moons(100, noise=0.1)");""",
     ),
     ("md", "## The model"),
@@ -124,7 +128,7 @@ score.label = "s"
 hinge = (1 - label * score).relu()
 hinge.label = "hinge"
 hinge.backward()
-draw_dot(hinge)""",
+draw_dot(hinge, rankdir="TB")""",
     ),
     (
         "md",
@@ -179,8 +183,9 @@ next gradient points back, and the learning rate shrinks as training goes on."""
         r"""Now repeat that. micrograd's demo lowers the learning rate linearly from 1.0 to 0.1
 while it trains: big steps first to get near a good solution quickly, small ones later to
 settle in (notebook 07 has more on schedules). We run 50 steps and draw the decision
-boundary (`plot_decision_boundary`: the class the network gives to every point of a grid)
-at a few of them.""",
+boundary (`plot_decision_boundary`: the class the network gives to every point of a grid,
+the colour pale where the network is unsure and full where it is sure; for a score $s$ the
+confidence shown is $\sigma(s)$) at a few of them.""",
     ),
     (
         "code",
@@ -190,11 +195,11 @@ model = nn.MLP(2, [16, 16, 1])  # start again from micrograd's initial weights
 STEPS = 50
 SNAPSHOTS = [0, 5, 15, STEPS]
 manual_losses, manual_accuracy = [], []
-fig, axes = plt.subplots(1, len(SNAPSHOTS), figsize=(16, 4))
+fig, axes = plt.subplots(1, len(SNAPSHOTS), figsize=(17, 4), layout="constrained")
 for step in range(STEPS + 1):
     if step in SNAPSHOTS:
         ax = axes[SNAPSHOTS.index(step)]
-        plot_decision_boundary(model, X, y, ax=ax, resolution=50)
+        plot_decision_boundary(model, X, y, ax=ax, resolution=50, legend=step == STEPS)
         ax.set_title(f"after {step} steps")
     if step == STEPS:
         break
@@ -209,22 +214,23 @@ for step in range(STEPS + 1):
     if step % 10 == 0 or step == STEPS - 1:
         print(f"step {step:2d}  lr {learning_rate:.3f}  loss {loss.data:.4f}  "
               f"accuracy {accuracy:.0%}")
-fig.tight_layout()""",
+""",
     ),
     (
         "md",
         r"""Before training, the random network gives every point of the picture the same class.
 A handful of steps already find the rough direction of the moons; the next ones bend
 the boundary into the gap between them, and the last, smaller steps tidy up the
-points near the tips. The printed loss is not monotone: with $\eta$ close to 1 a step can
-overshoot, which the decaying learning rate calms down.""",
+points near the tips. The loss printed every ten steps falls steadily, but look at every
+step in the curve below: early on, with $\eta$ close to 1, it rises now and then, when a
+step overshoots; the decaying learning rate calms that down.""",
     ),
     (
         "code",
         """fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.5))
-ax_loss.plot(range(1, STEPS + 1), manual_losses, marker=".")
+ax_loss.plot(range(1, STEPS + 1), manual_losses, marker=".", color=CLASS_COLORS[0])
 ax_loss.set(xlabel="step", ylabel="loss", title="loss (hinge + L2)", yscale="log")
-ax_acc.plot(range(1, STEPS + 1), manual_accuracy, marker=".", color="C1")
+ax_acc.plot(range(1, STEPS + 1), manual_accuracy, marker=".", color=CLASS_COLORS[1])
 ax_acc.set(xlabel="step", ylabel="accuracy", title="training accuracy")
 for ax in (ax_loss, ax_acc):
     ax.grid(alpha=0.3)
@@ -243,7 +249,7 @@ The pieces map one to one:
 
 | by hand | with the library |
 |---|---|
-| `p.data -= learning_rate * p.grad` | `optim.SGD(model.parameters(), lr=1.0)` |
+| `p.data -= learning_rate * p.grad` | `optim.SGD(model.parameters(), lr=1.0)` (plain gradient descent here: every step sees all 100 points; notebook 06 makes it stochastic) |
 | `learning_rate = 1.0 - 0.9 * step / STEPS` | `LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=STEPS)` |
 | mean of `(1 - y*s).relu()` | `losses.hinge_loss(scores, y)` |
 | `ALPHA * sum(p*p)` | `ALPHA * losses.l2_penalty(model)` |
@@ -281,86 +287,97 @@ recorded (we had no validation data here; notebook 09 adds some), and the final 
     ),
     (
         "code",
-        """fig, axes = plt.subplots(1, 3, figsize=(15, 4), gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
+        """fig, axes = plt.subplots(1, 3, figsize=(16, 4), layout="constrained",
+                         gridspec_kw={"width_ratios": [1, 1, 1.3]})
 plot_history(history, ax=axes[:2], logy=False)
 plot_decision_boundary(fit_model, X, y, ax=axes[2], resolution=50)
-axes[2].set_title(f"fit: after {STEPS} epochs, accuracy {history.train['accuracy'][-1]:.0%}")
-fig.tight_layout()""",
-    ),
-    (
-        "md",
-        r"""## Exercises
-
-1. **Weight decay is an L2 penalty.** The gradient of $\alpha \sum p^2$ is $2\alpha p$, so
-   instead of adding the penalty to the loss you can ask the optimizer to add $2\alpha p$
-   to each gradient: `optim.SGD(params, lr=1.0, weight_decay=2 * ALPHA)`. Train with
-   `losses.hinge_loss` alone plus that optimizer and check that you get the same weights
-   as `fit_model`. `answer_1()` does it.
-2. **Why decay the learning rate?** Run the hand-written loop with a constant
-   learning rate of 1.0 and compare the loss curves. `answer_2()` shows the result.
-3. **Which points teach?** After training, how many points still have a margin below 1
-   (that is, still send a gradient back through the hinge)? Write the count, then call
-   `check_answer_3(count)`.
-
-The next cell (collapsed) holds the answers.""",
-    ),
-    (
-        "answer",
-        '''def train_by_hand(learning_rate_at, steps=STEPS):
-    """The loop above, with a learning-rate function; returns the model and its losses."""
-    random.seed(1337)
-    net = nn.MLP(2, [16, 16, 1])
-    history = []
-    for step in range(steps):
-        loss, _ = loss_and_accuracy(net)
-        net.zero_grad()
-        loss.backward()
-        for p in net.parameters():
-            p.data -= learning_rate_at(step) * p.grad
-        history.append(loss.data)
-    return net, history
-
-
-def answer_1():
-    random.seed(1337)
-    net = nn.MLP(2, [16, 16, 1])
-    opt = optim.SGD(net.parameters(), lr=1.0, weight_decay=2 * ALPHA)
-    sched = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=STEPS)
-    fit(net, losses.hinge_loss, opt, X, y, epochs=STEPS, scheduler=sched, progress=False)
-    diff = max(abs(a.data - b.data) for a, b in zip(net.parameters(), fit_model.parameters()))
-    print(f"largest weight difference to fit_model: {diff:.1e}  (equal up to rounding)")
-    print("The reported loss differs, though: with weight_decay the penalty is not part of it.")
-
-
-def answer_2():
-    _, constant = train_by_hand(lambda step: 1.0)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(range(1, STEPS + 1), manual_losses, label="lr 1.0 -> 0.1 (micrograd)")
-    ax.plot(range(1, STEPS + 1), constant, label="constant lr 1.0")
-    ax.set(xlabel="step", ylabel="loss", yscale="log", title="decaying vs constant learning rate")
-    ax.legend()
-    print(f"final loss: decaying {manual_losses[-1]:.4f}, constant {constant[-1]:.4f}")
-
-
-def check_answer_3(count):
-    scores = [model(x).data for x in X]
-    expected = sum(yi * si < 1 for yi, si in zip(y, scores))
-    if count == expected:
-        print(f"Right: {expected} of {len(X)} points are inside the margin; the rest send back 0.")
-    else:
-        print(f"Not quite ({count}). Count the points with y * score < 1 for the trained `model`.")''',
+axes[2].set_title(f"fit: after {STEPS} epochs, accuracy {history.train['accuracy'][-1]:.0%}")""",
     ),
     (
         "md",
         r"""## Summary
 
-- Training = forward (loss) → `zero_grad()` + `backward()` → $w \leftarrow w - \eta\,\partial L/\partial w$, repeated.
-- The loss must be differentiable and say *how* wrong the model is; the hinge loss does,
-  and only points inside the margin contribute gradient.
-- `fit` runs exactly this loop (same numbers to rounding) with an optimizer, a scheduler,
-  metrics and a history; `plot_history` and `plot_decision_boundary` show the result.
+Training repeats three steps: a forward pass that measures how wrong the network is with
+one number, the loss; `zero_grad()` and `backward()`, which give every parameter its
+gradient; and the update $w \leftarrow w - \eta\,\partial L/\partial w$. The loss must say
+*how* wrong the model is, smoothly enough to have a useful gradient: accuracy does not, the
+hinge loss does, and only points inside the margin send gradient back. A step follows the
+gradient's local promise only if it is small, which is why micrograd's demo starts at
+$\eta = 1$ and lowers it as training goes on. `fit` runs exactly this loop (the same weights
+to rounding) with an optimizer, a scheduler, metrics and a history, and `plot_history` and
+`plot_decision_boundary` show what it did.
 
-**Next:** notebook 07, better update rules than plain SGD, and how to choose the learning rate.""",
+## Exercises
+
+**1.** *Weight decay is an L2 penalty.* The gradient of $\alpha \sum p^2$ is $2\alpha p$, so
+instead of adding the penalty to the loss you can ask the optimizer to add $2\alpha p$ to
+each gradient: `optim.SGD(params, lr=1.0, weight_decay=2 * ALPHA)`. Train with
+`losses.hinge_loss` alone plus that optimizer and check that you get the same weights as
+`fit_model`.
+
+**2.** *Why decay the learning rate?* Run the hand-written loop with a constant learning
+rate of 1.0 and compare the loss curves.
+
+**3.** *Which points teach?* After training, how many points still have a margin below 1
+(that is, still send a gradient back through the hinge)?""",
+    ),
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""With `weight_decay=2 * ALPHA` the optimizer adds $2\alpha p$ to every gradient, which is
+exactly the gradient of the penalty, so the weights end up the same as `fit_model`'s to
+rounding. The *reported* loss differs, though: with `weight_decay` the penalty is no longer
+part of the loss.""",
+                r"""random.seed(1337)
+net = nn.MLP(2, [16, 16, 1])
+opt = optim.SGD(net.parameters(), lr=1.0, weight_decay=2 * ALPHA)
+sched = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=STEPS)
+fit(net, losses.hinge_loss, opt, X, y, epochs=STEPS, scheduler=sched, progress=False,
+    compile=True)
+diff = max(abs(a.data - b.data) for a, b in zip(net.parameters(), fit_model.parameters()))
+print(f"largest weight difference to fit_model: {diff:.1e}")
+assert diff < 1e-9""",
+            ),
+            2: (
+                r"""With a constant $\eta = 1$ the loss keeps jumping up and down to the end, and it ends
+higher than with micrograd's decaying rate: the big steps that help at the start keep
+overshooting once the network is close to a good solution.""",
+                r"""random.seed(1337)  # the loop above with lr = 1.0 throughout, run by fit (faster)
+net = nn.MLP(2, [16, 16, 1])
+
+
+def penalised(scores, targets):
+    return losses.hinge_loss(scores, targets) + ALPHA * losses.l2_penalty(net)
+
+
+constant = fit(net, penalised, optim.SGD(net.parameters(), lr=1.0), X, y, epochs=STEPS,
+               progress=False, compile=True).train["loss"]
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(range(1, STEPS + 1), manual_losses, label="lr 1.0 -> 0.1 (micrograd)", color=CLASS_COLORS[0])
+ax.plot(range(1, STEPS + 1), constant, label="constant lr 1.0", color=CLASS_COLORS[1])
+ax.set(xlabel="step", ylabel="loss", yscale="log", title="decaying vs constant learning rate")
+ax.legend()
+plt.show()
+ups = sum(b > a for a, b in zip(constant[-20:], constant[-19:]))
+print(f"final loss: decaying {manual_losses[-1]:.4f}, constant {constant[-1]:.4f}; "
+      f"the constant run's loss rose in {ups} of its last 19 steps")
+assert constant[-1] > manual_losses[-1] and ups > 0""",
+            ),
+            3: (
+                r"""Count the points whose margin $y_i\,s(x_i)$ is still below 1 for the trained `model`: only
+they send a gradient back through the hinge; all the others contribute exactly zero.""",
+                r"""scores = [model(x).data for x in X]
+inside = sum(yi * si < 1 for yi, si in zip(y, scores))
+print(f"{inside} of {len(X)} points are inside the margin; the other {len(X) - inside} send back 0")
+assert 0 < inside < len(X)""",
+            ),
+        }
+    ),
+    nbtools.next_link(
+        "06_minibatches_and_batch_size.ipynb",
+        "06 · Mini-batches and batch size",
+        "what changes when each step sees only part of the data: stochastic gradient descent.",
     ),
 ]
 

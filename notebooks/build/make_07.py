@@ -36,7 +36,7 @@ from micrograd_plus import Value, data, nn, optim
 from micrograd_plus.losses import hinge_loss
 from micrograd_plus.optim.lr_scheduler import CosineAnnealingLR, StepLR
 from micrograd_plus.train import fit
-from micrograd_plus.viz.plots import plot_lr
+from micrograd_plus.viz.plots import CLASS_COLORS, plot_lr
 
 %matplotlib inline
 plt.rcParams.update({"figure.dpi": 72, "axes.grid": True, "grid.alpha": 0.3})""",
@@ -61,7 +61,10 @@ are *bias corrections* $\hat m = m / (1-\beta_1^t)$, $\hat v = v / (1-\beta_2^t)
 the pull towards the zero the averages start from.
 
 The parameters here are plain `Value`s, the same objects an `MLP` is made of; an optimizer
-only reads `p.grad` and writes `p.data`.""",
+only reads `p.grad` and writes `p.data`. A word on names: `optim.SGD` is *stochastic*
+gradient descent only when each step sees a random mini-batch (notebook 06). Every run in
+this notebook uses the whole loss at every step, so it is plain **gradient descent** (GD),
+and the labels say so.""",
     ),
     ("md", "## A 2-D loss surface: Rosenbrock's valley"),
     (
@@ -97,8 +100,8 @@ def descend(loss_fn, make_optimizer, start, steps):
 
 
 OPTIMIZERS = {
-    "SGD, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3),
-    "momentum 0.9, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3, momentum=0.9),
+    "GD, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3),
+    "GD + momentum 0.9, lr=1e-3": lambda p: optim.SGD(p, lr=1e-3, momentum=0.9),
     "RMSprop, lr=1e-2": lambda p: optim.RMSprop(p, lr=1e-2),
     "Adam, lr=0.1": lambda p: optim.Adam(p, lr=0.1),
 }
@@ -106,7 +109,11 @@ START, STEPS = (-1.2, 1.0), 500
 runs = {name: descend(rosenbrock, make, START, STEPS) for name, make in OPTIMIZERS.items()}
 for name, (path, losses) in runs.items():
     x, y = path[-1]
-    print(f"{name:24s} ends at ({x:+.3f}, {y:+.3f})  loss {losses[-1]:.2e}")""",
+    print(f"{name:26s} ends at ({x:+.3f}, {y:+.3f})  loss {losses[-1]:.2e}")
+
+first_steps = {name: descend(rosenbrock, make, START, 1)[0] for name, make in OPTIMIZERS.items()}
+for name, ((x0, y0), (x1, y1)) in first_steps.items():
+    print(f"{name:26s} first step moves x by {x1 - x0:+.4f}, y by {y1 - y0:+.4f}")""",
     ),
     (
         "code",
@@ -116,24 +123,24 @@ for name, (path, losses) in runs.items():
     zs = [[fn(x, y) for x in xs] for y in ys]
     bounds = [0, *levels, 1e9]  # one colour per band, however unevenly spaced the levels are
     norm = BoundaryNorm(bounds, ncolors=256)
-    ax.contourf(xs, ys, zs, levels=bounds, norm=norm, cmap="Blues_r", alpha=0.6)
+    ax.contourf(xs, ys, zs, levels=bounds, norm=norm, cmap="Greys_r", alpha=0.35)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
 
 
 fig, axes = plt.subplots(1, 4, figsize=(15, 3.9), sharey=True)
-for ax, (name, (path, losses)), color in zip(axes, runs.items(), ["C0", "C1", "C2", "C3"]):
+for ax, (name, (path, losses)), color in zip(axes, runs.items(), CLASS_COLORS):
     contour(ax, rosenbrock, (-2, 2), (-1, 3), levels=[0.5 * 4**k for k in range(7)])
     ax.plot([p[0] for p in path], [p[1] for p in path], ".-", ms=2, lw=0.8, color=color)
     ax.plot(*START, "ko")
-    ax.plot(1, 1, "r*", ms=12)
+    ax.plot(1, 1, "*", color="gold", mec="black", ms=14)
     ax.set_title(f"{name}\\nloss after {STEPS} steps: {losses[-1]:.1e}", fontsize=10)
-fig.suptitle("Rosenbrock's valley: start (black dot), minimum (red star)", y=1.02)
+fig.suptitle("Rosenbrock's valley: start (black dot), minimum (gold star)", y=1.02)
 fig.tight_layout()
 
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
-for name, (_, losses) in runs.items():
-    ax.plot(range(1, STEPS + 1), losses, label=name)
+for (name, (_, losses)), color in zip(runs.items(), CLASS_COLORS):
+    ax.plot(range(1, STEPS + 1), losses, label=name, color=color)
 ax.set(xlabel="step", ylabel="f(x, y)", yscale="log", title="Rosenbrock: loss per step")
 ax.legend(fontsize="small");""",
     ),
@@ -141,14 +148,20 @@ ax.legend(fontsize="small");""",
         "md",
         r"""What to notice:
 
-- **SGD** first slides down the steep wall into the valley, then crawls: along the
+- **GD** first slides down the steep wall into the valley, then crawls: along the
   valley floor the gradient is tiny, and a learning rate large enough to move there would
   make it bounce off the walls.
 - **Momentum** keeps its velocity along the floor, where consecutive gradients agree,
   so it builds up speed and gets much further in the same number of steps.
-- **RMSprop** and **Adam** rescale each coordinate by its recent gradient size; the first
-  steps all have length about $\eta$ whatever the gradient, which is why their paths start
-  with a straight run. They are far less sensitive to how the problem is scaled.
+- **RMSprop** and **Adam** rescale each coordinate by its recent gradient size, so their
+  steps do not depend on how steep the surface is and their paths start with a straight,
+  diagonal run. The printed first steps show the difference between the two. Adam's first
+  step is exactly $\eta = 0.1$ in each coordinate: with its bias correction,
+  $\hat m = g$ and $\hat v = g^2$ after one step, so $\hat m / \sqrt{\hat v} = \pm 1$. RMSprop
+  has no bias correction: its average starts at 0, so after one step
+  $s = (1 - \alpha)\,g^2 = 0.01\,g^2$ and the step is $\eta\,g/\sqrt{s} = 10\,\eta = 0.1$ for
+  its $\eta = 0.01$, ten times what its learning rate suggests. The early steps of an
+  uncorrected average are too large; that is what Adam's correction is for.
 
 No optimizer wins everywhere: on this valley heavy-ball momentum happens to do best, on
 the network below the adaptive ones do. Each needs its own learning rate, which is the next topic.""",
@@ -160,7 +173,7 @@ the network below the adaptive ones do. Each needs its own learning rate, which 
 
 $$f(x, y) = \tfrac12\,(x^2 + 25\,y^2), \qquad \nabla f = (x,\; 25\,y).$$
 
-One SGD step multiplies each coordinate by a constant:
+One gradient-descent step multiplies each coordinate by a constant:
 $x \leftarrow (1 - \eta)\,x$ and $y \leftarrow (1 - 25\eta)\,y$. So
 
 - if $\eta$ is tiny, both factors are close to 1 and progress is slow;
@@ -179,14 +192,14 @@ problems hard, and what momentum and Adam try to work around.""",
     return 0.5 * (x * x + 25 * y * y)
 
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), sharey=True)
 for ax, lr in zip(axes, [0.01, 0.07, 0.081]):
     path, losses = descend(ravine, lambda p, lr=lr: optim.SGD(p, lr=lr), (-4.0, 1.0), 40)
-    contour(ax, ravine, (-4.5, 1.5), (-1.6, 1.6), levels=[0.5 * 2**k for k in range(-4, 6)])
-    ax.plot([p[0] for p in path], [p[1] for p in path], "o-", ms=3, color="crimson")
+    contour(ax, ravine, (-4.5, 1.5), (-3.2, 3.2), levels=[0.5 * 2**k for k in range(-4, 8)])
+    ax.plot([p[0] for p in path], [p[1] for p in path], "o-", ms=3, color=CLASS_COLORS[1])
     ax.plot(0, 0, "k*", ms=12)
-    ax.set_title(f"SGD lr={lr}: loss after 40 steps {losses[-1]:.2g}")
-    ax.set_ylim(-1.6, 1.6)
+    ax.set_title(f"GD lr={lr}: loss after 40 steps {losses[-1]:.2g}")
+    ax.set_ylim(-3.2, 3.2)  # room for the whole path, even the diverging one
 fig.tight_layout()""",
     ),
     (
@@ -223,41 +236,41 @@ def train(make_optimizer, epochs=40, scheduler=None, batch_size=None):
 
 
 NET_OPTIMIZERS = {
-    "SGD, lr=0.1": lambda p: optim.SGD(p, lr=0.1),
-    "momentum 0.9, lr=0.1": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+    "GD, lr=0.1": lambda p: optim.SGD(p, lr=0.1),
+    "GD + momentum 0.9, lr=0.1": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
     "RMSprop, lr=0.01": lambda p: optim.RMSprop(p, lr=0.01),
     "Adam, lr=0.05": lambda p: optim.Adam(p, lr=0.05),
 }
 histories = {name: train(make) for name, make in NET_OPTIMIZERS.items()}
 
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4))
-for name, history in histories.items():
-    ax_loss.plot(history.epochs, history.train["loss"], label=name)
-    ax_acc.plot(history.epochs, history.train["accuracy"], label=name)
+for (name, history), color in zip(histories.items(), CLASS_COLORS):
+    ax_loss.plot(history.epochs, history.train["loss"], label=name, color=color)
+    ax_acc.plot(history.epochs, history.train["accuracy"], label=name, color=color)
 ax_loss.set(xlabel="epoch", ylabel="hinge loss", title="training loss")
 ax_acc.set(xlabel="epoch", ylabel="accuracy", title="training accuracy")
 ax_loss.legend()
 fig.tight_layout()
 for name, history in histories.items():
-    print(f"{name:22s} final loss {history.train['loss'][-1]:.3f}, "
+    print(f"{name:26s} final loss {history.train['loss'][-1]:.3f}, "
           f"accuracy {history.train['accuracy'][-1]:.2f}")""",
     ),
     (
         "md",
-        r"""On this problem the adaptive methods and momentum pull ahead of plain SGD within a few
+        r"""On this problem the adaptive methods and momentum pull ahead of plain GD within a few
 dozen epochs. Don't read too much into one run on one data set: each optimizer's learning
 rate was picked by hand, and a different $\eta$ would reorder the curves. What *is*
-general is the shape: SGD's progress is bounded by the learning rate the steepest
+general is the shape: GD's progress is bounded by the learning rate the steepest
 direction allows; momentum and Adam get more out of each gradient.
 
-And the learning-rate lesson again, on the network: SGD with three learning rates.""",
+And the learning-rate lesson again, on the network: GD with three learning rates.""",
     ),
     (
         "code",
         """fig, ax = plt.subplots(figsize=(6.5, 4))
 lr_runs = {lr: train(lambda p, lr=lr: optim.SGD(p, lr=lr)) for lr in [0.01, 0.1, 3.0]}
-for lr, history in lr_runs.items():
-    ax.plot(history.epochs, history.train["loss"], label=f"SGD lr={lr}")
+for (lr, history), color in zip(lr_runs.items(), CLASS_COLORS):
+    ax.plot(history.epochs, history.train["loss"], label=f"GD lr={lr}", color=color)
 ax.set(xlabel="epoch", ylabel="hinge loss", title="one network, three learning rates")
 ax.legend();""",
     ),
@@ -309,8 +322,10 @@ A scheduler only needs an optimizer, so we can draw the schedules without traini
 
 
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
-ax.plot(schedule(lambda o: StepLR(o, step_size=15, gamma=0.5)), ".-", label="StepLR(15, 0.5)")
-ax.plot(schedule(lambda o: CosineAnnealingLR(o, T_max=60)), ".-", label="CosineAnnealingLR(60)")
+ax.plot(schedule(lambda o: StepLR(o, step_size=15, gamma=0.5)), ".-", label="StepLR(15, 0.5)",
+        color=CLASS_COLORS[0])
+ax.plot(schedule(lambda o: CosineAnnealingLR(o, T_max=60)), ".-", label="CosineAnnealingLR(60)",
+        color=CLASS_COLORS[1])
 ax.set(xlabel="epoch", ylabel="learning rate", title="two schedules starting at lr = 0.1")
 ax.legend();""",
     ),
@@ -318,7 +333,8 @@ ax.legend();""",
         "md",
         r"""A schedule matters most when the gradient is *noisy*: with mini-batches each step sees
 only part of the data, so even at the minimum the steps don't vanish and a constant
-learning rate keeps the weights jittering. Below: batches of 10 points, SGD with momentum,
+learning rate keeps the weights jittering. Below: batches of 10 points (now it *is*
+stochastic gradient descent), SGD with momentum,
 constant $\eta$ versus the same start annealed to zero by a cosine.
 `fit` records the learning rate it used in each epoch (`history.lr`), and `plot_lr` draws it.""",
     ),
@@ -333,8 +349,10 @@ cosine = train(momentum_sgd, epochs=30, batch_size=10,
                scheduler=lambda o: CosineAnnealingLR(o, T_max=30))
 
 fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=(12, 3.8))
-ax_loss.plot(constant.epochs, constant.train["loss"], label="constant lr = 0.1")
-ax_loss.plot(cosine.epochs, cosine.train["loss"], label="cosine annealing from 0.1")
+ax_loss.plot(constant.epochs, constant.train["loss"], label="constant lr = 0.1",
+             color=CLASS_COLORS[0])
+ax_loss.plot(cosine.epochs, cosine.train["loss"], label="cosine annealing from 0.1",
+             color=CLASS_COLORS[1])
 ax_loss.set(xlabel="epoch", ylabel="hinge loss (mean over the epoch's batches)",
             title="mini-batch training", yscale="log")
 ax_loss.legend()
@@ -345,74 +363,107 @@ print(f"last 5 epochs, cosine:      {[round(v, 3) for v in cosine.train['loss'][
     ),
     (
         "md",
-        r"""## Exercises
-
-1. **The speed limit.** For $f(x, y) = \tfrac12(a x^2 + b y^2)$ with $0 < a < b$, what is
-   the largest learning rate for which plain SGD converges from every start? For which
-   learning rate does the *slowest* coordinate shrink fastest while both still converge?
-   Check with `descend(...)` and run `answer_1()` for the solution.
-2. **Momentum by hand.** Write the momentum update yourself on two `Value`s (keep a
-   velocity per parameter, `b = mu * b + g; p.data -= lr * b`) and check that after 50 steps
-   on `rosenbrock` you land exactly where `optim.SGD(p, lr=1e-3, momentum=0.9)` does.
-   `answer_2()` shows one way.
-3. **Tune Adam.** Try `optim.Adam` on Rosenbrock with `lr` in `[0.01, 0.03, 0.1, 0.3]` for
-   500 steps. Which ends closest to $(1, 1)$, and why might the largest be worse?
-   `answer_3()` runs it.
-
-The next cell (collapsed) defines the three answer functions.""",
-    ),
-    (
-        "answer",
-        '''def answer_1():
-    """SGD on a quadratic: each coordinate is multiplied by (1 - lr * curvature)."""
-    print("Each step multiplies x by (1 - lr*a) and y by (1 - lr*b).")
-    print("Both shrink iff |1 - lr*a| < 1 and |1 - lr*b| < 1, i.e. 0 < lr < 2/b (b is the larger).")
-    print("The best single lr balances the two factors, 1 - lr*a = -(1 - lr*b): lr = 2/(a + b),")
-    print("giving the rate (b - a)/(b + a) = (kappa - 1)/(kappa + 1) with kappa = b/a.")
-    a, b = 1.0, 25.0
-    for lr in [2 / (a + b), 1.9 / b, 2.1 / b]:
-        _, losses = descend(lambda x, y: 0.5 * (a * x * x + b * y * y),
-                            lambda p, lr=lr: optim.SGD(p, lr=lr), (-4.0, 1.0), 60)
-        print(f"  lr = {lr:.4f}: loss after 60 steps {losses[-1]:.3g}")
-
-
-def answer_2():
-    """Heavy-ball momentum written out, compared with optim.SGD(momentum=0.9)."""
-    lr, mu, steps = 1e-3, 0.9, 50
-    x, y = Value(-1.2), Value(1.0)
-    velocity = {id(x): 0.0, id(y): 0.0}
-    for _ in range(steps):
-        x.grad = y.grad = 0.0
-        rosenbrock(x, y).backward()
-        for p in (x, y):
-            velocity[id(p)] = mu * velocity[id(p)] + p.grad
-            p.data -= lr * velocity[id(p)]
-    path, _ = descend(rosenbrock, lambda p: optim.SGD(p, lr=lr, momentum=mu), (-1.2, 1.0), steps)
-    print(f"by hand:   ({x.data:.12f}, {y.data:.12f})")
-    print(f"optim.SGD: ({path[-1][0]:.12f}, {path[-1][1]:.12f})")
-
-
-def answer_3():
-    """Adam's step is about lr in size whatever the gradient: too big and it rattles."""
-    for lr in [0.01, 0.03, 0.1, 0.3]:
-        path, losses = descend(rosenbrock, lambda p, lr=lr: optim.Adam(p, lr=lr), (-1.2, 1.0), 500)
-        x, y = path[-1]
-        print(f"Adam lr={lr}: ends at ({x:+.3f}, {y:+.3f}), loss {losses[-1]:.2e}")
-    print("Small lr: too few steps to travel the valley. Large lr: every step is ~lr long,")
-    print("so near the minimum it overshoots the narrow valley and rattles across its walls.")''',
-    ),
-    (
-        "md",
         r"""## Summary
 
-- The update $w \leftarrow w - \eta g$ is the whole of gradient descent; optimizers change
-  what plays the role of $g$ (a running average) and of $\eta$ (per-parameter scaling).
-- The learning rate has a hard upper limit, $2/\lambda_{\max}$ on a quadratic, and the
-  spread of curvatures decides how slow plain SGD is.
-- Momentum helps along consistent directions; RMSprop and Adam normalise step sizes.
-- Schedules give large steps early and small steps late; `fit` steps them once per epoch.
+Every optimizer is a variation on $w \leftarrow w - \eta g$: momentum replaces $g$ by a
+running average of past gradients, which speeds up consistent directions and cancels
+zig-zags; RMSprop divides each parameter's step by the typical size of its gradient; Adam
+does both, with a bias correction that keeps its first steps the size of $\eta$. The
+learning rate has a hard upper limit, $2/\lambda_{\max}$ on a quadratic, and the spread of
+curvatures decides how slowly plain gradient descent goes; too small a rate crawls, too
+large a rate diverges or kills ReLUs for good. Schedules such as `StepLR` and
+`CosineAnnealingLR` take large steps early and small ones late, which matters most when
+mini-batches make the gradient noisy; `fit` steps them once per epoch and records them.
 
-**Next:** notebook 08, what happens to the gradient itself on its way back through a deep network.""",
+## Exercises
+
+**1.** *The speed limit.* For $f(x, y) = \tfrac12(a x^2 + b y^2)$ with $0 < a < b$, what is
+the largest learning rate for which gradient descent converges from every start? Each step
+multiplies $x$ by $1 - \eta a$ and $y$ by $1 - \eta b$; which $\eta$ makes the *larger* of
+the two factors $|1 - \eta a|$, $|1 - \eta b|$ as small as possible (the fastest convergence
+from the worst start)? Check with `descend(...)` from the starts $(1, 0)$ and $(0, 1)$.
+
+**2.** *Momentum by hand.* Write the momentum update yourself on two `Value`s (keep a
+velocity per parameter, `b = mu * b + g; p.data -= lr * b`) and check that after 50 steps
+on `rosenbrock` you land exactly where `optim.SGD(p, lr=1e-3, momentum=0.9)` does.
+
+**3.** *Tune Adam.* Try `optim.Adam` on Rosenbrock with `lr` in `[0.01, 0.03, 0.1, 0.3, 1.0]`
+for 500 steps. Which ends closest to $(1, 1)$? Would you have guessed it?""",
+    ),
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""Both coordinates shrink if and only if $|1 - \eta a| < 1$ and $|1 - \eta b| < 1$, that is
+$0 < \eta < 2/b$ (the larger curvature sets the limit). The larger factor is smallest when
+the two balance, $1 - \eta a = -(1 - \eta b)$: $\eta = 2/(a + b)$, where both factors equal
+$(b - a)/(b + a) = (\kappa - 1)/(\kappa + 1)$ with the condition number $\kappa = b/a$. Any
+other $\eta$ makes one of them worse. The code measures the worst distance to the minimum
+after 60 steps from the two starts: $2/(a+b)$ gives the smallest, and $2.1/b$ diverges.
+(From one particular start another $\eta$ can do better for a while, if that start happens
+to lie mostly along the coordinate it favours; the worst case is what $2/(a+b)$ optimises.)""",
+                r"""a, b = 1.0, 25.0
+
+
+def worst_distance(lr, steps=60):
+    worst = 0.0
+    for start in [(1.0, 0.0), (0.0, 1.0)]:
+        path, _ = descend(lambda x, y: 0.5 * (a * x * x + b * y * y),
+                          lambda p: optim.SGD(p, lr=lr), start, steps)
+        worst = max(worst, abs(path[-1][0]) + abs(path[-1][1]))
+    return worst
+
+
+candidates = {"2/(a+b)": 2 / (a + b), "1.5/b": 1.5 / b, "1.9/b": 1.9 / b, "2.1/b": 2.1 / b}
+distances = {name: worst_distance(lr) for name, lr in candidates.items()}
+for name, lr in candidates.items():
+    factors = abs(1 - lr * a), abs(1 - lr * b)
+    print(f"lr = {name:8s}= {lr:.4f}: factors {factors[0]:.3f}, {factors[1]:.3f}; "
+          f"worst distance after 60 steps {distances[name]:.3g}")
+assert min(distances, key=distances.get) == "2/(a+b)"
+assert distances["2.1/b"] > 1""",
+            ),
+            2: (
+                r"""Keep one velocity per parameter, add the new gradient to the decayed velocity, and step
+along the velocity. Written out this way it lands on exactly the same point as
+`optim.SGD(momentum=0.9)`, which uses the same (PyTorch) form of the update.""",
+                r"""lr, mu, steps = 1e-3, 0.9, 50
+x, y = Value(-1.2), Value(1.0)
+velocity = {id(x): 0.0, id(y): 0.0}
+for _ in range(steps):
+    x.grad = y.grad = 0.0
+    rosenbrock(x, y).backward()
+    for p in (x, y):
+        velocity[id(p)] = mu * velocity[id(p)] + p.grad
+        p.data -= lr * velocity[id(p)]
+path, _ = descend(rosenbrock, lambda p: optim.SGD(p, lr=lr, momentum=mu), (-1.2, 1.0), steps)
+print(f"by hand:   ({x.data:.12f}, {y.data:.12f})")
+print(f"optim.SGD: ({path[-1][0]:.12f}, {path[-1][1]:.12f})")
+assert (x.data, y.data) == path[-1]""",
+            ),
+            3: (
+                r"""The larger the learning rate, the closer Adam ends, all the way to $\eta = 1$. Small
+rates run out of steps: Adam's steps are about $\eta$ long, and the valley is long. One might
+expect a large $\eta$ to overshoot the narrow valley and rattle across its walls, but Adam
+damps that itself: when the gradient's sign keeps flipping across the valley, the average $m$
+of the gradients shrinks while the average $v$ of their squares does not, so the step
+$\eta\,\hat m/\sqrt{\hat v}$ shrinks in that direction, while along the floor, where the
+gradient keeps its sign, the steps stay long.""",
+                r"""finals = {}
+for lr in [0.01, 0.03, 0.1, 0.3, 1.0]:
+    path, losses = descend(rosenbrock, lambda p, lr=lr: optim.Adam(p, lr=lr), (-1.2, 1.0), 500)
+    finals[lr] = losses[-1]
+    x, y = path[-1]
+    print(f"Adam lr={lr}: ends at ({x:+.3f}, {y:+.3f}), loss {losses[-1]:.2e}")
+ordered = list(finals.values())
+assert all(later < earlier for earlier, later in zip(ordered, ordered[1:]))""",
+            ),
+        }
+    ),
+    nbtools.next_link(
+        "08_vanishing_and_exploding_gradients.ipynb",
+        "08 · Vanishing and exploding gradients",
+        "what happens to the gradient itself on its way back through a deep network.",
     ),
 ]
 

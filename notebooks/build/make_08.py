@@ -11,19 +11,22 @@ CELLS = [
         r"""# 08 · Vanishing and exploding gradients
 
 Backpropagation multiplies. The gradient reaching the first layer of a deep network is a
-product with one factor per layer above it: for a chain of layers
-$h_l = \sigma(a_l)$, $a_l = W_l h_{l-1} + b_l$,
+product with one factor per layer above it: for a chain of $D$ layers
+$h_l = \sigma(a_l)$, $a_l = W_l h_{l-1} + b_l$ ($l = 1, \dots, D$) and a loss $L$,
 
 $$\frac{\partial L}{\partial h_{l-1}} = W_l^{\top}\, \operatorname{diag}\bigl(\sigma'(a_l)\bigr)\, \frac{\partial L}{\partial h_l}
 \quad\Longrightarrow\quad
-\frac{\partial L}{\partial h_{0}} = \prod_{l=1}^{L} W_l^{\top} \operatorname{diag}\bigl(\sigma'(a_l)\bigr)\; \frac{\partial L}{\partial h_L}.$$
+\frac{\partial L}{\partial h_{0}} = \prod_{l=1}^{D} W_l^{\top} \operatorname{diag}\bigl(\sigma'(a_l)\bigr)\; \frac{\partial L}{\partial h_D}.$$
+
+($D$ is the depth; $L$ is always the loss.)
 
 If the typical factor is below 1 the product shrinks geometrically with depth (the early
 layers **vanish**: they barely learn); above 1 it grows geometrically (**explodes**: steps
 become huge). Two things set the factor: the activation's derivative $\sigma'$ and the
 size of the weights. This notebook measures both with `plot_grad_flow` (the gradient norm
 of each layer), then looks at the standard fixes: ReLU, careful initialisation, gradient
-clipping and batch normalisation.""",
+clipping and batch normalisation. Layers are numbered from the input: layer 1 reads the
+data, the last layer gives the score.""",
     ),
     (
         "code",
@@ -33,8 +36,8 @@ import random
 import matplotlib.pyplot as plt
 
 from micrograd_plus import Value, data, losses, nn, optim
-from micrograd_plus.train import fit
-from micrograd_plus.viz.plots import plot_grad_flow
+from micrograd_plus.train import fit, parameters_by_layer
+from micrograd_plus.viz.plots import CLASS_COLORS, plot_grad_flow
 
 %matplotlib inline
 plt.rcParams.update({"figure.dpi": 72})
@@ -52,7 +55,18 @@ def backward_once(model, n=50):
 def layer_norms(model):
     \"\"\"The gradient norm of each layer that has parameters, first layer first.\"\"\"
     layers = [layer for layer in model.layers if layer.parameters()]
-    return [math.sqrt(sum(p.grad**2 for p in layer.parameters())) for layer in layers]""",
+    return [math.sqrt(sum(p.grad**2 for p in layer.parameters())) for layer in layers]
+
+
+def numbered(model):
+    \"\"\"{parameter-group name: "layer k"} for the layers of weights only, numbered from the input.
+
+    The same numbering in every panel; BatchNorm's scale and shift are not a layer of weights.
+    \"\"\"
+    weights = [name for name, _ in model.named_parameters() if ".w[" in name]
+    names = [group for group in parameters_by_layer(model)
+             if any(name.startswith(group + ".w[") for name in weights)]
+    return {name: f"layer {k}" for k, name in enumerate(names, start=1)}""",
     ),
     ("md", "## Sigmoid versus ReLU in a deep, narrow net"),
     (
@@ -70,10 +84,10 @@ $[-1, 1]$), one backward pass on 50 points:""",
         """deep_sigmoid = nn.MLP(2, [16] * 7 + [1], activation="sigmoid", seed=0)
 deep_relu = nn.MLP(2, [16] * 7 + [1], activation="relu", seed=0)
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(13, 3.8), sharey=True)
 for ax, (name, model) in zip(axes, [("sigmoid", deep_sigmoid), ("ReLU", deep_relu)]):
     backward_once(model)
-    plot_grad_flow(model, ax=ax)
+    plot_grad_flow(model, ax=ax, layers=numbered(model), vmin=1e-4, vmax=1e2)  # one y-range
     norms = layer_norms(model)
     ax.set_title(f"{name}: last / first layer = {norms[-1] / norms[0]:.3g}")
 fig.tight_layout()""",
@@ -97,7 +111,8 @@ inputs, so to keep the signal the same size from layer to layer we need
 $\operatorname{Var}(w) = 2 / \text{fan\_in}$: **He** (Kaiming) initialisation. **Xavier**
 (Glorot) uses $2 / (\text{fan\_in} + \text{fan\_out})$, right for tanh-like units, half of
 what ReLU needs. micrograd's uniform $[-1, 1]$ has $\operatorname{Var}(w) = 1/3$ whatever the
-width: for 16 inputs that is $16/3 \approx 5.3$ times He's.
+width: for 16 inputs He's is $2/16 = 1/8$, so uniform's variance is
+$(1/3)/(1/8) = 8/3 \approx 2.7$ times He's (and its weights $\sqrt{8/3} \approx 1.6$ times larger).
 
 `nn.MLP(..., init="uniform" | "xavier" | "he")` picks the scheme. Below, a 7-hidden-layer
 ReLU net of width 16 with each: the size (standard deviation over 50 points) of each
@@ -118,12 +133,12 @@ layer's output in the forward pass, and each layer's gradient norm in the backwa
 
 
 fig, (ax_forward, ax_backward) = plt.subplots(1, 2, figsize=(12, 3.8))
-for init in ["uniform", "xavier", "he"]:
+for init, color in zip(["uniform", "xavier", "he"], CLASS_COLORS):
     model = nn.MLP(2, [16] * 7 + [1], activation="relu", init=init, seed=0)
     backward_once(model)
     layers = range(1, len(model.layers) + 1)
-    ax_forward.plot(layers, activation_sizes(model), "o-", label=init)
-    ax_backward.plot(layers, layer_norms(model), "o-", label=init)
+    ax_forward.plot(layers, activation_sizes(model), "o-", label=init, color=color)
+    ax_backward.plot(layers, layer_norms(model), "o-", label=init, color=color)
 ax_forward.set(xlabel="layer", ylabel="std of the layer's outputs", yscale="log",
                title="forward: signal size per layer")
 ax_backward.set(xlabel="layer", ylabel="gradient norm", yscale="log",
@@ -150,7 +165,9 @@ differences exponentially larger.""",
         r"""Now train: a deep sigmoid net (6 hidden layers of 8, micrograd's uniform init) against
 the same shape with ReLU and He initialisation, 30 epochs of full-batch SGD. `fit`
 records the gradient norm of each layer at every epoch, and `plot_grad_flow(history)`
-draws them. (`compile=True` makes `fit` replay each step's graph with NumPy: same numbers,
+draws them: for more than four layers as a heatmap, one row per layer (layer 1 on top),
+one column per epoch, the colour on a log scale. Both heatmaps share one colour scale, so
+the same colour means the same size in both. (`compile=True` makes `fit` replay each step's graph with NumPy: same numbers,
 a few times faster; notebook 13 explains it.)""",
     ),
     (
@@ -161,19 +178,23 @@ a few times faster; notebook 13 explains it.)""",
                compile=compile)
 
 
-sigmoid_history = train(nn.MLP(2, [8] * 6 + [1], activation="sigmoid", seed=1))
-relu_history = train(nn.MLP(2, [8] * 6 + [1], activation="relu", init="he", seed=1), lr=0.1)
+sigmoid_model = nn.MLP(2, [8] * 6 + [1], activation="sigmoid", seed=1)
+relu_model = nn.MLP(2, [8] * 6 + [1], activation="relu", init="he", seed=1)
+sigmoid_history = train(sigmoid_model)
+relu_history = train(relu_model, lr=0.1)
 
-fig, axes = plt.subplots(1, 3, figsize=(17, 4))
-axes[0].plot(sigmoid_history.epochs, sigmoid_history.train["loss"], label="sigmoid, uniform init")
-axes[0].plot(relu_history.epochs, relu_history.train["loss"], label="ReLU, He init")
+fig, axes = plt.subplots(1, 3, figsize=(17, 4), layout="constrained")
+axes[0].plot(sigmoid_history.epochs, sigmoid_history.train["loss"], label="sigmoid, uniform init",
+             color=CLASS_COLORS[0])
+axes[0].plot(relu_history.epochs, relu_history.train["loss"], label="ReLU, He init",
+             color=CLASS_COLORS[1])
 axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss")
 axes[0].legend()
-plot_grad_flow(sigmoid_history, ax=axes[1])
+SHARED = dict(vmin=1e-5, vmax=10.0)  # one colour scale for both heatmaps: colours compare
+plot_grad_flow(sigmoid_history, ax=axes[1], layers=numbered(sigmoid_model), **SHARED)
 axes[1].set_title("sigmoid net: gradient norm per layer")
-plot_grad_flow(relu_history, ax=axes[2])
+plot_grad_flow(relu_history, ax=axes[2], layers=numbered(relu_model), **SHARED)
 axes[2].set_title("ReLU + He net: gradient norm per layer")
-fig.tight_layout()
 print(f"final accuracy: sigmoid {sigmoid_history.train['accuracy'][-1]:.0%}, "
       f"ReLU {relu_history.train['accuracy'][-1]:.0%}")""",
     ),
@@ -181,8 +202,8 @@ print(f"final accuracy: sigmoid {sigmoid_history.train['accuracy'][-1]:.0%}, "
         "md",
         r"""The sigmoid net fails in the way deep sigmoid nets typically do: within two epochs its
 output becomes the same score (about 0) for every point, the loss sits at 1.0, and the
-gradients that reach its layers (middle panel) are around $10^{-3}$, too small for SGD to
-find a way out in 30 epochs. The ReLU + He net's layers all get gradients of similar
+gradients that reach its layers (middle panel) are around $10^{-3}$ to $10^{-2}$, too
+small for gradient descent to find a way out in 30 epochs. The ReLU + He net's layers all get gradients of similar
 size, a few tenths, and it learns steadily with a *smaller* learning rate.""",
     ),
     ("md", "## Exploding gradients and clipping"),
@@ -229,6 +250,51 @@ $\eta \cdot 10 = 0.5$ long, and once $w$ is near the bottom the gradient is smal
 clipping no longer acts. Clipping changes nothing when gradients are well-behaved, which
 is why it is a cheap safety net.""",
     ),
+    (
+        "md",
+        r"""**A deep net that explodes.** The same thing happens in a real network. Take 12 hidden
+ReLU layers of 16 units with micrograd's uniform init: each layer makes the signal about
+1.6 times larger (section 2), so after 12 layers the scores are hundreds of times too large,
+the first hinge loss is about 74, and the first gradients are in the hundreds. One
+gradient-descent step with $\eta = 0.05$ throws the weights so far that every ReLU
+switches off, and the network is dead from then on (loss 1, the constant score 0).
+`fit(..., clip_grad_norm=1.0)` clips the global norm before every step; same net, same
+learning rate. The two heatmaps (13 layers each, one colour scale) show the gradients.""",
+    ),
+    (
+        "code",
+        """deep_plain = nn.MLP(2, [16] * 12 + [1], activation="relu", seed=0)
+deep_clipped = nn.MLP(2, [16] * 12 + [1], activation="relu", seed=0)
+exploded = fit(deep_plain, losses.hinge_loss, optim.SGD(deep_plain.parameters(), lr=0.05), X, y,
+               epochs=30, progress=False, compile=True)
+clipped = fit(deep_clipped, losses.hinge_loss, optim.SGD(deep_clipped.parameters(), lr=0.05), X, y,
+              epochs=30, clip_grad_norm=1.0, progress=False, compile=True)
+
+fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), layout="constrained")
+axes[0].plot(exploded.epochs, exploded.train["loss"], label="no clipping", color=CLASS_COLORS[0])
+axes[0].plot(clipped.epochs, clipped.train["loss"], label="clip_grad_norm=1.0", color=CLASS_COLORS[1])
+axes[0].set(xlabel="epoch", ylabel="hinge loss", yscale="log", title="13 layers, lr = 0.05")
+axes[0].legend()
+SHARED = dict(vmin=1e-3, vmax=1e3)
+plot_grad_flow(exploded, ax=axes[1], layers=numbered(deep_plain), **SHARED)
+axes[1].set_title("no clipping: gradient norm per layer")
+plot_grad_flow(clipped, ax=axes[2], layers=numbered(deep_clipped), **SHARED)
+axes[2].set_title("clipped (norm before clipping)")
+for name, history in [("no clipping", exploded), ("clipped", clipped)]:
+    print(f"{name:12s} loss: first {history.train['loss'][0]:.1f}, last {history.train['loss'][-1]:.3f}, "
+          f"accuracy {history.train['accuracy'][-1]:.0%}")""",
+    ),
+    (
+        "md",
+        r"""Without clipping the gradient norms of the first epochs are in the hundreds; then one
+step jumps too far, the loss falls to 1.0 and stays there (the net now gives almost the same
+score to every point, 50% accuracy), and its gradients are a thousand times smaller than
+before (dark): it hardly moves again. With clipping the recorded norms are just as large at first
+(`fit` records them before clipping), but no step is longer than $\eta \cdot 1$, the scores
+shrink step by step to a sensible size, and the net learns. Clipping treats the symptom;
+the cure is the initialisation of section 2 (`init="he"` trains this net without it). In
+practice you use both: the right init, and a clip as a safety net for the rare bad batch.""",
+    ),
     ("md", "## Batch normalisation"),
     (
         "md",
@@ -265,85 +331,34 @@ call, so `fit` refuses to compile it.""",
 
 
 print(sigmoid_net(batch_norm=True, depth=2))  # the pattern, on a short one
-plain_history = train(sigmoid_net(batch_norm=False), epochs=20)
-bn_history = train(sigmoid_net(batch_norm=True), epochs=20, compile=False)
+plain_model, bn_model = sigmoid_net(batch_norm=False), sigmoid_net(batch_norm=True)
+plain_history = train(plain_model, epochs=20)
+bn_history = train(bn_model, epochs=20, compile=False)
 
-fig, axes = plt.subplots(1, 3, figsize=(17, 4))
-axes[0].plot(plain_history.epochs, plain_history.train["loss"], label="sigmoid net")
-axes[0].plot(bn_history.epochs, bn_history.train["loss"], label="sigmoid net + BatchNorm1d")
+fig, axes = plt.subplots(1, 3, figsize=(17, 4), layout="constrained")
+axes[0].plot(plain_history.epochs, plain_history.train["loss"], label="sigmoid net",
+             color=CLASS_COLORS[0])
+axes[0].plot(bn_history.epochs, bn_history.train["loss"], label="sigmoid net + BatchNorm1d",
+             color=CLASS_COLORS[1])
 axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss, SGD lr=0.5")
+axes[0].set_xticks(range(0, 21, 5))  # whole epochs
 axes[0].legend()
-plot_grad_flow(plain_history, ax=axes[1])
+SHARED = dict(vmin=1e-6, vmax=1.0)
+plot_grad_flow(plain_history, ax=axes[1], layers=numbered(plain_model), **SHARED)
 axes[1].set_title("without batch norm")
-plot_grad_flow(bn_history, ax=axes[2])
-axes[2].set_title("with batch norm")
-axes[2].legend(fontsize="x-small", ncol=2, title="layer", loc="upper left",
-               bbox_to_anchor=(1.0, 1.0))
-for ax in axes:
-    ax.set_xticks(range(0, 21, 5))  # whole epochs
-fig.tight_layout()
+plot_grad_flow(bn_history, ax=axes[2], layers=numbered(bn_model), **SHARED)
+axes[2].set_title("with batch norm (Linear layers only)")
 print(f"final accuracy: without {plain_history.train['accuracy'][-1]:.0%}, "
       f"with {bn_history.train['accuracy'][-1]:.0%}")""",
     ),
     (
         "md",
         r"""Without batch norm the Xavier-initialised sigmoid net is stuck: every layer's gradient
-is around $10^{-4}$, the output is nearly the same for every point, and the loss stays at
-1 (the hinge loss of a constant score of 0). With batch norm the gradients are a thousand
-times larger from the first epoch on and the net learns. Layer names are positions in the
-`Sequential`: the `Linear` layers and, with batch norm, the `BatchNorm1d` layers (their
-$\gamma$ and $\beta$) between them.""",
-    ),
-    (
-        "md",
-        r"""## Exercises
-
-1. **The sigmoid bound.** If every factor were exactly $\max \sigma' = 1/4$ and the
-   weights were 1, by how much would the gradient shrink over the 7 hidden layers of the
-   first experiment? Compare with what `plot_grad_flow` measured. `answer_1()` computes both.
-2. **Find He's constant.** For `nn.MLP(2, [16] * 7 + [1], activation="relu")` with weights
-   uniform on $[-a, a]$ (variance $a^2/3$), which $a$ keeps the forward signal the same size
-   from layer to layer? Check with `activation_sizes` on a net built with `init="he"`
-   (`micrograd_plus` uses $a = \sqrt{6/\text{fan\_in}}$). `answer_2()` explains.
-3. **Batch norm at test time.** After training, `bn_model.eval()` switches `BatchNorm1d` to its
-   running averages. Why is that needed, and do the predictions of a single point then
-   depend on the other points in its batch? `answer_3()` shows it on a trained net.
-
-The next cell (collapsed) holds the answers.""",
-    ),
-    (
-        "answer",
-        """def answer_1():
-    bound = 0.25**7
-    backward_once(deep_sigmoid)
-    norms = layer_norms(deep_sigmoid)
-    print(f"(1/4)^7 = {bound:.2e}: the most sigmoid derivatives alone could shrink it")
-    print(f"measured first / last layer gradient norm: {norms[0] / norms[-1]:.2e}")
-    print("Weights of size up to 1 with 16 inputs per unit can give back a factor of a few per")
-    print("layer, so the measured ratio is milder than the bound, but still geometric in depth.")
-
-
-def answer_2():
-    print("Var(input of a unit) = fan_in * Var(w) * E[h^2], and a ReLU keeps half: E[h^2] = Var/2.")
-    print("Steady size needs fan_in * Var(w) / 2 = 1, so Var(w) = 2 / fan_in = a^2 / 3,")
-    print("a = sqrt(6 / fan_in): for fan_in = 16, a = 0.612 (uniform [-1, 1] has a = 1).")
-    model = nn.MLP(2, [16] * 7 + [1], activation="relu", init="he", seed=0)
-    print("He net, std per layer:", ", ".join(f"{s:.2f}" for s in activation_sizes(model)))
-
-
-def answer_3():
-    model = sigmoid_net(batch_norm=True)
-    train(model, epochs=10)
-    point = X[0]
-    model.train()
-    with_a = model.forward_batch([point, X[1]])[0].data
-    with_b = model.forward_batch([point, X[2]])[0].data
-    print(f"training mode, same point in two batches: {with_a:.4f} vs {with_b:.4f}")
-    model.eval()
-    in_batch = model.forward_batch([point, X[2]])[0].data
-    print(f"eval mode: {model(point).data:.4f}, in a batch: {in_batch:.4f}")
-    print("In training the batch statistics make each output depend on its batch-mates; at test")
-    print("time a prediction must depend on the input alone, so eval() uses the running averages.")""",
+is tiny (dark), the output is nearly the same for every point, and the loss stays at
+1 (the hinge loss of a constant score of 0). With batch norm the gradients of the same
+layers are orders of magnitude larger from the first epoch on, and the net learns. Both
+panels show the same seven layers of weights, numbered the same way; the `BatchNorm1d`
+layers' own parameters ($\gamma$ and $\beta$) are left out, so like is compared with like.""",
     ),
     (
         "md",
@@ -354,10 +369,80 @@ def answer_3():
 - Sigmoid and tanh shrink it ($\sigma' \le 1/4$); ReLU passes it unchanged through active units.
 - Initialise for the activation: He ($\operatorname{Var} w = 2/\text{fan\_in}$) for ReLU,
   Xavier for tanh and sigmoid; micrograd's uniform $[-1, 1]$ is too large for wide layers.
-- `clip_grad_norm_` caps the step on cliffs; `BatchNorm1d` re-normalises every batch.
-- `plot_grad_flow` (a model after `backward()`, or `fit`'s history) is how you see all of this.
+- `clip_grad_norm_` (or `fit(clip_grad_norm=...)`) caps the step on cliffs and in an exploding
+  deep net; `BatchNorm1d` re-normalises every batch.
+- `plot_grad_flow` (a model after `backward()`, or `fit`'s history) is how you see all of this.""",
+    ),
+    (
+        "md",
+        r"""## Exercises
 
-**Next:** notebook 09, a network that learns *too* well: overfitting and regularisation.""",
+**1.** *The sigmoid bound.* If every factor were exactly $\max \sigma' = 1/4$ and the weights
+were 1, by how much would the gradient shrink over the 7 hidden layers of the first
+experiment? Compare with what `plot_grad_flow` measured.
+
+**2.** *Find He's constant.* For `nn.MLP(2, [16] * 7 + [1], activation="relu")` with weights
+uniform on $[-a, a]$ (variance $a^2/3$), which $a$ keeps the forward signal the same size
+from layer to layer? Check with `activation_sizes` on a net built with `init="he"`
+(`micrograd_plus` uses $a = \sqrt{6/\text{fan\_in}}$).
+
+**3.** *Batch norm at test time.* After training, `bn_model.eval()` switches `BatchNorm1d` to
+its running averages. Why is that needed, and does the prediction for a single point then
+depend on the other points in its batch? Try it on the trained `bn_model`.""",
+    ),
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""$(1/4)^7 \approx 6 \cdot 10^{-5}$ is the most the sigmoid derivatives alone could shrink
+the gradient. The measured ratio between the first and the last layer is milder: weights of
+size up to 1 with 16 inputs per unit give back a factor of a few per layer. It is still
+geometric in depth.""",
+                r"""bound = 0.25**7
+backward_once(deep_sigmoid)
+norms = layer_norms(deep_sigmoid)
+ratio = norms[0] / norms[-1]
+print(f"(1/4)^7 = {bound:.2e}; measured first / last layer gradient norm: {ratio:.2e}")
+assert bound < ratio < 1""",
+            ),
+            2: (
+                r"""The input of a unit has variance $\text{fan\_in} \cdot \operatorname{Var}(w) \cdot
+\mathbb{E}[h^2]$, and a ReLU keeps half of its input's variance: $\mathbb{E}[h^2] =
+\operatorname{Var}/2$. A steady size needs $\text{fan\_in} \cdot \operatorname{Var}(w)/2 = 1$,
+so $\operatorname{Var}(w) = 2/\text{fan\_in} = a^2/3$ and $a = \sqrt{6/\text{fan\_in}}$: for
+16 inputs, $a \approx 0.61$ (uniform $[-1, 1]$ has $a = 1$). The He net's layer sizes stay
+within a factor of about two of each other across all eight layers.""",
+                r"""a = math.sqrt(6 / 16)
+model = nn.MLP(2, [16] * 7 + [1], activation="relu", init="he", seed=0)
+sizes = activation_sizes(model)
+print(f"a = sqrt(6/16) = {a:.3f}")
+print("He net, std of each layer's outputs:", ", ".join(f"{s:.2f}" for s in sizes))
+hidden = sizes[:-1]
+assert max(hidden) / min(hidden) < 3""",
+            ),
+            3: (
+                r"""In training mode each output is normalised with its batch's mean and variance, so the
+same point gets a different output in a different batch. A prediction must depend on the
+input alone, so `eval()` uses the running averages collected during training: then the
+point's output is the same alone or in any batch.""",
+                r"""point = X[0]
+bn_model.train()
+with_a = bn_model.forward_batch([point, X[1]])[0].data
+with_b = bn_model.forward_batch([point, X[2]])[0].data
+print(f"training mode, the same point in two batches: {with_a:.4f} vs {with_b:.4f}")
+bn_model.eval()
+alone = bn_model(point).data
+in_batch = bn_model.forward_batch([point, X[2]])[0].data
+print(f"eval mode: alone {alone:.4f}, in a batch {in_batch:.4f}")
+bn_model.train()
+assert abs(with_a - with_b) > 1e-6 and abs(alone - in_batch) < 1e-12""",
+            ),
+        }
+    ),
+    nbtools.next_link(
+        "09_overfitting_and_regularisation.ipynb",
+        "09 · Overfitting and regularisation",
+        "a network that learns *too* well, and how validation data shows it.",
     ),
 ]
 

@@ -27,9 +27,9 @@ Then we train a small MLP on three interleaved spirals and draw its decision reg
 import matplotlib.pyplot as plt
 
 from micrograd_plus import Value, data, losses, nn, optim
-from micrograd_plus.train import fit, predict
+from micrograd_plus.train import fit
 from micrograd_plus.viz import draw_dot
-from micrograd_plus.viz.plots import plot_decision_boundary, plot_history
+from micrograd_plus.viz.plots import CLASS_COLORS, plot_decision_boundary, plot_history
 
 %matplotlib inline
 plt.rcParams.update({"figure.dpi": 72})""",
@@ -79,7 +79,7 @@ as in PyTorch it takes the raw logits, not probabilities, and uses the right-han
 which never takes the log of something that rounded to zero.
 
 Here is the graph for one sample with three logits (right class $c = 0$), after `backward()`.
-Read it left to right: subtract the largest logit (the constant 2.0), `exp`, sum, `log`,
+Read it top to bottom: subtract the largest logit (the constant 2.0), `exp`, sum, `log`,
 subtract the right class's shifted logit, and average over the batch (a sum divided by
 $N = 1$):""",
     ),
@@ -89,7 +89,7 @@ $N = 1$):""",
 loss = losses.cross_entropy([z], [0])
 loss.label = "loss"
 loss.backward()
-draw_dot(loss)""",
+draw_dot(loss, rankdir="TB")""",
     ),
     (
         "md",
@@ -125,10 +125,12 @@ can. The network is the same as for the moons except that the last layer has **3
         "code",
         """X, y = data.make_spirals(150, n_classes=3, noise=0.05, seed=0)
 
-fig, ax = plt.subplots(figsize=(4.5, 4.2))
-scatter = ax.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
-                     edgecolors="k", s=25)
-ax.legend(*scatter.legend_elements(), title="class", loc="upper right", fontsize="small")
+fig, ax = plt.subplots(figsize=(5.5, 4.2), layout="constrained")
+for label, color in zip(range(3), CLASS_COLORS):  # the course's class colours
+    points = [x for x, c in zip(X, y) if c == label]
+    ax.scatter([p[0] for p in points], [p[1] for p in points], color=color, edgecolors="k",
+               s=25, label=f"class {label}")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 ax.set(xlabel="x1", ylabel="x2", title="make_spirals(150, n_classes=3)")
 
 model = nn.MLP(2, [16, 16, 3], seed=0)
@@ -164,102 +166,95 @@ plot_history(history);""",
         r"""## Decision regions
 
 `plot_decision_boundary` colours each point of a grid by the argmax of the three logits
-there (for more than two classes it shades grid cells rather than drawing contours):""",
+there, and shades it by how sure the model is: the largest softmax probability, pale near
+$1/3$ (a guess) and full near 1. We widen the margin around the data to see what the model
+does far from it:""",
     ),
     (
         "code",
-        """fig, (ax_regions, ax_confidence) = plt.subplots(1, 2, figsize=(11, 4.6))
-plot_decision_boundary(model, X, y, ax=ax_regions, resolution=60, margin=0.3)
-ax_regions.set_title(f"decision regions, training accuracy {history.train['accuracy'][-1]:.0%}")
-
-# how sure is the model? the largest softmax probability over the same kind of grid
-n = 50
-xs = [-1.3 + 2.6 * i / (n - 1) for i in range(n)]
-grid_logits = predict(model, [[gx, gy] for gy in xs for gx in xs])  # floats, row by row
-top = [max(p.data for p in losses.softmax(row)) for row in grid_logits]
-confidence = [top[r * n : (r + 1) * n] for r in range(n)]
-image = ax_confidence.pcolormesh(xs, xs, confidence, cmap="Greys_r", vmin=1 / 3, vmax=1,
-                                 shading="nearest")
-ax_confidence.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="Spectral",
-                      edgecolors="k", s=15)
-fig.colorbar(image, ax=ax_confidence, label="largest probability")
-ax_confidence.set(xlabel="x1", ylabel="x2", title="confidence: max softmax probability")
-fig.tight_layout()""",
+        """fig = plot_decision_boundary(model, X, y, resolution=80, margin=1.0)
+fig.set_size_inches(6.5, 5)
+fig.axes[0].set_title(f"decision regions, training accuracy {history.train['accuracy'][-1]:.0%}");""",
     ),
     (
         "md",
-        r"""The regions follow the arms, and the confidence map shows where the network hesitates:
-along the borders between arms (dark bands, where two logits are close) and in the
-middle, where all three arms start. Far from the data the ReLU network extrapolates
-linearly and becomes *very* sure: softmax probabilities say how large the logit gaps are,
-not how much the model knows.""",
-    ),
-    (
-        "md",
-        r"""## Exercises
-
-1. **The starting loss.** Right after `nn.MLP(2, [16, 16, 3], seed=0)` the loss was close to
-   $\log 3$. Why, and why not exactly? What loss would you expect with 10 classes? Call
-   `check_answer_1(your_number)` with your 10-class estimate (2 decimals are enough).
-2. **The gradient of a batch.** `cross_entropy` is a *mean* over $N$ samples. What is
-   $\partial L / \partial z_{ij}$ for logit $j$ of sample $i$? Check your formula against
-   `backward()` on two rows; `answer_2()` shows it.
-3. **Temperature.** Dividing the logits by a temperature $T$ before the softmax,
-   $\operatorname{softmax}(z / T)$, is used to make a model's answers sharper or softer. What
-   happens as $T \to 0$ and as $T \to \infty$? `answer_3()` prints a table.
-
-The next cell (collapsed) holds the answers.""",
-    ),
-    (
-        "answer",
-        """def check_answer_1(estimate):
-    expected = math.log(10)
-    if abs(estimate - expected) < 0.01:
-        print(f"Right: log 10 = {expected:.4f}.")
-    else:
-        print(f"Not quite: {estimate} is not log 10.")
-    print("An untrained network has no reason to prefer the right class: on average its")
-    print("softmax is spread over the k classes, about 1/k each, and -log(1/k) = log k.")
-    print("Not exactly: the random logits are not equal, and a distribution that is sure of")
-    print("the wrong class costs more than log k, so the start is usually a little above it.")
-
-
-def answer_2():
-    print("dL/dz_ij = (p_ij - [j = c_i]) / N: each sample's gradient, divided by the batch size.")
-    rows = [[Value(0.5), Value(-1.0), Value(2.0)], [Value(0.0), Value(0.3), Value(-0.2)]]
-    classes = [2, 0]
-    losses.cross_entropy(rows, classes).backward()
-    for i, (row, c) in enumerate(zip(rows, classes)):
-        p = losses.softmax([v.data for v in row])
-        formula = [(p[j].data - (j == c)) / len(rows) for j in range(3)]
-        print(f"sample {i}: backward {[round(v.grad, 6) for v in row]}")
-        print(f"          formula  {[round(g, 6) for g in formula]}")
-
-
-def answer_3():
-    z = [2.0, 1.0, 0.1]
-    print("   T    softmax(z / T)")
-    for T in [0.1, 0.5, 1.0, 2.0, 10.0, 100.0]:
-        p = losses.softmax([v / T for v in z])
-        print(f"{T:5}   {show(p)}")
-    print("T -> 0: all the probability goes to the largest logit (an argmax, one-hot).")
-    print("T -> infinity: the gaps vanish and the distribution becomes uniform (1/3 each).")""",
+        r"""The regions follow the arms, and the shading shows where the network hesitates: along
+the borders between arms (pale bands, where two logits are close) and in the middle, where
+all three arms start. Far from the data the ReLU network extrapolates linearly and becomes
+*very* sure (full colour): softmax probabilities say how large the logit gaps are, not how
+much the model knows.""",
     ),
     (
         "md",
         r"""## Summary
 
-- $k$ classes → $k$ logits; $\operatorname{softmax}$ turns them into probabilities and is
-  unchanged by adding a constant, which is how it is computed safely.
-- Cross-entropy $-\log p_c$ punishes confident mistakes without bound; `losses.cross_entropy`
-  takes logits and class indices, like PyTorch.
-- Its gradient with respect to the logits is $p - \text{onehot}(c)$ (divided by $N$ for a
-  batch mean): backpropagation through `exp`, `Σ` and `log` collapses to it.
-- The same `MLP`, `fit` and `plot_decision_boundary` work for many classes: the prediction is
-  the argmax of the logits.
+With $k$ classes a network outputs $k$ logits, and the softmax turns them into
+probabilities; adding a constant to every logit changes nothing, which is how it is computed
+without overflow. The cross-entropy $-\log p_c$ punishes confident mistakes without bound;
+`losses.cross_entropy` takes raw logits and class indices, like PyTorch. Its gradient with
+respect to the logits is $p - \text{onehot}(c)$ (divided by $N$ for a batch mean):
+backpropagation through `exp`, `Σ` and `log` collapses to it. The same `MLP`, `fit` and
+`plot_decision_boundary` work for many classes, the prediction being the argmax of the
+logits, and the model's confidence is not the same thing as its knowledge.
 
-**Next:** notebook 12 differentiates the gradient itself: second derivatives and Newton's
-method.""",
+## Exercises
+
+**1.** *The starting loss.* Right after `nn.MLP(2, [16, 16, 3], seed=0)` the loss was close
+to $\log 3$. Why, and why not exactly? What loss would you expect with 10 classes?
+
+**2.** *The gradient of a batch.* `cross_entropy` is a *mean* over $N$ samples. What is
+$\partial L / \partial z_{ij}$ for logit $j$ of sample $i$? Check your formula against
+`backward()` on two rows.
+
+**3.** *Temperature.* Dividing the logits by a temperature $T$ before the softmax,
+$\operatorname{softmax}(z / T)$, is used to make a model's answers sharper or softer. What
+happens as $T \to 0$ and as $T \to \infty$?""",
+    ),
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""An untrained network has no reason to prefer the right class: its logits are small and
+random, its softmax is spread over the $k$ classes, about $1/k$ each, and $-\log(1/k) =
+\log k$: $\log 10 \approx 2.30$ for 10 classes. Not exactly, because the random logits are
+not equal, and a distribution that leans towards a wrong class costs more than $\log k$; the
+code measures it on an untrained 10-output network.""",
+                r"""ten = nn.MLP(2, [16, 16, 10], seed=0)
+start = losses.cross_entropy([ten(x) for x in X], [c % 10 for c in y]).data
+print(f"log 10 = {math.log(10):.4f}; untrained 10-class network: {start:.4f}")
+assert abs(start - math.log(10)) < 0.5""",
+            ),
+            2: (
+                r"""$\partial L/\partial z_{ij} = (p_{ij} - [j = c_i]) / N$: each sample's gradient, divided by
+the batch size, because the loss is the mean of the samples' losses.""",
+                r"""rows = [[Value(0.5), Value(-1.0), Value(2.0)], [Value(0.0), Value(0.3), Value(-0.2)]]
+classes = [2, 0]
+losses.cross_entropy(rows, classes).backward()
+for i, (row, c) in enumerate(zip(rows, classes)):
+    p = losses.softmax([v.data for v in row])
+    formula = [(p[j].data - (j == c)) / len(rows) for j in range(3)]
+    print(f"sample {i}: backward {[round(v.grad, 6) for v in row]}")
+    print(f"          formula  {[round(g, 6) for g in formula]}")
+    assert all(abs(v.grad - g) < 1e-12 for v, g in zip(row, formula))""",
+            ),
+            3: (
+                r"""As $T \to 0$ the gaps between the scaled logits grow without bound and all the
+probability goes to the largest logit (the softmax becomes an argmax, a one-hot vector). As
+$T \to \infty$ the gaps vanish and the distribution becomes uniform, $1/3$ each.""",
+                r"""z3 = [2.0, 1.0, 0.1]
+print("   T    softmax(z / T)")
+table = {}
+for T in [0.1, 0.5, 1.0, 2.0, 10.0, 100.0]:
+    table[T] = losses.softmax([v / T for v in z3])
+    print(f"{T:5}   {show(table[T])}")
+assert table[0.1][0].data > 0.9999 and all(abs(p.data - 1 / 3) < 0.01 for p in table[100.0])""",
+            ),
+        }
+    ),
+    nbtools.next_link(
+        "11_debugging_training.ipynb",
+        "11 · Debugging a training run",
+        "a checklist, run on networks that are broken on purpose.",
     ),
 ]
 

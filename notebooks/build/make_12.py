@@ -27,7 +27,9 @@ import matplotlib.pyplot as plt
 
 import micrograd_plus as mp
 from micrograd_plus import Value
+from micrograd_plus.engine import topological_order
 from micrograd_plus.viz import draw_dot
+from micrograd_plus.viz.plots import CLASS_COLORS
 
 plt.rcParams["figure.dpi"] = 80""",
     ),
@@ -56,12 +58,17 @@ print(f"f'''(1.5) = {d3f}    (by hand 6)")""",
         "md",
         r"""Here is the graph that computes $f'(x)$, built by the backward pass of $f$ from the
 upstream gradient $g = 1$: the rule for `**` produced $g \cdot 3 \cdot x^{2}$ (bottom), the
-rules for `−` and `*` produced $-g \cdot 2$ (top), and the two contributions to $x$ were added.""",
+rules for `−` and `*` produced $-g \cdot 2$ (top), and the two contributions to $x$ were added.
+The numbers the rules brought in ($g$, the exponent, the factor 2) are constants: leaves
+that are not inputs, which we label `const` so every node has a name.""",
     ),
     (
         "code",
         r"""df.label = "f'(x)"
-draw_dot(df)""",
+for node in topological_order(df):
+    if not node._prev and node is not x:  # a leaf that is not the input: a constant
+        node.label = "const"
+draw_dot(df, rankdir="TB")""",
     ),
     (
         "md",
@@ -201,9 +208,9 @@ for k in range(6):
         r"""fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
 grid = [-2.2 + 4.6 * i / 300 for i in range(301)]
 left.plot(grid, [f1(g) for g in grid], color="gray", lw=1, label="f(x)")
-left.plot(descent, [f1(x) for x in descent], "o-", ms=4, color="tab:blue",
+left.plot(descent, [f1(x) for x in descent], "o-", ms=4, color=CLASS_COLORS[0],
           label="gradient descent (η = 0.02)")
-left.plot(newton, [f1(x) for x in newton], "s--", ms=6, color="tab:red", label="Newton")
+left.plot(newton, [f1(x) for x in newton], "s--", ms=6, color=CLASS_COLORS[1], label="Newton")
 left.set_xlabel("x")
 left.set_ylabel("f(x)")
 left.set_title("iterates on f(x) = x⁴ − 3x² + x, from x₀ = 2")
@@ -212,8 +219,8 @@ left.legend(fontsize="small")
 
 minimum = newton[-1]
 for xs, style, name, color in (
-    (descent, "o-", "gradient descent", "tab:blue"),
-    (newton, "s--", "Newton", "tab:red"),
+    (descent, "o-", "gradient descent", CLASS_COLORS[0]),
+    (newton, "s--", "Newton", CLASS_COLORS[1]),
 ):
     errors = [max(abs(x - minimum), 1e-16) for x in xs]
     right.semilogy(errors, style, ms=4, label=name, color=color)
@@ -284,11 +291,11 @@ print(f"gradient descent after 300 steps: {descent_path[-1][0]:.8f}, {descent_pa
 ys = [-0.8 + 2.4 * j / 120 for j in range(121)]
 Z = [[math.log10(valley(x, y) + 1e-3) for x in xs] for y in ys]
 fig, ax = plt.subplots(figsize=(6.5, 5.2))
-contours = ax.contourf(xs, ys, Z, levels=20, cmap="viridis", alpha=0.85)
+contours = ax.contourf(xs, ys, Z, levels=20, cmap="Greys", alpha=0.4)
 fig.colorbar(contours, ax=ax, label="log₁₀ f(x, y)")
-ax.plot(*zip(*descent_path), ".-", color="tab:orange", ms=3, lw=1,
+ax.plot(*zip(*descent_path), ".-", color=CLASS_COLORS[0], ms=3, lw=1,
         label="gradient descent (300 steps)")
-ax.plot(*zip(*newton_path), "s--", color="tab:red", ms=6, label="Newton (10 steps)")
+ax.plot(*zip(*newton_path), "s--", color=CLASS_COLORS[1], ms=6, label="Newton (10 steps)")
 ax.plot(1, 1, "*", color="gold", ms=16, markeredgecolor="black", label="minimum (1, 1)")
 ax.set_xlabel("x")
 ax.set_ylabel("y")
@@ -308,46 +315,58 @@ For a neural network with $n$ parameters, though, the Hessian has
 $n^2$ entries and solving with it costs about $n^3$ operations — that is why deep learning
 uses first-order methods (notebook 07) and, at most, Hessian-vector products.
 
+## Summary
+
+The backward pass is itself a computation made of the same operations as the forward pass,
+so with `create_graph=True` (or `mp.grad(..., create_graph=True)`) it records a graph of
+its own, and differentiating that graph gives second and higher derivatives. In many
+dimensions the second derivatives form the Hessian; a Hessian-vector product costs only two
+backward passes, without ever building the $n \times n$ matrix. Newton's method uses the
+curvature to jump to the bottom of the local quadratic model: a few steps where gradient
+descent needs hundreds, but each step needs the Hessian, which is why training large
+networks stays with first-order methods.
+
 ## Exercises
 
 **1.** Use nested `mp.grad` to compute the first four derivatives of $\sin$ at $x = 0.3$.
 What pattern do you expect?
 
 **2.** Apply one Newton step to $q(x) = 3(x - 2)^2 + 1$ from any starting point. Where do you
-land, and why does one step always suffice for a quadratic?
+land, and why does one step always suffice for a quadratic?""",
+    ),
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""The derivatives of $\sin$ cycle with period four: $\cos$, $-\sin$, $-\cos$, $\sin$.
+Nested `mp.grad` with `create_graph=True` reproduces the cycle at $x = 0.3$.""",
+                r"""x = Value(0.3)
+current = x.sin()
+expected = [math.cos(0.3), -math.sin(0.3), -math.cos(0.3), math.sin(0.3)]
+for order in range(1, 5):
+    (current,) = mp.grad(current, [x], create_graph=True)
+    print(f"derivative {order}: {current.data:+.6f}   expected {expected[order - 1]:+.6f}")
+    assert abs(current.data - expected[order - 1]) < 1e-12""",
+            ),
+            2: (
+                r"""One Newton step lands exactly on $x = 2$ from anywhere. Newton fits a parabola to the
+function using $f'$ and $f''$ and jumps to its bottom; for a quadratic that parabola *is*
+the function, so its bottom is the true minimum.""",
+                r"""def q(x):
+    return 3 * (x - 2) ** 2 + 1
 
-Answers: `answer(1)` or `answer(2)` (collapsed cell below).""",
+
+for x0 in (-5.0, 0.0, 7.5):
+    landed = newton_1d(q, x0, 1)[-1]
+    print(f"from {x0}: one Newton step lands at {landed}")
+    assert abs(landed - 2.0) < 1e-12""",
+            ),
+        }
     ),
-    (
-        "code",
-        r"""# Your turn
-""",
-    ),
-    (
-        "answer",
-        r"""def answer(n):
-    # Prints the worked answer to exercise n (1 or 2).
-    if n == 1:
-        x = Value(0.3)
-        current = x.sin()
-        for order in range(1, 5):
-            (current,) = mp.grad(current, [x], create_graph=True)
-            print(f"derivative {order}: {current.data:+.6f}")
-        print("pattern: cos, −sin, −cos, sin:",
-              [round(v, 6) for v in (math.cos(0.3), -math.sin(0.3), -math.cos(0.3), math.sin(0.3))])
-    elif n == 2:
-        q = lambda x: 3 * (x - 2) ** 2 + 1
-        for x0 in (-5.0, 0.0, 7.5):
-            print(f"from {x0}: one Newton step lands at {newton_1d(q, x0, 1)[-1]}")
-        print("Newton fits a parabola using f' and f''; for a quadratic that parabola IS the")
-        print("function, so its bottom is the true minimum x = 2.")
-    else:
-        print("there are two exercises: answer(1) or answer(2)")""",
-    ),
-    (
-        "md",
-        r"""**Next:** notebook 13 makes training faster with `micrograd_plus.compile` and carries a
-model over to PyTorch.""",
+    nbtools.next_link(
+        "13_going_faster_and_further.ipynb",
+        "13 · Going faster, and going further",
+        "training faster with `micrograd_plus.compile`, and carrying a model over to PyTorch.",
     ),
 ]
 
