@@ -22,6 +22,15 @@ PLAYER_SHOTS = (
 )
 
 
+def lecture_player() -> None:
+    """docs/backprop.html: the player and quiz for the lecture neuron, to open without Python."""
+    from tests.browser import lecture_neuron as labelled_neuron
+
+    ex = explain_backward(labelled_neuron())
+    title = "Backpropagation through micrograd's lecture neuron o = tanh(x1·w1 + x2·w2 + b)"
+    print(ex.save_html(Path(__file__).parent / "backprop.html", title=title))
+
+
 def player_screenshots() -> None:
     from tests.browser import lecture_neuron as labelled_neuron
     from tests.browser import start_chromium
@@ -80,6 +89,7 @@ def main() -> None:
     IMAGES.mkdir(exist_ok=True)
     for fmt in ("svg", "png"):
         print(render(draw_dot(lecture_neuron()), str(IMAGES / "neuron"), format=fmt))
+    lecture_player()
     player_screenshots()
     training_screenshot()
 

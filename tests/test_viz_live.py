@@ -47,6 +47,7 @@ def test_liveplot_writes_a_png_every_n_epochs_and_at_the_end(tmp_path, monkeypat
     assert live.updates == 3
     assert path.read_bytes().startswith(PNG)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+    assert path.stat().st_mode & 0o044  # readable by others, like any file the user writes
 
 
 def test_liveplot_updates_one_notebook_output_in_place(monkeypatch):

@@ -1,12 +1,16 @@
 """The backward explainer replays backward() exactly, one chain-rule step at a time."""
 
 import random
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd_plus.engine import Value, sum_values, topological_order
 from micrograd_plus.ops import PRIMITIVES
 from micrograd_plus.viz import backward_steps, explain_backward
+from micrograd_plus.viz.rules import format_number
 
 
 def grads_from_steps(root, steps):
@@ -283,3 +287,28 @@ def test_model_parameters_are_named_in_steps_and_drawings():
     source = draw_dot(out, model=model).source
     assert "layers.0.b[0]" in source and "layers.0.w[0,0]" in source
     assert "layers.0" not in draw_dot(out).source
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_every_op_in_the_table_reads_as_a_rule_and_a_forward_line(name, data):
+    """Table-driven: whatever op is added, its steps print its rule with names and numbers."""
+    from micrograd_plus.viz.rules import forward_line
+
+    from .op_cases import apply_op, differentiable, input_strategy
+
+    inputs = data.draw(input_strategy(name))
+    as_value = set(differentiable(name, len(inputs))) | (
+        {0} if PRIMITIVES[name].arity == 1 else set()
+    )
+    leaves = [Value(x, label=f"x{i + 1}") if i in as_value else x for i, x in enumerate(inputs)]
+    out = apply_op(name, leaves)
+    out.label = "y"
+    ex = explain_backward(out)
+    for step in ex:
+        line = step.line()
+        assert line.startswith(f"∂y/∂{step.parent_name} += ∂y/∂y · ")
+        assert line.endswith(f"= {format_number(step.contribution)}")
+        assert not re.search(r"\b(out|xs)\b", line)  # every rule name was substituted
+    assert forward_line(out, ex._names).endswith(f"= {format_number(out.data)}")

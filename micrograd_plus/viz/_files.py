@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 
+# The process's umask, read once at import (reading it means setting it, so not per write).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def write_atomically(path: str | os.PathLike, content: bytes | str) -> None:
     """Write to a temporary file beside ``path``, then rename: never a half-written file."""
@@ -15,6 +19,7 @@ def write_atomically(path: str | os.PathLike, content: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a saved page is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -27,10 +27,13 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _INFIX = {"+": "+", "-": "−", "*": "·", "/": "/", "**": "**"}
 
 
-def input_names(node: Value, texts: list[str]) -> dict[str, str]:
-    """The rule's names for the inputs: a, b for a fixed arity; x1..xn for a variadic op."""
+def input_names(node: Value, texts: list[str], k: int = 0) -> dict[str, str]:
+    """The rule's names for the inputs: a, b for a fixed arity; for a variadic op x1..xn,
+    xs (all of them), n (how many) and k (the position, from 0, of the input differentiated)."""
     if PRIMITIVES[node._op].arity == VARIADIC:
-        return {f"x{k + 1}": t for k, t in enumerate(texts)}
+        names = {f"x{i + 1}": t for i, t in enumerate(texts)}
+        names.update(xs="[" + ", ".join(texts) + "]", n=str(len(texts)), k=str(k))
+        return names
     return dict(zip("ab", texts))
 
 
@@ -96,7 +99,7 @@ def _formula(node: Value, args: list) -> str:
     wrapped = [number_text(a) if isinstance(a, float) else a for a in args]  # operands
     if prim.arity == 2 and node._op in _INFIX:
         return f"{plain[0]} {_INFIX[node._op]} {wrapped[1]}"
-    if prim.arity == VARIADIC:
+    if prim.arity == VARIADIC and prim.linear == "add":  # Σ: a sum, written out
         return " + ".join(plain[:1] + wrapped[1:])
     if prim.arity == 1 and "a" in prim.symbol and len(prim.symbol) <= 3:  # −a, |a|
         return prim.symbol.replace("a", wrapped[0])

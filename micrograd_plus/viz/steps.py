@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
-from ..ops import MATH, PRIMITIVES, VARIADIC, VJP
+from ..ops import MATH, PRIMITIVES, VJP
 from .graph import Graph, build_graph, parameter_names
 from .rules import (
     bracket,
@@ -64,13 +64,16 @@ class Step:
     def rule(self) -> str:
         """The local derivative ∂node/∂parent in the graph's names, e.g. ``1 − o²``."""
         names = {"out": operand_text(self.node_name)}
-        names.update(input_names(self.node, [operand_text(n) for n in self.operand_names]))
+        names.update(
+            input_names(self.node, [operand_text(n) for n in self.operand_names], self.parent_index)
+        )
         return render_rule(self._local_text(), names)
 
     def line(self) -> str:
         """The chain-rule line with the rule and the numbers, as written on the board."""
         numbers = {"out": number_text(self.node.data)}
-        numbers.update(input_names(self.node, [number_text(p.data) for p in self.node._prev]))
+        values = [number_text(p.data) for p in self.node._prev]
+        numbers.update(input_names(self.node, values, self.parent_index))
         L, n, p = self.root_name, partial_text(self.node_name), partial_text(self.parent_name)
         local_symbols = bracket(self.rule())
         local_numbers = bracket(render_rule(self._local_text(), numbers))
@@ -80,8 +83,9 @@ class Step:
         )
 
     def _local_text(self) -> str:
-        prim = PRIMITIVES[self.node._op]
-        return prim.local_grads[0 if prim.arity == VARIADIC else self.parent_index]
+        local = PRIMITIVES[self.node._op].local_grads
+        # one text per input; a variadic op has one for all (after its leading constants)
+        return local[min(self.parent_index, len(local) - 1)]
 
 
 def backward_steps(root: Value, model: Any = None) -> Iterator[Step]:

@@ -279,43 +279,7 @@ except mp.GradcheckError as error:
 exactly on 0 with probability zero in practice. But it is a good reason to run gradcheck
 at random points, away from kinks.
 
-## Exercises
-
-**1.** Work out $\dfrac{d}{dx}\tanh(x)$ at $x = 0.5$ by hand (hint: $\tanh' = 1 - \tanh^2$),
-then check it with `backward()`.
-
-**2.** For $h(a, b) = a\,b + b^2$ at $a = 2$, $b = -3$, what is $\partial h / \partial b$?
-Predict it, then check your answer with `backward()` and with `mp.gradcheck`.
-
-The answers are in the collapsed cell below: call `answer(1)` or `answer(2)`.""",
-    ),
-    (
-        "code",
-        r"""# Your turn: try exercise 1 and 2 here.
-""",
-    ),
-    (
-        "answer",
-        r"""def answer(n):
-    '''Print the worked answer to exercise n (1 or 2).'''
-    if n == 1:
-        t = math.tanh(0.5)
-        x = Value(0.5)
-        x.tanh().backward()
-        print(f"by hand: 1 - tanh(0.5)^2 = 1 - {t:.4f}^2 = {1 - t * t:.6f}")
-        print(f"backward(): {x.grad:.6f}")
-    elif n == 2:
-        a, b = Value(2.0), Value(-3.0)
-        (a * b + b**2).backward()
-        print("by hand: dh/db = a + 2b = 2 - 6 = -4")
-        print("backward():", b.grad)
-        print("gradcheck:", mp.gradcheck(lambda a, b: a * b + b**2, [2.0, -3.0]))
-    else:
-        print("there are two exercises: answer(1) or answer(2)")""",
-    ),
-    (
-        "md",
-        r"""## Summary
+## Summary
 
 A derivative is a slope, and there are three ways to get it: by hand with the rules of
 calculus, by finite differences (nudge an input, watch the output; accurate only for a step
@@ -326,7 +290,43 @@ adds into `.grad` and why gradients must be reset between training steps. `gradc
 compares `backward()` with finite differences and is the test every derivative rule passes
 (except exactly at a kink, such as `relu` at 0).
 
-**Next:** [02 · Backpropagation, one chain-rule step at a time](02_backprop_step_by_step.ipynb) opens up `backward()` and plays it one step at a time, on the graph.""",
+## Exercises
+
+**1.** Work out $\dfrac{d}{dx}\tanh(x)$ at $x = 0.5$ by hand (hint: $\tanh' = 1 - \tanh^2$),
+then check it with `backward()`.
+
+**2.** For $h(a, b) = a\,b + b^2$ at $a = 2$, $b = -3$, what is $\partial h / \partial b$?
+Predict it, then check your answer with `backward()` and with `mp.gradcheck`.""",
+    ),
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""$\tanh'(x) = 1 - \tanh^2 x$, so at $x = 0.5$ it is $1 - 0.4621^2 \approx 0.7864$;
+`backward()` gives the same.""",
+                r"""t = math.tanh(0.5)
+x = Value(0.5)
+x.tanh().backward()
+print(f"by hand: 1 - tanh(0.5)^2 = 1 - {t:.4f}^2 = {1 - t * t:.6f}")
+print(f"backward(): {x.grad:.6f}")
+assert abs(x.grad - (1 - t * t)) < 1e-12""",
+            ),
+            2: (
+                r"""$\partial h/\partial b = a + 2b = 2 - 6 = -4$: $b$ appears in both terms, and the two
+contributions add up. `backward()` and `gradcheck` agree.""",
+                r"""a, b = Value(2.0), Value(-3.0)
+(a * b + b**2).backward()
+print("by hand: dh/db = a + 2b = 2 - 6 = -4")
+print("backward():", b.grad)
+print("gradcheck:", mp.gradcheck(lambda a, b: a * b + b**2, [2.0, -3.0]))
+assert b.grad == -4.0""",
+            ),
+        }
+    ),
+    nbtools.next_link(
+        "02_backprop_step_by_step.ipynb",
+        "02 · Backpropagation, one chain-rule step at a time",
+        "`backward()` opened up and played one step at a time, on the graph, with a quiz.",
     ),
 ]
 

@@ -245,45 +245,7 @@ display(steps.draw(3, compact=True))""",
 `*` edge); the red edge is the one step 3 used. One contribution is still to come, so $x$ is
 not green yet. Try the quiz on this graph too: `steps.quiz()`.
 
-## Exercises
-
-**1.** Swap the neuron's `tanh` for `sigmoid`, $\sigma(n) = 1/(1 + e^{-n})$. What local
-derivative does the first step use, in terms of the output $\sigma(n)$? What is its value here?
-
-**2.** For $y = x \cdot x + x$ at $x = -1$, predict the three contributions to $x$'s gradient
-and their sum before running anything; then check yourself with the quiz.
-
-Answers: call `answer(1)` or `answer(2)` (defined in the collapsed cell below).""",
-    ),
-    (
-        "code",
-        r"""# Your turn
-""",
-    ),
-    (
-        "answer",
-        r"""def answer(n):
-    # Prints the worked answer to exercise n (1 or 2).
-    if n == 1:
-        pre = make_neuron()._prev[0]
-        sig = pre.sigmoid()
-        sig.label = "σ"
-        first = explain_backward(sig).step(1)
-        print("dσ/dn = σ(n)(1 - σ(n))")
-        print(f"σ(n) = {sig.data:.4f}, so the local derivative is {sig.data * (1 - sig.data):.4f}")
-        print("the explainer's step 1:", first)
-    elif n == 2:
-        print("contributions: 1 from +, and x = -1 from each of the two edges of x*x")
-        print("sum: 1 - 1 - 1 = -1 = 2x + 1")
-        x = Value(-1.0, label="x")
-        (x * x + x).backward()
-        print("backward():", x.grad)
-    else:
-        print("there are two exercises: answer(1) or answer(2)")""",
-    ),
-    (
-        "md",
-        r"""## Summary
+## Summary
 
 `backward()` visits the nodes outputs-first and, for every input of every node, adds
 *upstream gradient × local derivative* into that input's gradient; the local derivative is
@@ -293,7 +255,48 @@ that computed the values the rules use; the quiz makes you predict each one. A n
 several times collects one contribution per use, and cutting the graph finer (tanh from
 exp and division) changes the steps but not the gradients.
 
-**Next:** [03 · A neuron, a layer, an MLP](03_neuron_layer_mlp.ipynb) assembles neurons into layers and a multi-layer perceptron.""",
+## Exercises
+
+**1.** Swap the neuron's `tanh` for `sigmoid`, $\sigma(n) = 1/(1 + e^{-n})$. What local
+derivative does the first step use, in terms of the output $\sigma(n)$? What is its value here?
+
+**2.** For $y = x \cdot x + x$ at $x = -1$, predict the three contributions to $x$'s gradient
+and their sum before running anything; then check yourself with the quiz
+(`explain_backward(y).quiz()`).""",
+    ),
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""$\dfrac{d\sigma}{dn} = \sigma(n)\,(1 - \sigma(n))$: like tanh, the derivative is
+written with the output. Here $\sigma(0.8814) \approx 0.7071$, so the local derivative is
+about $0.2071$, and that is what the explainer's step 1 uses.""",
+                r"""pre = make_neuron()._prev[0]
+sig = pre.sigmoid()
+sig.label = "σ"
+first = explain_backward(sig).step(1)
+print(f"σ(n) = {sig.data:.4f}, so the local derivative is {sig.data * (1 - sig.data):.4f}")
+print("the explainer's step 1:", first)
+assert abs(first.local - sig.data * (1 - sig.data)) < 1e-12""",
+            ),
+            2: (
+                r"""The `+` node sends 1; each of the two edges of `x*x` sends the *other* operand, $x = -1$.
+The sum is $1 - 1 - 1 = -1 = 2x + 1$.""",
+                r"""x = Value(-1.0, label="x")
+y = x * x + x
+y.label = "y"
+for step in explain_backward(y):
+    print(f"{step.number}. {step}")
+y.backward()
+print("backward():", x.grad)
+assert x.grad == -1.0""",
+            ),
+        }
+    ),
+    nbtools.next_link(
+        "03_neuron_layer_mlp.ipynb",
+        "03 · A neuron, a layer, an MLP",
+        "neurons assembled into layers and a multi-layer perceptron.",
     ),
 ]
 
