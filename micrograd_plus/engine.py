@@ -126,7 +126,7 @@ class Value:
     @_prev.setter
     def _prev(self, parents: tuple[Value, ...]) -> None:
         n = len(parents)
-        if n > 2 or (n and self._op in _VARIADIC_OPS):
+        if n > 2 or (n and getattr(self, "_op", "") in _VARIADIC_OPS):
             self._a, self._b = tuple(parents), _MANY
         else:
             self._a = parents[0] if n else None
@@ -444,8 +444,9 @@ def _apply_n(op: str, parents: tuple[Value, ...]) -> Value:
     out = _new(Value)
     out._data = FORWARD[op](*[p._data for p in parents])
     out.grad = 0.0
-    out._prev = parents
     out._op = op
+    out._a = parents
+    out._b = _MANY
     if _open_blocks:
         _in_mode_block(out)
     return out
