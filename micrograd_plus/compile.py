@@ -119,11 +119,24 @@ class CompiledFunction:
         self.on_guard_failure = on_guard_failure
         self.traces = 0  # how many times fn was traced (for tests and curious users)
         self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
+        self._last_ir: str | None = None
         self.last_trace_seconds = 0.0
         self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
         self._lock = threading.Lock()  # tracing and the cache; replays run unlocked
         self._structures_traced = 0
         self._variants_traced: dict[tuple, int] = {}
+
+    def ir(self) -> str:
+        """The latest trace as a small typed program, like ``jax.make_jaxpr``'s jaxpr.
+
+        ``print(fast.ir())`` after a call shows what compile built: the inputs
+        (``f64`` numbers, ``int`` integer inputs), the leaves (``p``: parameters and
+        constants), then one line per node: ``v7:f64 = tanh v6``.  Sums of
+        products (``+ - *`` chains, fused) print as ``lin``.
+        """
+        if self._last_ir is None:
+            raise RuntimeError("ir(): call the compiled function once first, so it traces")
+        return self._last_ir
 
     def retrace(self) -> None:
         """Forget every trace: the next call traces ``fn`` again.
@@ -203,6 +216,7 @@ class CompiledFunction:
         traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
         self.traces += 1
         tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
+        self._last_ir = format_ir(traced.graph, _input_kinds(structure), traced.guards)
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
         return SimpleNamespace(
             tape=tape,
@@ -445,6 +459,54 @@ def _user_line() -> str:
     filename, line = frame.f_code.co_filename, frame.f_lineno
     source = linecache.getline(filename, line).strip()
     return f"{filename}:{line}: {source}" if source else f"{filename}:{line}"
+
+
+# --- the printable IR ------------------------------------------------------------------------
+
+
+def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
+    """A traced graph as text: typed inputs, parameters, one line per node, guards, results."""
+    from ._tape_graph import MINUS_ONE, ONE
+
+    names: dict[int, str] = {ONE: "1.0", MINUS_ONE: "-1.0"}
+    for pos, index in graph.inputs.items():
+        names[pos] = f"x{index}"
+    for k, pos in enumerate(graph.leaves):
+        names[pos] = f"p{k}"
+    inputs = sorted(graph.inputs.items(), key=lambda item: item[1])
+    head = " ".join(f"x{i}:{'int' if int_inputs[i] else 'f64'}" for _, i in inputs)
+    params = " ".join(f"p{k}:f64" for k in range(len(graph.leaves)))
+    lines = [f"{{ lambda {params} ; {head} . let"]
+    linear = _linear_names()
+    for i, op in enumerate(graph.ops):
+        if not op or (i not in graph.terms and op in linear):
+            continue
+        names[i] = f"v{i}"
+        if i in graph.terms:
+            terms = " + ".join(
+                names.get(b, "?")
+                if a == ONE
+                else f"{names.get(a, '?')}*{names.get(b, '?')}"
+                if b != ONE
+                else names.get(a, "?")
+                for a, b in graph.terms[i]
+            )
+            lines.append(f"    v{i}:f64 = lin {terms}")
+        else:
+            args = " ".join(names.get(p, "?") for p in graph.parents[i])
+            lines.append(f"    v{i}:f64 = {op} {args}")
+    for symbol, a, b, outcome in guards:
+        other = names.get(b, "?") if b.__class__ is int else repr(b)
+        lines.append(f"    guard ({names.get(a, '?')} {symbol} {other}) is {outcome}")
+    results = ", ".join(names.get(r, "?") for r in graph.roots)
+    lines.append(f"  in ({results}) }}")
+    return "\n".join(lines)
+
+
+def _linear_names() -> set[str]:
+    from ._tape_graph import linear_ops
+
+    return set(linear_ops())
 
 
 # --- arguments ---------------------------------------------------------------------------
