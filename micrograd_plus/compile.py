@@ -119,7 +119,7 @@ class CompiledFunction:
         self.on_guard_failure = on_guard_failure
         self.traces = 0  # how many times fn was traced (for tests and curious users)
         self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
-        self._last_ir: str | None = None
+        self._last_ir: tuple | None = None  # what ir() formats, for a graph small enough
         self.last_trace_seconds = 0.0
         self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
         self._lock = threading.Lock()  # tracing and the cache; replays run unlocked
@@ -136,7 +136,12 @@ class CompiledFunction:
         """
         if self._last_ir is None:
             raise RuntimeError("ir(): call the compiled function once first, so it traces")
-        return self._last_ir
+        if self._last_ir[0] is None:
+            raise ValueError(
+                f"ir(): the latest trace has {self._last_ir[1]:,} nodes, more than the "
+                f"{_IR_MAX_NODES:,} kept for printing; trace a smaller batch to read it"
+            )
+        return format_ir(*self._last_ir)
 
     def retrace(self) -> None:
         """Forget every trace: the next call traces ``fn`` again.
@@ -216,7 +221,12 @@ class CompiledFunction:
         traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
         self.traces += 1
         tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
-        self._last_ir = format_ir(traced.graph, _input_kinds(structure), traced.guards)
+        small = len(traced.graph.ops) <= _IR_MAX_NODES
+        self._last_ir = (
+            (traced.graph, _input_kinds(structure), traced.guards)
+            if small
+            else (None, len(traced.graph.ops))
+        )
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
         return SimpleNamespace(
             tape=tape,
@@ -462,6 +472,10 @@ def _user_line() -> str:
 
 
 # --- the printable IR ------------------------------------------------------------------------
+
+
+#: ir() keeps the latest graph only up to this size (its text would be unreadable anyway).
+_IR_MAX_NODES = 20_000
 
 
 def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
