@@ -191,3 +191,16 @@ def test_fit_compile_refuses_by_the_layers_flag():
     with pytest.raises(ValueError, match="Dropout.*random mask"):
         fit(dropout, losses.cross_entropy, opt, X3, Y3, epochs=1, progress=False, compile=True)
     assert nn.Dropout(0.0).frozen_by_tracing == ""
+
+
+def test_ir_prints_the_traced_program_with_typed_inputs_and_guards():
+    model = nn.MLP(2, [2, 2], seed=0)
+    fast = compile(lambda X, y: losses.cross_entropy(model.forward_batch(X), y))
+    with pytest.raises(RuntimeError, match="call the compiled function once"):
+        fast.ir()
+    fast([[1.0, 2.0]], [1])
+    text = fast.ir()
+    assert text.startswith("{ lambda p0:f64") and "x0:f64 x1:f64 x2:int . let" in text
+    assert "= relu v" in text and "= max v" in text and "= take x2 v" in text
+    assert "guard (x2 >= 0.0) is True" in text
+    assert text.endswith("}")
