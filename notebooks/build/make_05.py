@@ -21,8 +21,9 @@ repeating three steps until the network is good enough,
    where $\eta$ is the *learning rate* (`lr` in code; in the loop below, `p.data -= lr * p.grad`).
 
 We reproduce the demo that ends Karpathy's micrograd (a 2-16-16-1 MLP on the two-moons
-data, hinge loss, plain SGD with a decaying learning rate) with the loop written out by
-hand, watch the decision boundary form, and then let `train.fit` run the same loop for us.""",
+data, hinge loss, plain gradient descent on the full batch with a decaying learning rate,
+which micrograd calls SGD) with the loop written out by hand, watch the decision boundary
+form, and then let `train.fit` run the same loop for us.""",
     ),
     (
         "code",

@@ -163,7 +163,8 @@ differences exponentially larger.""",
     (
         "md",
         r"""Now train: a deep sigmoid net (6 hidden layers of 8, micrograd's uniform init) against
-the same shape with ReLU and He initialisation, 30 epochs of full-batch SGD. `fit`
+the same shape with ReLU and He initialisation, 30 epochs of full-batch gradient descent
+(`optim.SGD` on all 100 points). `fit`
 records the gradient norm of each layer at every epoch, and `plot_grad_flow(history)`
 draws them: for more than four layers as a heatmap, one row per layer (layer 1 on top),
 one column per epoch, the colour on a log scale. Both heatmaps share one colour scale, so
@@ -340,7 +341,7 @@ axes[0].plot(plain_history.epochs, plain_history.train["loss"], label="sigmoid n
              color=CLASS_COLORS[0])
 axes[0].plot(bn_history.epochs, bn_history.train["loss"], label="sigmoid net + BatchNorm1d",
              color=CLASS_COLORS[1])
-axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss, SGD lr=0.5")
+axes[0].set(xlabel="epoch", ylabel="hinge loss", title="training loss, gradient descent, lr=0.5")
 axes[0].set_xticks(range(0, 21, 5))  # whole epochs
 axes[0].legend()
 SHARED = dict(vmin=1e-6, vmax=1.0)

@@ -79,9 +79,10 @@ as in PyTorch it takes the raw logits, not probabilities, and uses the right-han
 which never takes the log of something that rounded to zero.
 
 Here is the graph for one sample with three logits (right class $c = 0$), after `backward()`.
-Read it top to bottom: subtract the largest logit (the constant 2.0), `exp`, sum, `log`,
-subtract the right class's shifted logit, and average over the batch (a sum divided by
-$N = 1$):""",
+Read it top to bottom: subtract the largest logit (the node holding 2.0, used by all
+three subtractions; its gradient is 0 because the shift is taken as a constant, which is
+exact: a constant added to every logit changes nothing), `exp`, sum, `log`, subtract the
+right class's shifted logit, and average over the batch (a sum divided by $N = 1$):""",
     ),
     (
         "code",

@@ -4,6 +4,7 @@
     python notebooks/build/make_NN.py --execute   # also run it and store the outputs
 
     python notebooks/build/make_NN.py --check     # exit 1 if the stored notebook's sources differ
+    python notebooks/build/make_NN.py --markdown  # only the prose changed: keep the outputs
 
 A generator's CELLS is a list of (kind, source) pairs: "md" for markdown, "code" for code,
 "answer" for a code cell whose source starts collapsed, and "answer-run" for a code cell whose
@@ -137,8 +138,27 @@ def differences(stored: nbformat.NotebookNode, built: nbformat.NotebookNode) -> 
     return found
 
 
+def update_markdown(target: Path, built: nbformat.NotebookNode) -> None:
+    """Copy the generator's prose into the stored notebook, keeping every output.
+
+    Refused when any code cell differs: new code needs a new run (``--execute``).
+    """
+    stored = nbformat.read(target, as_version=4)
+    kinds = [(c.cell_type, c.source if c.cell_type == "code" else "") for c in stored.cells]
+    if kinds != [(c.cell_type, c.source if c.cell_type == "code" else "") for c in built.cells]:
+        raise SystemExit(f"{target.name}: code cells changed, run with --execute instead")
+    for old, new in zip(stored.cells, built.cells):
+        if old.cell_type == "markdown":
+            old.source = new.source
+    nbformat.write(stored, target)
+
+
 def main(name: str, cells: list[tuple[str, str]]) -> None:
     target = NOTEBOOKS / name
+    if "--markdown" in sys.argv[1:]:
+        update_markdown(target, build(cells))
+        print(f"updated the markdown cells of {target}")
+        return
     if "--check" in sys.argv[1:]:
         found = differences(nbformat.read(target, as_version=4), build(cells))
         print("\n".join(found) or f"{name}: stored sources match the generator")
