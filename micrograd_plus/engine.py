@@ -82,6 +82,11 @@ class Value:
     # __dict__ lets users keep their own attributes on a node (it is only
     # created when one is set); label lives there too, "" by default.
     __slots__ = ("_data", "grad", "_op", "_a", "_b", "__dict__")
+    _data: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
+    _op: str
+    _a: Any  # Value | tuple[Value, ...] | None
+    _b: Any  # Value | _MANY | None
     label: str = ""
     _backward_fn: Callable[[], None] | None = None  # a closure assigned to _backward
 
@@ -97,7 +102,7 @@ class Value:
             if source is not None:  # Value(v) while compile traces: follows v at replay
                 data, _children, _op = source._data, (source,), "stop_gradient"
         self._data = _as_float(data)
-        self.grad: Any = 0.0
+        self.grad = 0.0
         self._op = _op
         self._prev = _as_children(_children, _op)
         if label:
@@ -154,12 +159,12 @@ class Value:
     # --- arithmetic: thin wrappers over the primitive table --------------------
     # + and * are the commonest ops by far; they build their node inline.
     def __add__(self, other: Value | float) -> Value:
-        if other.__class__ is not Value:
+        if other.__class__ is not Value:  # a number (or a subclass), made a Value
             other = _operand(other)
             if other is NotImplemented:
                 return NotImplemented
         out = _new(self.__class__)
-        out._data = self._data + other._data
+        out._data = self._data + other._data  # type: ignore[union-attr]
         out.grad = 0.0
         out._op = "+"
         out._a = self
@@ -177,7 +182,7 @@ class Value:
             if other is NotImplemented:
                 return NotImplemented
         out = _new(self.__class__)
-        out._data = self._data * other._data
+        out._data = self._data * other._data  # type: ignore[union-attr]
         out.grad = 0.0
         out._op = "*"
         out._a = self
@@ -307,7 +312,7 @@ _VARIADIC_OPS = frozenset(name for name, p in PRIMITIVES.items() if p.arity == V
 def _as_float(x: object, what: str = "Value(...)") -> float:
     """x as a Python float (NumPy scalars included), or a clear TypeError/ValueError."""
     if x.__class__ is float:
-        return x  # type: ignore[return-value]
+        return x
     if isinstance(x, Value):
         raise TypeError(
             f"{what} expects a number, got a Value ({x!r}); to copy a Value use v.detach(), "
@@ -331,7 +336,7 @@ def _as_children(children: Iterable[Value], op: str) -> tuple[Value, ...]:
         raise ValueError(
             f"Value(...): op {op!r} takes {prim.arity} input(s), got {len(prev)} _children"
         )
-    return prev  # type: ignore[return-value]
+    return prev
 
 
 def _leaf(x: float) -> Value:
@@ -371,7 +376,7 @@ def _in_mode_block(out: Value) -> None:
 
 
 def _apply1(op: str, a: Value) -> Value:
-    out = _new(a.__class__)
+    out: Value = _new(a.__class__)
     out._data = FORWARD[op](a._data)
     out.grad = 0.0
     out._op = op
@@ -382,15 +387,15 @@ def _apply1(op: str, a: Value) -> Value:
     return out
 
 
-def _apply2(op: str, a: Any, b: Any) -> Any:
+def _apply2(op: str, a: Any, b: Any) -> Value:
     if a.__class__ is not Value or b.__class__ is not Value:
         cls = a.__class__ if isinstance(a, Value) else b.__class__
         a, b = _operand(a), _operand(b)
         if a is NotImplemented or b is NotImplemented:
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
     else:
         cls = Value
-    out = _new(cls)
+    out: Value = _new(cls)
     out._data = FORWARD[op](a._data, b._data)
     out.grad = 0.0
     out._op = op
@@ -488,21 +493,21 @@ def _lift_or_raise(x: object) -> Value:
     return v  # type: ignore[no-any-return]
 
 
-def _compare(symbol: str, a: Value, b: object) -> Any:
+def _compare(symbol: str, a: Value, b: Any) -> bool:
     if _open_blocks and _modes.hook is not None:
         _modes.hook(symbol, a, b)
     if isinstance(b, Value):
         b = b._data
     elif not isinstance(b, numbers.Real):
-        return NotImplemented
+        return NotImplemented  # type: ignore[no-any-return]
     d = a._data
     if symbol == "<":
-        return d < b
+        return bool(d < b)
     if symbol == "<=":
-        return d <= b
+        return bool(d <= b)
     if symbol == ">":
-        return d > b
-    return d >= b
+        return bool(d > b)
+    return bool(d >= b)
 
 
 # --- backward ----------------------------------------------------------------------
@@ -621,7 +626,7 @@ def _run_pass(root: Value, topo: list[Value], seed: Any, create_graph: bool) -> 
         node.grad = grad + node.grad
 
 
-def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple:
+def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple[Any, ...]:
     """The table rule of ``node``'s op applied to upstream ``g``: one gradient per parent.
 
     Every backward path (plain, anomaly-checked, create_graph, ``_backward()``)
@@ -643,7 +648,7 @@ def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple:
         inputs = [p._data if i in const else p for i, p in enumerate(prev)]
         out = node
     try:
-        return rule(g, out, *inputs, backend)  # type: ignore[no-any-return]
+        return tuple(rule(g, out, *inputs, backend))
     except ZeroDivisionError:
         raise ZeroDivisionError(
             f"the gradient of '{op}' is infinite at its inputs {[p._data for p in prev]}"
