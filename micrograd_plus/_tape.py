@@ -23,7 +23,7 @@ import numpy as np
 from ._tape_floats import LINEAR, FloatSegment
 from ._tape_graph import MINUS_ONE, ONE, Graph, describe, linear_ops, referenced_elsewhere
 from ._tape_numpy import NUMPY, MapGroup, MatmulGroup, RowsGroup
-from .engine import Value
+from .engine import AnomalyError, Value, is_anomaly_enabled
 from .ops import PRIMITIVES
 
 __all__ = ["NUMPY", "Tape", "describe"]
@@ -201,18 +201,45 @@ class Tape:
         vals[self.live_lo : self.live_hi] = [v.data for v in self.live]
         with np.errstate(all="ignore"):
             saved = [group.forward(vals) for group in self.groups]
+        if is_anomaly_enabled():
+            self._check_forward(vals)
         return vals, saved
+
+    def _check_forward(self, vals: np.ndarray) -> None:
+        """detect_anomaly() on a replay: name the op of the first node that made a NaN."""
+        nan = np.flatnonzero(np.isnan(vals[self.const_hi :]))
+        if nan.size:
+            slot = self.const_hi + int(nan[0])
+            group = next(g for g in self.groups if g.lo <= slot < g.hi)
+            raise AnomalyError(
+                f"NaN produced by '{_op_name(group, slot)}' in the forward pass "
+                "(a compiled replay; call the function without compile to see its inputs)"
+            )
 
     def backward(self, vals: np.ndarray, saved: list, root: int) -> None:
         """Add d(root)/d(leaf) into ``.grad`` of every leaf read at each call."""
         G = np.zeros(self.size)
         G[root] = 1.0
+        checked = is_anomaly_enabled()
         with np.errstate(all="ignore"):
             for group, state in zip(reversed(self.groups), reversed(saved)):
                 if group.flows:
                     group.backward(vals, G, state)
+                    if checked and np.isnan(G).any():
+                        raise AnomalyError(
+                            f"NaN gradient in the backward of '{_op_name(group)}' "
+                            "(a compiled replay)"
+                        )
         for v, g in zip(self.live, G[self.live_lo : self.live_hi].tolist()):
             v.grad += g
+
+
+def _op_name(group, slot: int | None = None) -> str:
+    """The op a group runs (at ``slot``, for a float segment), as eager names it."""
+    ops = getattr(group, "ops", None)
+    if ops is not None:
+        return ops[slot - group.lo] if slot is not None else "' or '".join(sorted(set(ops)))
+    return getattr(group, "op", "+' or '*")  # a linear group: a sum of products
 
 
 def _as_grid(rows):

@@ -60,6 +60,7 @@ class FloatSegment:
 
     def __init__(self, lo: int, nodes: list[tuple], need: np.ndarray) -> None:
         self.lo, self.hi = lo, lo + len(nodes)
+        self.ops = [op for op, _ in nodes]
         outside = sorted({s for op, ins in nodes for s in _slots(op, ins) if s < lo})
         position = {s: k for k, s in enumerate(outside)}
         position.update({lo + k: len(outside) + k for k in range(len(nodes))})

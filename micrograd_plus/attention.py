@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 from ._nested import (
     NestedParameters,
@@ -81,7 +82,9 @@ class CausalSelfAttention(NestedParameters, Module):
         qkv = [affine(self.in_proj_weight, self.in_proj_bias, row) for row in x]
         scale = 1.0 / math.sqrt(D)
         T = len(x)
-        weights = [[[0.0] * T for _ in range(T)] for _ in range(self.num_heads)]
+        weights: list[list[list[Any]]] = [
+            [[0.0] * T for _ in range(T)] for _ in range(self.num_heads)
+        ]
         out = []
         for t in range(T):
             heads = []

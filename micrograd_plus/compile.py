@@ -25,7 +25,9 @@ import numbers
 import operator
 import os
 import sys
+import threading
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -93,11 +95,15 @@ class CompiledFunction:
         cache_size: int = 8,
         on_guard_failure: str = "retrace",
         has_aux: bool = False,
+        max_variants: int = 8,
+        warn_after: int = 8,
     ):
         if not callable(fn):
             raise TypeError(f"compile() expects a callable, got {type(fn).__name__}")
-        if not isinstance(cache_size, int) or cache_size < 1:
-            raise ValueError(f"cache_size must be a positive integer, got {cache_size!r}")
+        for name, n in (("cache_size", cache_size), ("max_variants", max_variants),
+                        ("warn_after", warn_after)):  # fmt: skip
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"{name} must be a positive integer, got {n!r}")
         if on_guard_failure not in ("retrace", "raise"):
             raise ValueError(
                 f"on_guard_failure must be 'retrace' or 'raise', got {on_guard_failure!r}"
@@ -107,22 +113,54 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.has_aux = has_aux
-        self.cache_size = cache_size
+        self.cache_size = cache_size  # argument structures kept
+        self.max_variants = max_variants  # branch variants kept per structure
+        self.warn_after = warn_after  # retraces of either kind before a warning
         self.on_guard_failure = on_guard_failure
         self.traces = 0  # how many times fn was traced (for tests and curious users)
         self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
+        self._last_ir: str | None = None
         self.last_trace_seconds = 0.0
         self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
+        self._lock = threading.Lock()  # tracing and the cache; replays run unlocked
+        self._structures_traced = 0
+        self._variants_traced: dict[tuple, int] = {}
+
+    def ir(self) -> str:
+        """The latest trace as a small typed program, like ``jax.make_jaxpr``'s jaxpr.
+
+        ``print(fast.ir())`` after a call shows what compile built: the inputs
+        (``f64`` numbers, ``int`` integer inputs), the leaves (``p``: parameters and
+        constants), then one line per node: ``v7:f64 = tanh v6``.  Sums of
+        products (``+ - *`` chains, fused) print as ``lin``.
+        """
+        if self._last_ir is None:
+            raise RuntimeError("ir(): call the compiled function once first, so it traces")
+        return self._last_ir
+
+    def retrace(self) -> None:
+        """Forget every trace: the next call traces ``fn`` again.
+
+        Needed after replacing a Value that ``fn`` reads through its closure (a new
+        parameter object): the tape keeps reading the old object.  Modules passed as
+        arguments need no retrace: a changed set of parameters is seen at the call.
+        """
+        with self._lock:
+            self._cache.clear()
+            self._variants_traced.clear()
 
     def __call__(self, *args: Any):
         structure, flat, _ = _flatten_args(args)
-        traced = self._cache.get(structure)
-        if traced is None:
-            traced = self._cache[structure] = []
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        self._cache.move_to_end(structure)
-        for entry in traced:
+        with self._lock:
+            traced = self._cache.get(structure)
+            if traced is None:
+                traced = self._cache[structure] = []
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+            self._cache.move_to_end(structure)
+            entries = list(traced)
+        failed_site = None
+        for entry in entries:
             try:
                 vals, saved = entry.tape.forward(flat)
             except (ValueError, ZeroDivisionError, IndexError):
@@ -132,22 +170,53 @@ class CompiledFunction:
             failed = entry.tape.failed_guard(vals)
             if failed is None:
                 return _results(entry, vals, saved)
+            failed_site = entry.sites[failed]
             if self.on_guard_failure == "raise":
                 raise GuardError(
                     f"a comparison on a traced Value changed outcome since tracing, so "
-                    f"the traced branch no longer applies: {entry.sites[failed]}"
+                    f"the traced branch no longer applies: {failed_site}"
                 )
-        entry = self._trace(structure, flat)
-        traced.insert(0, entry)
-        del traced[self.cache_size :]
+        with self._lock:
+            entry = self._trace(structure, flat, args)
+            self._count_retrace(structure, bool(entries), failed_site)
+            traced.insert(0, entry)
+            del traced[self.max_variants :]
         vals, saved = entry.tape.forward(flat)
         return _results(entry, vals, saved)
 
-    def _trace(self, structure: tuple, flat: np.ndarray) -> SimpleNamespace:
+    def _count_retrace(self, structure: tuple, is_variant: bool, site: str | None) -> None:
+        """Warn, once per limit, when fn keeps being traced (as torch.compile's recompile
+        limit does): for new argument structures, or for one structure's branches."""
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        if not is_variant:
+            self._structures_traced += 1
+            if self._structures_traced == self.warn_after:
+                warnings.warn(
+                    f"compile: {name} has been traced for {self.warn_after} different argument "
+                    "structures (shapes, lengths, int or float); each new one traces again. "
+                    "Keep batch shapes fixed (drop or pad the last batch) to trace once",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return
+        count = self._variants_traced[structure] = self._variants_traced.get(structure, 0) + 1
+        if count == self.warn_after:
+            warnings.warn(
+                f"compile: {name} has been traced again {count} times for one argument "
+                f"structure because a guarded comparison keeps changing outcome, last at "
+                f"{site}. Each retrace costs a full trace: write the branch without a "
+                "comparison on Values (relu, max_values, min_values, take), or compare .data "
+                "if the branch is meant to be frozen",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> SimpleNamespace:
         start = time.perf_counter()
-        traced = _trace_graph(self.fn, structure, flat, self.has_aux)
+        traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
         self.traces += 1
         tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
+        self._last_ir = format_ir(traced.graph, _input_kinds(structure), traced.guards)
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
         return SimpleNamespace(
             tape=tape,
@@ -164,12 +233,22 @@ def compile(
     cache_size: int = 8,
     on_guard_failure: str = "retrace",
     has_aux: bool = False,
+    max_variants: int = 8,
+    warn_after: int = 8,
 ):
     """Trace ``fn`` once per argument structure; replay forward and backward with NumPy.
 
-    ``fn`` takes numbers or (nested) lists of numbers and returns a Value (or a
-    list of Values).  The compiled function returns a ``CompiledResult`` with
-    ``.data`` and ``.backward()``.  Usable as ``@compile`` or ``@compile(cache_size=4)``.
+    ``fn`` takes numbers, (nested) lists of numbers, NumPy arrays or Modules
+    and returns a Value (or a list of Values).  The compiled function returns a
+    ``CompiledResult`` with ``.data`` and ``.backward()``.  Usable as ``@compile``
+    or ``@compile(cache_size=4)``.
+
+    Arguments: a float (or a list or array of floats) reaches ``fn`` as Values;
+    an int (or a list or integer array of ints) as *traced ints*: indices such as
+    class labels and token ids, read at every call through ``take`` /
+    ``nn.Embedding`` / ``cross_entropy``.  A Module (anything with
+    ``parameters()``) is passed as itself; its parameters are read at every call,
+    and a changed set of parameter objects traces again.
 
     ``has_aux=True`` (as in JAX): ``fn`` returns a pair ``(loss, aux)``, where
     ``aux`` is a Value, a number or a (nested) list/tuple of them, such as the
@@ -183,7 +262,14 @@ def compile(
       the last ``cache_size`` structures are kept);
     * the ``.data`` of every leaf Value that outlives the trace: parameters and
       any Value held by a closure or an object.  ``backward()`` adds into their
-      ``.grad`` what eager ``backward()`` would.
+      ``.grad`` what eager ``backward()`` would.  Such Values are read by
+      reference: *replacing* one by a new object (``layer.w[0] = Value(1.0)``) is
+      not seen until ``fn.retrace()``; pass the module as an argument instead;
+    * ``v.detach()``, ``Value(v)``, ``max_values``/``min_values`` (so the
+      softmax shift) and the checks losses make on their inputs (hinge labels,
+      BCE ranges, class indices): eager's numbers and eager's errors at every call;
+    * ``detect_anomaly()``: a replay inside it raises ``AnomalyError`` naming the
+      op that made the first NaN, in the forward or the backward.
 
     Frozen at trace time (a later call replays what happened during the trace):
 
@@ -205,6 +291,12 @@ def compile(
     When an outcome changes, ``fn`` is traced again for that call
     (``on_guard_failure="retrace"``, the default) or ``GuardError`` names the
     line (``on_guard_failure="raise"``).  Comparing ``h.data`` is not guarded.
+    Up to ``max_variants`` branch variants are kept per argument structure and
+    ``cache_size`` structures in all; after ``warn_after`` retraces of either
+    kind a ``RuntimeWarning`` names the cause (the guarded line, or new shapes).
+
+    Threads: tracing state is per thread, and several threads may call one
+    compiled function at once (traces are made one at a time).
 
     Errors are eager's: a domain error in the forward (``log``/``sqrt`` of a
     negative number, division by zero, ``0 ** -1``) raises the same exception
@@ -217,8 +309,10 @@ def compile(
     ``backward(create_graph=True)`` is not available on a compiled result.
     """
     if fn is None:
-        return lambda f: CompiledFunction(f, cache_size, on_guard_failure, has_aux)
-    return CompiledFunction(fn, cache_size, on_guard_failure, has_aux)
+        return lambda f: CompiledFunction(
+            f, cache_size, on_guard_failure, has_aux, max_variants, warn_after
+        )
+    return CompiledFunction(fn, cache_size, on_guard_failure, has_aux, max_variants, warn_after)
 
 
 def _results(entry: SimpleNamespace, vals, saved):
@@ -238,7 +332,9 @@ def _results(entry: SimpleNamespace, vals, saved):
 # --- tracing -----------------------------------------------------------------------------
 
 
-def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray, has_aux: bool = False):
+def _trace_graph(
+    fn: Callable, structure: tuple, flat: np.ndarray, has_aux: bool = False, args: tuple = ()
+):
     """Run fn on fresh Value inputs, recording comparisons; return the graph as integers.
 
     With ``has_aux`` the Values of fn's aux become extra roots after the result's,
@@ -250,7 +346,9 @@ def _trace_graph(fn: Callable, structure: tuple, flat: np.ndarray, has_aux: bool
     inputs = [Value(x) for x in flat.tolist()]
     kinds = _input_kinds(structure)
     values = iter([TracedInt(v, int(v.data)) if is_int else v for v, is_int in zip(inputs, kinds)])
-    args = [_rebuild(key, values) for key in structure]
+    args = [
+        arg if key[0] == "module" else _rebuild(key, values) for key, arg in zip(structure, args)
+    ]
     records: list[tuple] = []
     with engine.tracing(functools.partial(_record_comparison, records)):
         out = fn(*args)
@@ -363,6 +461,54 @@ def _user_line() -> str:
     return f"{filename}:{line}: {source}" if source else f"{filename}:{line}"
 
 
+# --- the printable IR ------------------------------------------------------------------------
+
+
+def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
+    """A traced graph as text: typed inputs, parameters, one line per node, guards, results."""
+    from ._tape_graph import MINUS_ONE, ONE
+
+    names: dict[int, str] = {ONE: "1.0", MINUS_ONE: "-1.0"}
+    for pos, index in graph.inputs.items():
+        names[pos] = f"x{index}"
+    for k, pos in enumerate(graph.leaves):
+        names[pos] = f"p{k}"
+    inputs = sorted(graph.inputs.items(), key=lambda item: item[1])
+    head = " ".join(f"x{i}:{'int' if int_inputs[i] else 'f64'}" for _, i in inputs)
+    params = " ".join(f"p{k}:f64" for k in range(len(graph.leaves)))
+    lines = [f"{{ lambda {params} ; {head} . let"]
+    linear = _linear_names()
+    for i, op in enumerate(graph.ops):
+        if not op or (i not in graph.terms and op in linear):
+            continue
+        names[i] = f"v{i}"
+        if i in graph.terms:
+            terms = " + ".join(
+                names.get(b, "?")
+                if a == ONE
+                else f"{names.get(a, '?')}*{names.get(b, '?')}"
+                if b != ONE
+                else names.get(a, "?")
+                for a, b in graph.terms[i]
+            )
+            lines.append(f"    v{i}:f64 = lin {terms}")
+        else:
+            args = " ".join(names.get(p, "?") for p in graph.parents[i])
+            lines.append(f"    v{i}:f64 = {op} {args}")
+    for symbol, a, b, outcome in guards:
+        other = names.get(b, "?") if b.__class__ is int else repr(b)
+        lines.append(f"    guard ({names.get(a, '?')} {symbol} {other}) is {outcome}")
+    results = ", ".join(names.get(r, "?") for r in graph.roots)
+    lines.append(f"  in ({results}) }}")
+    return "\n".join(lines)
+
+
+def _linear_names() -> set[str]:
+    from ._tape_graph import linear_ops
+
+    return set(linear_ops())
+
+
 # --- arguments ---------------------------------------------------------------------------
 
 #: Integers beyond this are not exact in the tape's float64 slots.
@@ -378,6 +524,9 @@ def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray, None]:
     """
     structure, chunks = [], []
     for position, arg in enumerate(args):
+        if _is_module(arg):  # read at every call: a new set of parameter objects retraces
+            structure.append(("module", tuple(map(id, arg.parameters()))))
+            continue
         array = arg if arg.__class__ is np.ndarray else None
         if array is None and not isinstance(arg, Value):
             try:
@@ -399,6 +548,13 @@ def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray, None]:
             chunks.append(np.array(numbers_out, dtype=np.float64))
     flat = chunks[0] if len(chunks) == 1 else (np.concatenate(chunks) if chunks else np.zeros(0))
     return tuple(structure), flat, None
+
+
+def _is_module(arg) -> bool:
+    """A Module, or anything with a parameters() method (a duck-typed model)."""
+    return not isinstance(arg, (list, tuple, np.ndarray, Value, numbers.Number)) and callable(
+        getattr(arg, "parameters", None)
+    )
 
 
 def _flatten_nested(obj, out: list[float], position: int):
@@ -431,6 +587,8 @@ def _input_kinds(structure: tuple) -> list[bool]:
                 walk(part)
 
     for key in structure:
+        if key[0] == "module":
+            continue
         if key[0] == "shape":
             kinds.extend([key[2]] * int(np.prod(key[1], dtype=np.int64)))
         else:

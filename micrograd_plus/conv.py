@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from . import engine
 from ._nested import NestedParameters, pair, positive_int, torch_default_bound, uniform_values
@@ -28,7 +29,7 @@ __all__ = ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d", "check_image"]
 Image = list  # [C][H][W] nested lists of Values or numbers
 
 
-def check_image(x, who: str, channels: int | None = None) -> list:
+def check_image(x: Any, who: str, channels: int | None = None) -> Sequence[Any]:
     """``x`` as a ``[C][H][W]`` list, with a clear error for any other shape."""
     if isinstance(x, Value | numbers.Real | str) or not isinstance(x, Sequence) or not x:
         raise TypeError(f"{who} expects one image as nested lists [C][H][W], got {x!r:.60}")

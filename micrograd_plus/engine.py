@@ -19,10 +19,9 @@ import numbers
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import Any
 
-from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP, take_error
+from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP, Backend, take_error
 
 Number = int | float
 Hook = Callable[[str, "Value", object], None]
@@ -83,10 +82,8 @@ class Value:
     # created when one is set); label lives there too, "" by default.
     __slots__ = ("_data", "grad", "_op", "_a", "_b", "__dict__")
     _data: float
-    grad: Any  # a float; a Value after backward(create_graph=True)
-    _op: str
-    _a: Any  # Value | tuple[Value, ...] | None
-    _b: Any  # Value | _MANY | None
+    _a: Any  # the first parent, the tuple of parents of an n-ary node, or None
+    _b: Any  # the second parent, _MANY, or None
     label: str = ""
     _backward_fn: Callable[[], None] | None = None  # a closure assigned to _backward
 
@@ -102,7 +99,7 @@ class Value:
             if source is not None:  # Value(v) while compile traces: follows v at replay
                 data, _children, _op = source._data, (source,), "stop_gradient"
         self._data = _as_float(data)
-        self.grad = 0.0
+        self.grad: Any = 0.0
         self._op = _op
         self._prev = _as_children(_children, _op)
         if label:
@@ -159,16 +156,17 @@ class Value:
     # --- arithmetic: thin wrappers over the primitive table --------------------
     # + and * are the commonest ops by far; they build their node inline.
     def __add__(self, other: Value | float) -> Value:
-        if other.__class__ is not Value:  # a number (or a subclass), made a Value
-            other = _operand(other)
-            if other is NotImplemented:
+        rhs: Any = other
+        if rhs.__class__ is not Value:
+            rhs = _operand(rhs)
+            if rhs is NotImplemented:
                 return NotImplemented
         out = _new(self.__class__)
-        out._data = self._data + other._data  # type: ignore[union-attr]
+        out._data = self._data + rhs._data
         out.grad = 0.0
         out._op = "+"
         out._a = self
-        out._b = other
+        out._b = rhs
         if _open_blocks:
             _in_mode_block(out)
         return out
@@ -177,16 +175,17 @@ class Value:
         return _apply2("+", other, self)
 
     def __mul__(self, other: Value | float) -> Value:
-        if other.__class__ is not Value:
-            other = _operand(other)
-            if other is NotImplemented:
+        rhs: Any = other
+        if rhs.__class__ is not Value:
+            rhs = _operand(rhs)
+            if rhs is NotImplemented:
                 return NotImplemented
         out = _new(self.__class__)
-        out._data = self._data * other._data  # type: ignore[union-attr]
+        out._data = self._data * rhs._data
         out.grad = 0.0
         out._op = "*"
         out._a = self
-        out._b = other
+        out._b = rhs
         if _open_blocks:
             _in_mode_block(out)
         return out
@@ -304,7 +303,7 @@ class Value:
 
 # --- building nodes --------------------------------------------------------------
 
-_new = object.__new__
+_new: Callable[[type[Value]], Value] = object.__new__  # skips __init__: nodes built inline
 _MANY = object()  # in _b: the node's parents are the tuple in _a
 _VARIADIC_OPS = frozenset(name for name, p in PRIMITIVES.items() if p.arity == VARIADIC)
 
@@ -348,7 +347,7 @@ def _leaf(x: float) -> Value:
     return v
 
 
-def _operand(x: object) -> Any:
+def _operand(x: object) -> Value:
     """A Value for the other side of an arithmetic op; NotImplemented if it is no number.
 
     While compile traces, an integer argument (a traced int) gives its node."""
@@ -360,7 +359,7 @@ def _operand(x: object) -> Any:
             return source
     if isinstance(x, numbers.Real):
         return _leaf(_as_float(x))
-    return NotImplemented
+    return NotImplemented  # type: ignore[no-any-return]
 
 
 def _in_mode_block(out: Value) -> None:
@@ -376,7 +375,7 @@ def _in_mode_block(out: Value) -> None:
 
 
 def _apply1(op: str, a: Value) -> Value:
-    out: Value = _new(a.__class__)
+    out = _new(a.__class__)
     out._data = FORWARD[op](a._data)
     out.grad = 0.0
     out._op = op
@@ -395,7 +394,7 @@ def _apply2(op: str, a: Any, b: Any) -> Value:
             return NotImplemented  # type: ignore[no-any-return]
     else:
         cls = Value
-    out: Value = _new(cls)
+    out = _new(cls)
     out._data = FORWARD[op](a._data, b._data)
     out.grad = 0.0
     out._op = op
@@ -490,10 +489,10 @@ def _lift_or_raise(x: object) -> Value:
     v = _operand(x)
     if v is NotImplemented:
         raise TypeError(f"expected a Value or a number, got {type(x).__name__} {x!r}")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
-def _compare(symbol: str, a: Value, b: Any) -> bool:
+def _compare(symbol: str, a: Value, b: object) -> bool:
     if _open_blocks and _modes.hook is not None:
         _modes.hook(symbol, a, b)
     if isinstance(b, Value):
@@ -502,12 +501,12 @@ def _compare(symbol: str, a: Value, b: Any) -> bool:
         return NotImplemented  # type: ignore[no-any-return]
     d = a._data
     if symbol == "<":
-        return bool(d < b)
+        return d < b  # type: ignore[operator]  # mypy's numbers.Real has no order
     if symbol == "<=":
-        return bool(d <= b)
+        return d <= b  # type: ignore[operator]
     if symbol == ">":
-        return bool(d > b)
-    return bool(d >= b)
+        return d > b
+    return d >= b
 
 
 # --- backward ----------------------------------------------------------------------
@@ -626,7 +625,7 @@ def _run_pass(root: Value, topo: list[Value], seed: Any, create_graph: bool) -> 
         node.grad = grad + node.grad
 
 
-def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple[Any, ...]:
+def local_vjp(node: Value, g: Any, backend: Backend = MATH) -> tuple[Any, ...]:
     """The table rule of ``node``'s op applied to upstream ``g``: one gradient per parent.
 
     Every backward path (plain, anomaly-checked, create_graph, ``_backward()``)
@@ -648,7 +647,7 @@ def local_vjp(node: Value, g: Any, backend: SimpleNamespace = MATH) -> tuple[Any
         inputs = [p._data if i in const else p for i, p in enumerate(prev)]
         out = node
     try:
-        return tuple(rule(g, out, *inputs, backend))
+        return rule(g, out, *inputs, backend)
     except ZeroDivisionError:
         raise ZeroDivisionError(
             f"the gradient of '{op}' is infinite at its inputs {[p._data for p in prev]}"
@@ -753,7 +752,7 @@ def _value_log(v: Value) -> Value:
 
 
 #: Backend for create_graph: the rules' few functions, as Value operations.
-VALUE_BACKEND = SimpleNamespace(
+VALUE_BACKEND = Backend(
     log=_value_log,
     sin=lambda v: v.sin(),
     cos=lambda v: v.cos(),
@@ -811,6 +810,11 @@ def tracing(hook: Hook) -> contextlib.AbstractContextManager[None]:
     """For this thread: call ``hook(symbol, a, b)`` on every comparison and bool() of a
     Value, with grad mode on, until the block ends (compile traces inside it)."""
     return _mode_block(hook=hook, grad_enabled=True)
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside detect_anomaly() in this thread (compile's replays check it too)."""
+    return bool(_open_blocks) and _modes.anomaly
 
 
 def comparison_hook() -> Hook | None:

@@ -21,9 +21,11 @@ from typing import Any
 INITS = ("uniform", "xavier", "glorot", "he", "kaiming")
 
 RandomSource = random.Random  # anything with .uniform(a, b) and .random()
+#: What a ``seed=`` argument takes: None (the global ``random``), an int, or a ``random.Random``.
+Seed = int | random.Random | None
 
 
-def make_rng(seed: int | random.Random | None) -> Any:
+def make_rng(seed: Seed) -> Any:
     """The random source to draw from.
 
     ``None`` uses Python's global ``random`` module, so ``random.seed(1337)``

@@ -142,6 +142,10 @@ class Dropout(Module):
             values = [self._drop(v) for v in values]
         return values[0] if single else values
 
+    @property
+    def frozen_by_tracing(self) -> str:  # type: ignore[override]
+        return "its random mask" if self.p > 0.0 else ""
+
     def _drop(self, v: Value) -> Value:
         if self.p == 1.0 or self._rng.random() < self.p:
             return v * 0.0
@@ -162,6 +166,7 @@ class BatchNorm1d(Module):
     sample works too.
     """
 
+    frozen_by_tracing = "its running statistics"
     num_features: int
     eps: float
     momentum: float

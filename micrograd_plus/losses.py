@@ -273,7 +273,7 @@ def _check_class(c, n_classes: int, i: int) -> None:
             f"cross_entropy: target {i} must be an int class index (or a row of class "
             f"probabilities), got {c!r}"
         )
-    if not 0 <= c < n_classes:
+    if not 0 <= c < n_classes:  # type: ignore[operator]  # c may be a traced int: no int()
         raise ValueError(
             f"cross_entropy: class index {i} is {c}, but the row has {n_classes} logits "
             f"(valid: 0..{n_classes - 1})"

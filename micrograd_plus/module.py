@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from .engine import Value
 
@@ -24,14 +25,18 @@ class Module:
     """Base class: parameters, names, train/eval mode, state dicts, repr."""
 
     training: bool = True
+    #: What compile's tracing would freeze in this module ("" for nothing):
+    #: fit(compile=True) refuses a model where any module says so.
+    frozen_by_tracing: str = ""
 
-    def __call__(self, x):
+    def __call__(self, x: Any) -> Any:
         return self.forward(x)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """The module's output for one sample ``x`` (what ``model(x)`` returns)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(x) or __call__(x)")
 
-    def forward_batch(self, X: Sequence) -> list:
+    def forward_batch(self, X: Sequence[Any]) -> list[Any]:
         """One output per sample of the batch ``X``."""
         return [self(x) for x in X]
 
@@ -131,7 +136,7 @@ class Module:
         state = dict(entries)
         if len(state) != len(entries):
             seen: set[str] = set()
-            clash = next(name for name, _ in entries if name in seen or seen.add(name))
+            clash = next(n for n, _ in entries if n in seen or seen.add(n))  # type: ignore[func-returns-value]
             raise ValueError(
                 f"two entries of {type(self).__name__}'s state are both named {clash!r}; "
                 "rename an attribute or a dict key so every name is unique"
@@ -266,7 +271,7 @@ def _preview(names: list[str], limit: int = 5) -> str:
 # --- one sample in, one sample out --------------------------------------------------------
 
 
-def as_sample(x) -> list:
+def as_sample(x: Any) -> list[Any]:
     """A sample as a list: a bare number or Value counts as a one-feature sample."""
     if isinstance(x, Value | numbers.Real):
         return [x]
@@ -275,26 +280,27 @@ def as_sample(x) -> list:
     return list(x)
 
 
-def unwrap(outputs: list):
+def unwrap(outputs: list[Any]) -> Any:
     """micrograd's rule: a single output Value is returned as a Value, not a list.
 
     A list holding one list (an image with one channel) is left as it is."""
     return outputs[0] if len(outputs) == 1 and not isinstance(outputs[0], list) else outputs
 
 
-def check_width(x: list, expected: int, who: str) -> None:
+def check_width(x: Sequence[Any], expected: int, who: str) -> None:
+    """A ValueError naming ``who`` unless the sample ``x`` has ``expected`` features."""
     if len(x) != expected:
         raise ValueError(f"{who} expects {expected} inputs per sample, got {len(x)}")
 
 
-def chain(modules: Sequence[Module], x):
+def chain(modules: Sequence[Module], x: Any) -> Any:
     """Run one sample through modules in turn (one-unit outputs fed on as lists)."""
     for m in modules:
         x = as_sample(m(x))
     return unwrap(x)
 
 
-def chain_batch(modules: Sequence[Module], X: Sequence) -> list:
+def chain_batch(modules: Sequence[Module], X: Sequence[Any]) -> list[Any]:
     """Run a whole batch through modules, one module at a time (what BatchNorm needs)."""
     X = [as_sample(x) for x in X]
     for m in modules:

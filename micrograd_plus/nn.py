@@ -50,12 +50,13 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .attention import CausalSelfAttention, FeedForward, TransformerBlock
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .embedding import Embedding
 from .engine import Value, sum_values
-from .init import check_init, init_weights, make_rng
+from .init import Seed, check_init, init_weights, make_rng
 from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module, as_sample, chain, chain_batch, check_width, unwrap
 from .norm import LayerNorm, RMSNorm
@@ -155,21 +156,24 @@ class Neuron(Module):
         init: str = "uniform",
         negative_slope: float = 0.01,
         fan_out: int = 1,
-        seed=None,
+        seed: Seed = None,
     ) -> None:
         if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
             raise ValueError(f"a neuron needs at least one input (nin >= 1), got {nin!r}")
-        self.activation = _resolve_activation(nonlin, activation)
-        self.negative_slope = negative_slope
+        self.activation: str = _resolve_activation(nonlin, activation)
+        self.negative_slope: float = negative_slope
         rng = make_rng(seed)
-        self.w = [Value(wi) for wi in init_weights(check_init(init), nin, fan_out, rng)]
-        self.b = Value(0.0)
+        weights = init_weights(check_init(init), nin, fan_out, rng)
+        self.w: list[Value] = [Value(wi) for wi in weights]
+        self.b: Value = Value(0.0)
 
     @property
     def nonlin(self) -> bool:
+        """micrograd's flag: whether the neuron has an activation (is not linear)."""
         return self.activation != "linear"
 
-    def forward(self, x) -> Value:
+    def forward(self, x: Any) -> Value:
+        """``activation(w · x + b)`` for one sample ``x``."""
         x = as_sample(x)
         check_width(x, len(self.w), "Neuron")
         return self._fire(x)
@@ -194,31 +198,39 @@ class Layer(Module):
         activation: str | None = None,
         init: str = "uniform",
         negative_slope: float = 0.01,
-        seed=None,
+        seed: Seed = None,
     ) -> None:
         if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
             raise ValueError(f"a layer needs at least one neuron (nout >= 1), got {nout!r}")
         activation = _resolve_activation(nonlin, activation)
         rng = make_rng(seed)
-        options = dict(activation=activation, init=init, negative_slope=negative_slope)
-        self.neurons = [Neuron(nin, fan_out=nout, seed=rng, **options) for _ in range(nout)]
+        options: dict[str, Any] = dict(
+            activation=activation, init=init, negative_slope=negative_slope
+        )
+        self.neurons: list[Neuron] = [
+            Neuron(nin, fan_out=nout, seed=rng, **options) for _ in range(nout)
+        ]
 
     @property
     def nin(self) -> int:
+        """Inputs per sample."""
         return len(self.neurons[0].w)
 
     @property
     def nout(self) -> int:
+        """Outputs (neurons)."""
         return len(self.neurons)
 
     @property
     def activation(self) -> str:
+        """The neurons' activation ("relu", "tanh", "linear", ...)."""
         return self.neurons[0].activation
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """The outputs on one sample: a Value for a one-neuron layer, else a list (micrograd)."""
         return unwrap(self.outputs(x))
 
-    def outputs(self, x) -> list[Value]:
+    def outputs(self, x: Any) -> list[Value]:
         """The layer's outputs on one sample, always as a list (also for one neuron)."""
         x = as_sample(x)
         check_width(x, self.nin, "Layer")
@@ -228,7 +240,7 @@ class Layer(Module):
         return []  # the neurons' parameters are named by the layer itself, see below
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
-        named = []
+        named: list[tuple[str, Value]] = []
         for i, n in enumerate(self.neurons):
             named.extend((f"w[{i},{j}]", w) for j, w in enumerate(n.w))
             named.append((f"b[{i}]", n.b))
@@ -256,7 +268,7 @@ class Layer(Module):
 class Linear(Layer):
     """A layer with no activation: ``w x + b`` for each output."""
 
-    def __init__(self, nin: int, nout: int, *, init: str = "uniform", seed=None) -> None:
+    def __init__(self, nin: int, nout: int, *, init: str = "uniform", seed: Seed = None) -> None:
         super().__init__(nin, nout, activation="linear", init=init, seed=seed)
 
     def extra_repr(self) -> str:
@@ -277,7 +289,7 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         init: str = "uniform",
-        seed=None,
+        seed: Seed = None,
         *,
         negative_slope: float = 0.01,
     ) -> None:
@@ -294,26 +306,28 @@ class MLP(Module):
         rng = make_rng(seed)
         sizes = [nin] + nouts
         last = len(nouts) - 1
-        self.layers = []
+        self.layers: list[Layer] = []
         for i in range(len(nouts)):
             act = activation if i != last else "linear"
             options = dict(activation=act, init=init, negative_slope=negative_slope, seed=rng)
             self.layers.append(Layer(sizes[i], sizes[i + 1], **options))
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """One sample through every layer: a Value if the last layer has one unit, else a list."""
         return chain(self.layers, x)
 
-    def forward_batch(self, X: Sequence) -> list:
+    def forward_batch(self, X: Sequence[Any]) -> list[Any]:
+        """A batch through every layer."""
         return chain_batch(self.layers, X)
 
-    def to_torch(self):
+    def to_torch(self) -> Any:
         """An equivalent ``torch.nn.Sequential`` (float64 Linear + activations, same weights)."""
         from .torch_bridge import mlp_to_torch
 
         return mlp_to_torch(self)
 
     @classmethod
-    def from_torch(cls, sequential) -> MLP:
+    def from_torch(cls, sequential: Any) -> MLP:
         """An MLP with the weights and activations of a ``torch.nn.Sequential`` of Linear layers."""
         from .torch_bridge import mlp_from_torch
 

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
+from typing import Any
 
 VARIADIC = -1
 
 
-def _np(name: str) -> Callable:
+def _np(name: str) -> Callable[..., Any]:
     """``numpy.<name>``, imported at the first call: importing the engine loads no NumPy."""
 
-    def call(*args):
+    def call(*args: Any) -> Any:
         import numpy
 
         return getattr(numpy, name)(*args)
@@ -44,7 +44,7 @@ class Primitive:
     name: str
     arity: int  # number of inputs, or VARIADIC
     forward: Callable[..., float]
-    vjp: Callable[..., tuple]
+    vjp: Callable[..., tuple[Any, ...]]
     const_inputs: tuple[int, ...] = ()  # inputs that are constants (no gradient)
     doc: str = ""
     #: How graphs, the explainer and the player show the op ("+", "tanh", "Σ").
@@ -128,7 +128,7 @@ def _relu(a: float) -> float:
     return 0.0 if a <= 0.0 else a  # relu(NaN) is NaN, as in PyTorch
 
 
-def _is_zero(x, B):
+def _is_zero(x: Any, B: Backend) -> Any:
     """1 where x == 0 else 0, as arithmetic on any backend (a mask, not a branch)."""
     return (1 - B.step(x)) * (1 - B.step(-x))
 
@@ -146,38 +146,38 @@ def _softplus(a: float) -> float:
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
 
 
-def _np_sigmoid(a):
+def _np_sigmoid(a: Any) -> Any:
     import numpy as np
 
     z = np.exp(-np.abs(a))  # never overflows, as in _sigmoid
     return np.where(a >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
-def _np_softplus(a):
+def _np_softplus(a: Any) -> Any:
     import numpy as np
 
     return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
 
 
-def _np_relu(a):
+def _np_relu(a: Any) -> Any:
     import numpy as np
 
     return np.maximum(a, 0.0)
 
 
-def _np_leaky_relu(a, s):
+def _np_leaky_relu(a: Any, s: Any) -> Any:
     import numpy as np
 
     return np.where(a > 0.0, a, a * s)
 
 
-def _np_max(*xs):
+def _np_max(*xs: Any) -> Any:
     import numpy as np
 
     return functools.reduce(np.maximum, xs)
 
 
-def _np_min(*xs):
+def _np_min(*xs: Any) -> Any:
     import numpy as np
 
     return functools.reduce(np.minimum, xs)
@@ -211,12 +211,13 @@ def _take(i: float, *xs: float) -> float:
     return xs[int(i)]
 
 
-def take_error(i, n: int) -> str:
+def take_error(i: float, n: int) -> str:
+    """The message of the IndexError for index ``i`` into ``n`` values."""
     index = int(i) if float(i).is_integer() else i
     return f"take: index {index} is out of range for {n} values (valid: {-n}..{n - 1})"
 
 
-def _np_take(i, *xs):
+def _np_take(i: Any, *xs: Any) -> Any:
     import numpy as np
 
     n = len(xs)
@@ -226,13 +227,13 @@ def _np_take(i, *xs):
     return np.stack(xs)[i.astype(np.intp), np.arange(i.size)]
 
 
-def _first_extreme_rule(g, out, *xs_and_B):
+def _first_extreme_rule(g: Any, out: Any, *xs_and_B: Any) -> tuple[Any, ...]:
     """max / min: the whole gradient to the first input equal to the output."""
     *xs, B = xs_and_B
     return tuple(g * m for m in B.first_equal(out, xs))
 
 
-def _take_rule(g, out, i, *xs_and_B):
+def _take_rule(g: Any, out: Any, i: Any, *xs_and_B: Any) -> tuple[Any, ...]:
     """take: nothing to the index, the gradient to the value taken (a scatter-add)."""
     *xs, B = xs_and_B
     return (0.0, *(g * m for m in B.one_hot(i, len(xs))))
@@ -257,12 +258,20 @@ def _sign(a: float) -> float:
 
 PRIMITIVES: dict[str, Primitive] = {}
 FORWARD: dict[str, Callable[..., float]] = {}  # name -> forward, for fast lookup
-VJP: dict[str, Callable[..., tuple]] = {}  # name -> rule, for fast lookup
+VJP: dict[str, Callable[..., tuple[Any, ...]]] = {}  # name -> rule, for fast lookup
 
 
 def primitive(
-    name, arity, forward, vjp, const_inputs=(), doc="", symbol="", local_grads=(), **fields
-):
+    name: str,
+    arity: int,
+    forward: Callable[..., float],
+    vjp: Callable[..., tuple[Any, ...]],
+    const_inputs: Sequence[int] = (),
+    doc: str = "",
+    symbol: str = "",
+    local_grads: Sequence[str] = (),
+    **fields: Any,
+) -> None:
     """Register one op in the table (used below, and by extensions).
 
     ``fields`` are Primitive's compile fields (``numpy_forward``,
@@ -285,7 +294,7 @@ def primitive(
 # fmt: off
 # Never-raising forwards and rules say so (forward_may_raise=False, rule_may_raise=False):
 # compile then skips checking their NumPy results for non-finite numbers.
-SAFE = {"forward_may_raise": False, "rule_may_raise": False}
+SAFE: dict[str, Any] = {"forward_may_raise": False, "rule_may_raise": False}
 primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b",
           symbol="+", local_grads=("1", "1"), linear="add", numpy_forward=_np("add"), **SAFE)
 primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b",
@@ -364,9 +373,10 @@ primitive("stop_gradient", 1, lambda a: a, lambda g, out, a, B: (0.0,), const_in
 # fmt: on
 
 
-def _first_equal(out: float, xs) -> list[float]:
+def _first_equal(out: float, xs: Sequence[float]) -> list[float]:
     """1.0 for the first x equal to out (NaN matching NaN), 0.0 for every other."""
-    masks, found = [], False
+    masks: list[float] = []
+    found = False
     for x in xs:
         hit = not found and (x == out or (x != x and out != out))
         masks.append(1.0 if hit else 0.0)
@@ -379,7 +389,7 @@ def _one_hot(i: float, n: int) -> list[float]:
     return [1.0 if k == j else 0.0 for k in range(n)]
 
 
-def _np_first_equal(out, xs) -> list:
+def _np_first_equal(out: Any, xs: Sequence[Any]) -> list[Any]:
     import numpy as np
 
     remaining = np.ones(np.shape(out), dtype=bool)
@@ -391,15 +401,33 @@ def _np_first_equal(out, xs) -> list:
     return masks
 
 
-def _np_one_hot(i, n: int) -> list:
+def _np_one_hot(i: Any, n: int) -> list[Any]:
     import numpy as np
 
     j = i.astype(np.intp) % n
     return [(j == k).astype(np.float64) for k in range(n)]
 
 
-#: Backend for the float backward pass: the few functions rules need beyond arithmetic.
-MATH = SimpleNamespace(
+@dataclass(frozen=True)
+class Backend:
+    """The few functions the rules need beyond arithmetic, for one kind of number.
+
+    Floats (``MATH``), Values (``engine.VALUE_BACKEND``) and NumPy arrays (``NUMPY``)
+    each provide one, so every rule in the table runs unchanged on all three.
+    """
+
+    log: Callable[[Any], Any]  # log, or -inf at 0 and NaN below (never raises)
+    sin: Callable[[Any], Any]
+    cos: Callable[[Any], Any]
+    sign: Callable[[Any], Any]  # -1, 0 or 1
+    step: Callable[[Any], Any]  # 1 where positive, else 0
+    sigmoid: Callable[[Any], Any]
+    first_equal: Callable[[Any, Sequence[Any]], list[Any]]  # a 1 for the first x == out
+    one_hot: Callable[[Any, int], list[Any]]  # n masks, a 1 at index i
+
+
+#: Backend for the float backward pass.
+MATH = Backend(
     log=lambda a: math.log(a) if a > 0.0 else (-math.inf if a == 0.0 else math.nan),
     sin=math.sin,
     cos=math.cos,
@@ -411,7 +439,7 @@ MATH = SimpleNamespace(
 )
 
 #: The same functions on NumPy arrays: the rules run unchanged in compile's replay.
-NUMPY = SimpleNamespace(
+NUMPY = Backend(
     log=_np("log"),
     sin=_np("sin"),
     cos=_np("cos"),

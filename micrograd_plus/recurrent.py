@@ -22,6 +22,7 @@ through time: ``backward()`` on a loss at the last step reaches every step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ._nested import (
     NestedParameters,
@@ -57,8 +58,12 @@ class _Cell(NestedParameters, Module):
         self.bias_ih = uniform_values((rows,), bound, rng) if bias else None
         self.bias_hh = uniform_values((rows,), bound, rng) if bias else None
 
-    def __call__(self, x, h=None) -> list[Value]:
+    def __call__(self, x: Any, h: Any = None) -> list[Value]:
         return self.forward(x, h)
+
+    def forward(self, x: Any, h: Any = None) -> list[Value]:
+        """The new hidden state from input ``x`` and state ``h`` (zeros when None)."""
+        raise NotImplementedError
 
     def _inputs(self, x, h) -> tuple[list, list]:
         who = type(self).__name__
@@ -169,7 +174,7 @@ class _Recurrent(Module):
             raise ValueError(
                 f"{who}: h0 must hold one state per layer ({self.num_layers}), got {len(h0)}"
             )
-        states = [None] * self.num_layers if h0 is None else list(h0)
+        states: list[Any] = [None] * self.num_layers if h0 is None else list(h0)
         outputs = []
         for x in xs:
             for i, cell in enumerate(self.cells):

@@ -199,6 +199,7 @@ class _Progress:
             self._print_line()
 
     def _print_line(self) -> None:
+        assert self.unprinted is not None
         epoch, text = self.unprinted
         fields = ", ".join(f"{k} {v}" for k, v in text.items())
         print(f"epoch {epoch}/{self.epochs}: {fields}", file=sys.stderr, flush=True)
@@ -339,7 +340,7 @@ def fit(
         history.interrupted = True
         _finish(history, callbacks, model, was_training)
         if on_interrupt == "raise":
-            interrupt.history = history
+            interrupt.history = history  # type: ignore[attr-defined]
             raise
         print(
             f"fit: interrupted; returning the History of the {len(history.epochs)} "
@@ -503,11 +504,15 @@ def _make_step_loss(model, loss_fn, compiled: bool):
     from .compile import compile as compile_fn
 
     _refuse_frozen_randomness(model)
-    traced = compile_fn(loss_and_outputs, has_aux=True)
-    width = _output_width(model)
-    # Traced targets are Values, and a Value cannot index a row: class indices for a
-    # multi-output model travel as one-hot rows (cross_entropy takes both forms).
-    return lambda Xb, yb: traced(Xb, _one_hot(yb, width))
+
+    def model_loss_and_outputs(model, Xb, yb):
+        outputs = _forward_batch(model, Xb)
+        return loss_fn(outputs, yb), outputs
+
+    # The model is an argument, so its current parameters are read at every call;
+    # int class labels travel as integer inputs (cross_entropy takes them under compile).
+    traced = compile_fn(model_loss_and_outputs, has_aux=True)
+    return lambda Xb, yb: traced(model, Xb, yb)
 
 
 def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict[str, float]:
@@ -523,32 +528,17 @@ def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict
     return results
 
 
-def _one_hot(yb: list, width: int | None) -> list:
-    if width is None or width < 2 or not all(isinstance(c, numbers.Integral) for c in yb):
-        return yb
-    return [[1.0 if j == c else 0.0 for j in range(width)] for c in yb]
-
-
-def _output_width(model) -> int | None:
-    """How many outputs the model's last layer has, when it can be read off."""
-    layers = getattr(model, "layers", None)
-    last = layers[-1] if layers else model
-    neurons = getattr(last, "neurons", None)
-    return len(neurons) if neurons is not None else None
-
-
 def _refuse_frozen_randomness(model) -> None:
     """Tracing would freeze a dropout mask or BatchNorm's batch statistics: refuse early."""
-    from .nn import BatchNorm1d, Dropout
-
-    for name, module in model._walk():
-        if isinstance(module, Dropout) and module.p > 0 or isinstance(module, BatchNorm1d):
+    walk = getattr(model, "_walk", None)
+    for name, module in walk() if callable(walk) else [("", model)]:
+        frozen = getattr(module, "frozen_by_tracing", "")
+        if frozen:
             kind = type(module).__name__
-            frozen = "random mask" if kind == "Dropout" else "running statistics"
             where = name.rstrip(".") or "the top"
             raise ValueError(
                 f"fit(compile=True) cannot train a model with {kind} (at {where!r}): "
-                f"tracing would freeze its {frozen} at the first call; "
+                f"tracing would freeze {frozen} at the first call; "
                 "use compile=False for this model"
             )
 

@@ -78,6 +78,18 @@ def test_one_conv_output_is_one_node_over_its_receptive_field():
     assert window <= pixels
 
 
+def test_draw_dot_of_one_conv_output_shows_its_receptive_field():
+    import micrograd_plus as mp
+
+    conv = nn.Conv2d(1, 1, 3, seed=0)
+    x = [[[mp.Value(0.1 * (r + c), label=f"x{r}{c}") for c in range(5)] for r in range(5)]]
+    out = conv(x)[0][0][0]
+    source = mp.draw_dot(out).source
+    assert all(f"x{r}{c}" in source for r in range(3) for c in range(3))
+    assert "x33" not in source and "x03" not in source  # nothing outside the 3x3 window
+    assert source.count("*") >= 9
+
+
 def test_avgpool_matches_torch():
     torch = pytest.importorskip("torch")
     x = random_values((2, 6, 5), seed=3)

@@ -365,14 +365,16 @@ layers' own parameters ($\gamma$ and $\beta$) are left out, so like is compared 
         "md",
         r"""## Summary
 
-- The gradient of an early layer is a product of one factor per later layer: it shrinks
-  or grows geometrically with depth.
-- Sigmoid and tanh shrink it ($\sigma' \le 1/4$); ReLU passes it unchanged through active units.
-- Initialise for the activation: He ($\operatorname{Var} w = 2/\text{fan\_in}$) for ReLU,
-  Xavier for tanh and sigmoid; micrograd's uniform $[-1, 1]$ is too large for wide layers.
-- `clip_grad_norm_` (or `fit(clip_grad_norm=...)`) caps the step on cliffs and in an exploding
-  deep net; `BatchNorm1d` re-normalises every batch.
-- `plot_grad_flow` (a model after `backward()`, or `fit`'s history) is how you see all of this.""",
+The gradient that reaches an early layer is a product of one factor per layer after it, so
+it shrinks or grows geometrically with depth. Sigmoid and tanh shrink it ($\sigma' \le
+1/4$); ReLU passes it unchanged through active units. The weights set the rest, so
+initialise for the activation: He ($\operatorname{Var} w = 2/\text{fan\_in}$) for ReLU,
+Xavier for tanh and sigmoid; micrograd's uniform $[-1, 1]$ is too large for wide layers and
+makes deep nets explode. `clip_grad_norm_` (or `fit(clip_grad_norm=...)`) caps the step on
+a cliff and keeps an exploding net alive, and `BatchNorm1d` re-normalises every batch so a
+deep sigmoid net can learn at all. `plot_grad_flow`, on a model after `backward()` or on
+`fit`'s history (a heatmap for many layers, one colour scale for panels you compare), is how
+you see all of this.""",
     ),
     (
         "md",
