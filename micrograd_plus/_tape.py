@@ -17,6 +17,7 @@ and each leaf's gradient added into its ``.grad``).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ class Tape:
         total = size + sum(len(nodes) for nodes in groups.values())
         need = np.zeros(total, dtype=bool)  # does a parameter's gradient flow through a slot?
         need[self.live_lo : self.live_hi] = True
-        self.groups = []
+        self.groups: list[Any] = []  # FloatSegments and NumPy groups, in order
         narrow: list[tuple] = []  # (op, operand slots) of the float segment being gathered
         keys = sorted(groups)
         works = [_work(groups[key], graph, key[1] == 0) for key in keys]

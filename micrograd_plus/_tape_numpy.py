@@ -17,6 +17,8 @@ forwards, rules and flags all come from ``ops.PRIMITIVES``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._tape_floats import float_forward, float_rule
@@ -66,7 +68,8 @@ class Scatter:
         self.pick = None if wanted.all() else np.flatnonzero(wanted)
         if self.pick is not None:
             flat = flat[self.pick]
-        self.inverse = None
+        self.inverse: Any = None
+        self.index: Any  # a slice for a contiguous range, else an index array
         if _is_range(flat):
             self.index = slice(int(flat[0]), int(flat[0]) + flat.size)
         else:
@@ -84,7 +87,7 @@ class Scatter:
         return cls(targets, wanted) if wanted.any() else None
 
     def add(self, G: np.ndarray, contribution) -> None:
-        c = np.asarray(contribution, dtype=np.float64)
+        c: Any = np.asarray(contribution, dtype=np.float64)
         if c.shape != self.shape:
             c = np.broadcast_to(c, self.shape)
         c = c.ravel()
@@ -182,7 +185,7 @@ class MapGroup:
 
     def backward(self, vals, G, ins) -> None:
         g, out = G[self.lo : self.hi], vals[self.lo : self.hi]
-        grads = PRIMITIVES[self.op].vjp(g, out, *ins, NUMPY) if self.vectorised else None
+        grads: Any = PRIMITIVES[self.op].vjp(g, out, *ins, NUMPY) if self.vectorised else None
         if grads is None or (self.check_rule and not _all_finite(self._scattered(grads))):
             grads = self._float_backward(g, out, ins)
         for scatter, grad in zip(self.grads, grads):

@@ -30,7 +30,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from types import SimpleNamespace
+from types import FrameType, SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -119,7 +119,7 @@ class CompiledFunction:
         self.on_guard_failure = on_guard_failure
         self.traces = 0  # how many times fn was traced (for tests and curious users)
         self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
-        self._last_ir: str | None = None
+        self._last_ir: tuple | None = None  # what ir() formats, for a graph small enough
         self.last_trace_seconds = 0.0
         self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
         self._lock = threading.Lock()  # tracing and the cache; replays run unlocked
@@ -136,7 +136,12 @@ class CompiledFunction:
         """
         if self._last_ir is None:
             raise RuntimeError("ir(): call the compiled function once first, so it traces")
-        return self._last_ir
+        if self._last_ir[0] is None:
+            raise ValueError(
+                f"ir(): the latest trace has {self._last_ir[1]:,} nodes, more than the "
+                f"{_IR_MAX_NODES:,} kept for printing; trace a smaller batch to read it"
+            )
+        return format_ir(*self._last_ir)
 
     def retrace(self) -> None:
         """Forget every trace: the next call traces ``fn`` again.
@@ -216,7 +221,12 @@ class CompiledFunction:
         traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
         self.traces += 1
         tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
-        self._last_ir = format_ir(traced.graph, _input_kinds(structure), traced.guards)
+        small = len(traced.graph.ops) <= _IR_MAX_NODES
+        self._last_ir = (
+            (traced.graph, _input_kinds(structure), traced.guards)
+            if small
+            else (None, len(traced.graph.ops))
+        )
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
         return SimpleNamespace(
             tape=tape,
@@ -346,7 +356,7 @@ def _trace_graph(
     inputs = [Value(x) for x in flat.tolist()]
     kinds = _input_kinds(structure)
     values = iter([TracedInt(v, int(v.data)) if is_int else v for v, is_int in zip(inputs, kinds)])
-    args = [
+    args = [  # type: ignore[assignment]  # the rebuilt arguments, as a list
         arg if key[0] == "module" else _rebuild(key, values) for key, arg in zip(structure, args)
     ]
     records: list[tuple] = []
@@ -451,7 +461,7 @@ def _record_comparison(records: list, symbol: str, a: Value, b) -> None:
 
 def _user_line() -> str:
     """'file:line: source' of the innermost frame outside the engine and this module."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename) in _OWN_FILES:
         frame = frame.f_back
     if frame is None:
@@ -462,6 +472,10 @@ def _user_line() -> str:
 
 
 # --- the printable IR ------------------------------------------------------------------------
+
+
+#: ir() keeps the latest graph only up to this size (its text would be unreadable anyway).
+_IR_MAX_NODES = 20_000
 
 
 def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
@@ -522,7 +536,8 @@ def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray, None]:
     an *integer input*: it reaches ``fn`` as ``TracedInt``s, never as float
     Values.  A NumPy array is read without conversion when it holds float64.
     """
-    structure, chunks = [], []
+    structure: list[tuple[Any, ...]] = []
+    chunks: list[Any] = []
     for position, arg in enumerate(args):
         if _is_module(arg):  # read at every call: a new set of parameter objects retraces
             structure.append(("module", tuple(map(id, arg.parameters()))))

@@ -9,6 +9,7 @@ serves every token sequence of a given length.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 from .engine import Value, take
 from .init import make_rng
@@ -44,18 +45,19 @@ class Embedding(Module):
             (f"weight[{i},{j}]", v) for i, row in enumerate(self.weight) for j, v in enumerate(row)
         ]
 
-    def forward(self, index) -> list[Value]:
+    def forward(self, index: Any) -> list[Value]:
+        """The embedding row of token ``index`` (an int, or a traced int under compile)."""
         if isinstance(index, bool) or not isinstance(index, numbers.Integral):
             raise TypeError(
                 f"Embedding expects an int index (a token id), got {type(index).__name__} {index!r}"
             )
         n = self.num_embeddings
-        if not (index >= 0 and index < n):  # comparisons: a guard under compile
+        if not (index >= 0 and index < n):  # type: ignore[operator]  # a guard under compile
             raise IndexError(f"Embedding: index {int(index)} is out of range (valid: 0..{n - 1})")
-        if index.__class__ is int:
+        if index.__class__ is int:  # type: ignore[comparison-overlap]
             return list(self.weight[index])
         columns = zip(*self.weight)
-        return [take(column, index) for column in columns]
+        return [take(column, index) for column in columns]  # type: ignore[arg-type]
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -72,7 +72,7 @@ def score(model: Callable, x, target: int | None = None) -> float:
     return _pick(model(inputs), target, "score").data
 
 
-def saliency(model: Callable, x, target: int | None = None) -> Nested:
+def saliency(model: Callable, x, target: int | None = None) -> Nested | float:
     """d model(x)[target] / dx for every input number, in x's nesting.
 
     The model's parameters' ``.grad`` are left as they were.
@@ -84,7 +84,7 @@ def saliency(model: Callable, x, target: int | None = None) -> Nested:
 
 def integrated_gradients(
     model: Callable, x, target: int | None = None, baseline=None, steps: int = 32
-) -> Nested:
+) -> Nested | float:
     """Integrated gradients from ``baseline`` (all zeros by default) to ``x``, in x's nesting.
 
     The path integral is taken with the midpoint rule over ``steps`` points.

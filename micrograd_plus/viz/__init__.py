@@ -1,4 +1,4 @@
-"""Seeing backpropagation: graph drawing, a step-by-step backward explainer, training plots.
+"""Seeing backpropagation: graph drawing, the backward explainer and its player, training views.
 
 The plots need matplotlib (``pip install 'micrograd_plus[plot]'``); they are
 imported on first use, so ``import micrograd_plus.viz`` works without it.
@@ -7,27 +7,37 @@ imported on first use, so ``import micrograd_plus.viz`` works without it.
 from __future__ import annotations
 
 from .graph import GraphvizNotInstalledError, draw_dot, draw_module, render
+from .player import Player
 from .steps import BackwardExplainer, Step, backward_steps, explain_backward
+from .tikz import to_tikz
 
-_PLOTS = ("plot_history", "plot_decision_boundary", "plot_grad_flow", "plot_lr")
+# Loaded on first use (module, names): matplotlib is an extra.
+_LAZY = {
+    "plots": ("plot_history", "plot_decision_boundary", "plot_grad_flow", "plot_lr"),
+    "live": ("LivePlot", "Snapshots", "save_training_html"),
+    "gradcheck_plot": ("plot_gradcheck",),
+}
 
 __all__ = [
     "BackwardExplainer",
     "GraphvizNotInstalledError",
+    "Player",
     "Step",
     "backward_steps",
     "draw_dot",
     "draw_module",
     "explain_backward",
     "render",
-    *_PLOTS,
+    "to_tikz",
+    *(name for names in _LAZY.values() for name in names),
 ]
 
 
 def __getattr__(name: str):
-    """Load the plots module (and matplotlib) only when a plot function is asked for."""
-    if name in _PLOTS:
-        from . import plots
+    """Load the plots (and matplotlib) and the live views only when one is asked for."""
+    for module, names in _LAZY.items():
+        if name in names:
+            from importlib import import_module
 
-        return getattr(plots, name)
+            return getattr(import_module(f".{module}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -102,6 +102,8 @@ def draw_dot(
     max_nodes: int = 500,
     highlight: Iterable[Value] | None = None,
     color_by_grad: bool = False,
+    model: Any = None,
+    compact: bool = False,
 ) -> Graph:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
@@ -110,7 +112,15 @@ def draw_dot(
     in operand order.  Nodes in ``highlight`` are filled green;
     ``color_by_grad`` fills nodes by ``|grad|`` (darker is larger).  A graph
     with more than ``max_nodes`` Values raises ``ValueError`` before drawing.
+    ``rankdir="TB"`` draws top to bottom (narrow enough for wide graphs).
+    ``model``: unlabeled parameters are labelled by ``model.named_parameters()``.
+    ``compact=True`` stacks label, data and grad in each box and packs the
+    ranks closer: about half as wide, for slides and narrow notebooks.
     """
+    label_of = None
+    if model is not None:
+        names = parameter_names(model)
+        label_of = lambda v: v.label or names.get(id(v), "")
     return build_graph(
         root,
         format=format,
@@ -120,7 +130,21 @@ def draw_dot(
         max_nodes=max_nodes,
         highlight=highlight,
         color_by_grad=color_by_grad,
+        label_of=label_of,
+        compact=compact,
     )
+
+
+def parameter_names(model: Any) -> dict[int, str]:
+    """``id(parameter) -> name`` from ``model.named_parameters()`` (empty for None)."""
+    if model is None:
+        return {}
+    named = getattr(model, "named_parameters", None)
+    if named is None:
+        raise TypeError(
+            f"model must have named_parameters() (a Module), got {type(model).__name__}"
+        )
+    return {id(p): name for name, p in named()}
 
 
 def build_graph(
@@ -136,13 +160,17 @@ def build_graph(
     grad_of: Callable[[Value], float] | None = None,
     emphasize_edge: tuple[Value, int] | None = None,
     label_of: Callable[[Value], str] | None = None,
+    element_ids: str | None = None,
+    compact: bool = False,
 ) -> Graph:
-    """``draw_dot`` with two extras used by the backward explainer.
+    """``draw_dot`` with the extras used by the backward explainer and the player.
 
     ``grad_of`` replaces reading ``node.grad`` (to show gradients part-way
     through backward); ``emphasize_edge=(node, i)`` draws the edge from
     ``node._prev[i]`` into ``node`` in bold red; ``label_of`` replaces
-    reading ``node.label``.
+    reading ``node.label``; ``element_ids="p_"`` gives every SVG element an
+    id the player's script finds (``p_n3``, ``p_n3_op``, ``p_n3_out``, and
+    ``p_e3_0`` for the edge of operand 0 into node 3).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot expects a Value as root, got {type(root).__name__}")
@@ -162,21 +190,32 @@ def build_graph(
     constants = _constant_inputs(nodes)
     max_abs_grad = max((abs(float(grad_of(n))) for n in nodes), default=0.0)
 
-    graph = Graph(format=format, graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
+    graph_attr = {"rankdir": rankdir}
+    if compact:
+        graph_attr.update(ranksep="0.3", nodesep="0.15")
+    # A record's fields run across the rank direction inside braces: stacked boxes
+    # (label over data over grad) need braces top-to-bottom and none left-to-right.
+    stacked = compact or rankdir in ("TB", "BT")
+    braces = stacked == (rankdir in ("TB", "BT"))
+    graph = Graph(format=format, graph_attr=graph_attr, node_attr={"fontsize": "11"})
     for node in nodes:
         nid = ids[id(node)]
+        id_attr = {} if element_ids is None else {"id": element_ids + nid}
         if id(node) in constants:
-            graph.node(nid, label=_number(node.data), shape="plain", fontcolor=_CONSTANT_COLOR)
+            graph.node(
+                nid, label=_number(node.data), shape="plain", fontcolor=_CONSTANT_COLOR, **id_attr
+            )
             continue
         style = _value_style(node, highlighted, color_by_grad, float(grad_of(node)), max_abs_grad)
         graph.node(
             nid,
-            label=_record_label(label_of(node), node.data, grad_of(node), show_grad),
+            label=_record_label(label_of(node), node.data, grad_of(node), show_grad, braces),
             shape="record",
             **style,
+            **id_attr,
         )
         if node._prev:
-            _add_op(graph, node, nid, ids, show_op_nodes, emphasize_edge)
+            _add_op(graph, node, nid, ids, show_op_nodes, emphasize_edge, element_ids)
     return graph
 
 
@@ -209,17 +248,23 @@ def _constant_inputs(nodes: list[Value]) -> set[int]:
     return as_constant - as_operand
 
 
-def _add_op(graph, node: Value, nid: str, ids: dict, show_op_nodes: bool, emphasize) -> None:
+def _add_op(
+    graph, node: Value, nid: str, ids: dict, show_op_nodes: bool, emphasize, element_ids=None
+) -> None:
     """The op node of ``node`` and one edge per operand, in operand order."""
     symbol = OP_SYMBOLS.get(node._op, node._op)
     names = _OPERAND_NAMES.get(node._op)
     target = nid
+    prefix = element_ids
     if show_op_nodes:
         target = nid + "_op"
-        graph.node(target, label=symbol, shape="ellipse", fontsize="12")
-        graph.edge(target, nid)
+        op_id = {} if prefix is None else {"id": f"{prefix}{nid}_op"}
+        graph.node(target, label=symbol, shape="ellipse", fontsize="12", **op_id)
+        graph.edge(target, nid, **({} if prefix is None else {"id": f"{prefix}{nid}_out"}))
     for i, parent in enumerate(node._prev):
         attrs: dict[str, str] = {}
+        if prefix is not None:
+            attrs["id"] = f"{prefix}e{nid[1:]}_{i}"
         if names:
             attrs["label"] = names[i] if show_op_nodes else f"{symbol} ({names[i]})"
         elif not show_op_nodes:
@@ -231,12 +276,13 @@ def _add_op(graph, node: Value, nid: str, ids: dict, show_op_nodes: bool, emphas
         graph.edge(ids[id(parent)], target, **attrs)
 
 
-def _record_label(label: str, data: float, grad, show_grad: bool) -> str:
+def _record_label(label: str, data: float, grad, show_grad: bool, braces: bool = True) -> str:
     fields = [_escape(label)] if label else []
     fields.append(f"data {_four(data)}")
     if show_grad:
         fields.append(f"grad {_four(float(grad))}")
-    return "{ " + " | ".join(fields) + " }"
+    text = " | ".join(fields)
+    return "{ " + text + " }" if braces else text
 
 
 def _value_style(node, highlighted, color_by_grad, grad: float, max_abs_grad: float) -> dict:

@@ -261,7 +261,7 @@ def _check_points(X, y) -> tuple[list[tuple[float, float]], list[int]]:
         )
     if len(labels) != len(points):
         raise ValueError(f"X has {len(points)} rows but y has {len(labels)} labels")
-    return points, labels
+    return [(p[0], p[1]) for p in points], labels  # each row checked to hold 2 numbers
 
 
 def _linspace(lo: float, hi: float, n: int) -> list[float]:

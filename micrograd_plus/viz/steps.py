@@ -5,24 +5,46 @@ node, adds ``upstream gradient × local derivative`` into the operand's
 gradient.  ``backward_steps`` replays exactly that loop — same order, same
 rules from ``ops.VJP``, same additions — and yields one ``Step`` per
 addition, without touching any ``.grad`` of the graph.
+
+Steps are numbered from 1 everywhere: ``print(ex)``, ``ex.table()``,
+``ex.step(k)``, ``ex.draw(k)`` (the graph after step k; ``draw(0)`` is the
+graph before the first step) and the player.  Each step reads as the line a
+teacher writes on the board, built from the op's printable rule in ``ops.py``
+(so a new op shows its rule with no extra work)::
+
+    ∂o/∂n += ∂o/∂o · (1 − o²) = 1.0 · (1 − 0.7071²) = 0.5
 """
 
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
 from ..ops import MATH, PRIMITIVES, VJP
-from .graph import Graph, build_graph
+from .graph import Graph, build_graph, parameter_names
+from .rules import (
+    bracket,
+    format_number,
+    input_names,
+    number_text,
+    operand_text,
+    partial_text,
+    render_rule,
+)
+
+if TYPE_CHECKING:
+    from .player import Player
 
 
 @dataclass(frozen=True)
 class Step:
     """One addition of the backward pass: ``parent.grad += upstream · local``."""
 
-    index: int  # position in the backward pass, from 0
+    number: int  # position in the backward pass, from 1 (as printed, tabled and drawn)
     node: Value  # the node whose gradient flows back
     parent: Value  # the operand it flows to
     parent_index: int  # which operand of node (a*a has operands 0 and 1)
@@ -34,28 +56,52 @@ class Step:
     node_name: str
     parent_name: str
     root_name: str
+    operand_names: tuple[str, ...] = ()  # the names of all of node's operands, in order
 
     def __str__(self) -> str:
-        L, n, p = self.root_name, self.node_name, self.parent_name
+        return self.line()
+
+    def rule(self) -> str:
+        """The local derivative ∂node/∂parent in the graph's names, e.g. ``1 − o²``."""
+        names = {"out": operand_text(self.node_name)}
+        names.update(
+            input_names(self.node, [operand_text(n) for n in self.operand_names], self.parent_index)
+        )
+        return render_rule(self._local_text(), names)
+
+    def line(self) -> str:
+        """The chain-rule line with the rule and the numbers, as written on the board."""
+        numbers = {"out": number_text(self.node.data)}
+        values = [number_text(p.data) for p in self.node._prev]
+        numbers.update(input_names(self.node, values, self.parent_index))
+        L, n, p = self.root_name, partial_text(self.node_name), partial_text(self.parent_name)
+        local_symbols = bracket(self.rule())
+        local_numbers = bracket(render_rule(self._local_text(), numbers))
         return (
-            f"∂{L}/∂{p} += ∂{L}/∂{n} · ∂{n}/∂{p} = "
-            f"{_short(self.upstream)} · {_short(self.local)} = {_short(self.contribution)}"
+            f"∂{L}/∂{p} += ∂{L}/∂{n} · {local_symbols} = "
+            f"{format_number(self.upstream)} · {local_numbers} = {format_number(self.contribution)}"
         )
 
+    def _local_text(self) -> str:
+        local = PRIMITIVES[self.node._op].local_grads
+        # one text per input; a variadic op has one for all (after its leading constants)
+        return local[min(self.parent_index, len(local) - 1)]
 
-def backward_steps(root: Value) -> Iterator[Step]:
+
+def backward_steps(root: Value, model: Any = None) -> Iterator[Step]:
     """Yield each chain-rule step of ``root.backward()``, in the order backward applies them.
 
     Constant operands (the exponent of ``a ** 2``, a leaky ReLU's slope) get
     no gradient and no step.  Graph ``.grad`` values are left untouched.
+    ``model``: unlabeled parameters are named by ``model.named_parameters()``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps expects a Value, got {type(root).__name__}")
     topo = topological_order(root)
-    names = _names(topo, root)
+    names = _names(topo, root, model)
     pending = _consumer_counts(topo)
     grads: dict[int, float] = {id(root): 1.0}
-    index = 0
+    number = 1
     for node in reversed(topo):
         if not node._prev:
             continue
@@ -69,7 +115,7 @@ def backward_steps(root: Value) -> Iterator[Step]:
             grads[id(parent)] = total
             pending[id(parent)] -= 1
             yield Step(
-                index=index,
+                number=number,
                 node=node,
                 parent=parent,
                 parent_index=i,
@@ -81,8 +127,9 @@ def backward_steps(root: Value) -> Iterator[Step]:
                 node_name=names[id(node)],
                 parent_name=names[id(parent)],
                 root_name=names[id(root)],
+                operand_names=tuple(names[id(p)] for p in node._prev),
             )
-            index += 1
+            number += 1
 
 
 def _apply_rule(node: Value, upstream: float) -> tuple[tuple, tuple]:
@@ -113,32 +160,27 @@ def _consumer_counts(topo: list[Value]) -> dict[int, int]:
     return counts
 
 
-def _names(topo: list[Value], root: Value) -> dict[int, str]:
-    """Labels where set; numbers for unlabeled leaves (constants); v1, v2 ... otherwise.
-
-    An unlabeled root is called L, as the loss usually is.
+def _names(topo: list[Value], root: Value, model: Any = None) -> dict[int, str]:
+    """Labels where set; then a model's parameter names; numbers for the other unlabeled
+    leaves (constants); v1, v2 ... otherwise.  An unlabeled root is called L, as the loss
+    usually is.
     """
     names: dict[int, str] = {id(root): root.label or "L"}
+    parameters = parameter_names(model)
     counter = 0
     for node in topo:
         if node is root:
             continue
         if node.label:
             names[id(node)] = node.label
+        elif id(node) in parameters:
+            names[id(node)] = parameters[id(node)]
         elif not node._prev:
-            names[id(node)] = f"({_short(node.data)})"
+            names[id(node)] = f"({format_number(node.data)})"
         else:
             counter += 1
             names[id(node)] = f"v{counter}"
     return names
-
-
-def _short(x: float) -> str:
-    """4 significant digits, keeping a float look: 0.5, -3.0, 0.7071, 1e-05."""
-    x = float(x)
-    if x != x or x in (float("inf"), float("-inf")):
-        return repr(x)
-    return repr(float(f"{x:.4g}"))
 
 
 # --- the explainer object -------------------------------------------------------------
@@ -178,7 +220,7 @@ class StepTable(list):
 
 
 def _cell(value) -> str:
-    return _short(value) if isinstance(value, float) else str(value)
+    return format_number(value) if isinstance(value, float) else str(value)
 
 
 def _join(cells: list[str], widths: list[int]) -> str:
@@ -186,12 +228,21 @@ def _join(cells: list[str], widths: list[int]) -> str:
 
 
 class BackwardExplainer:
-    """All steps of ``root.backward()``, as sentences, a table, or a graph at any step."""
+    """All steps of ``root.backward()``, as sentences, a table, a graph at any step, a player.
 
-    def __init__(self, root: Value) -> None:
+    Steps are numbered from 1: ``ex.step(k)``, row k of ``ex.table()``,
+    ``ex.draw(k)`` and the player's "backward step k" are the same step
+    (``ex[i]`` is plain list indexing, so ``ex[0]`` is step 1).
+    """
+
+    def __init__(self, root: Value, model: Any = None) -> None:
         self.root = root
-        self.steps: list[Step] = list(backward_steps(root))
-        self._names = _names(topological_order(root), root)
+        self.model = model
+        self.steps: list[Step] = list(backward_steps(root, model))
+        self.nodes: list[Value] = topological_order(root)  # forward order, inputs first
+        self._position = {id(v): i for i, v in enumerate(self.nodes)}
+        self._parameters = parameter_names(model)
+        self._names = _names(self.nodes, root, model)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -203,16 +254,24 @@ class BackwardExplainer:
         return iter(self.steps)
 
     def __str__(self) -> str:
-        return "\n".join(f"{s.index + 1:>3}. {s}" for s in self.steps)
+        return "\n".join(f"{s.number:>3}. {s}" for s in self.steps)
 
     def _repr_html_(self) -> str:
         return self.table()._repr_html_()
+
+    def step(self, number: int) -> Step:
+        """Step ``number``, counted from 1 as printed."""
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TypeError(f"step number must be an int, got {type(number).__name__}")
+        if not 1 <= number <= len(self.steps):
+            raise IndexError(f"step {number} does not exist: the steps are 1..{len(self.steps)}")
+        return self.steps[number - 1]
 
     def table(self) -> StepTable:
         """One row per step: node, op, parent, upstream, local, contribution, running grad."""
         return StepTable(
             {
-                "step": s.index + 1,
+                "step": s.number,
                 "node": s.node_name,
                 "op": s.node._op,
                 "parent": s.parent_name,
@@ -224,44 +283,70 @@ class BackwardExplainer:
             for s in self.steps
         )
 
-    def grads_after(self, step_index: int) -> dict[int, float]:
-        """Every node's gradient (by ``id``) once steps 0..step_index have been applied."""
+    def grads_after(self, number: int) -> dict[int, float]:
+        """Every node's gradient (by ``id``) once steps 1..number have been applied."""
+        number = self._checknumber_text(number)
         grads = {id(self.root): 1.0}
-        for step in self.steps[: step_index + 1]:
+        for step in self.steps[:number]:
             grads[id(step.parent)] = step.parent_grad
         return grads
 
-    def draw(self, step_index: int, **draw_options) -> Graph:
-        """The graph after ``step_index``: finished gradients green, the current edge red.
+    def draw(self, number: int, **draw_options) -> Graph:
+        """The graph after step ``number``: finished gradients green, that step's edge red.
 
-        Gradients shown are those part-way through backward; ``draw_options``
-        go to ``draw_dot`` (``rankdir``, ``max_nodes`` ...).
+        ``draw(0)`` is the graph before the first step (only the output's
+        gradient, 1, is set); ``draw(-1)`` the graph after the last step.
+        ``draw_options`` go to ``draw_dot`` (``rankdir``, ``max_nodes`` ...).
         """
-        step = self.steps[self._check_index(step_index)]
-        grads = self.grads_after(step.index)
-        done = [self.root] + [s.parent for s in self.steps[: step.index + 1] if s.parent_done]
+        number = self._checknumber_text(number)
+        grads = self.grads_after(number)
+        done = [self.root] + [s.parent for s in self.steps[:number] if s.parent_done]
+        last = self.steps[number - 1] if number else None
         return build_graph(
             self.root,
             highlight=done,
             grad_of=lambda v: grads.get(id(v), 0.0),
-            emphasize_edge=(step.node, step.parent_index),
+            emphasize_edge=None if last is None else (last.node, last.parent_index),
             label_of=self._label_in_drawing,
             **draw_options,
         )
 
+    def player(self, **options) -> Player:
+        """The step-through player (shows inline in notebooks); options: see ``Player``."""
+        from .player import Player
+
+        return Player(self, **options)
+
+    def quiz(self, **options) -> Player:
+        """The player in quiz mode: guess each step's contribution before it is shown."""
+        return self.player(quiz=True, **options)
+
+    def save_html(self, path: str | os.PathLike, **options) -> str:
+        """Write the player (with its quiz) as one self-contained HTML file; returns the path."""
+        return self.player(**options).save(path)
+
     def _label_in_drawing(self, v: Value) -> str:
         """The names the sentences use, except for constants (their data says it all)."""
-        return v.label or ("" if not v._prev else self._names[id(v)])
+        if not v._prev and not v.label and id(v) not in self._parameters:
+            return ""
+        return self._names[id(v)]
 
-    def _check_index(self, step_index: int) -> int:
+    def _checknumber_text(self, number: int) -> int:
         n = len(self.steps)
-        if isinstance(step_index, bool) or not isinstance(step_index, int):
-            raise TypeError(f"step_index must be an int, got {type(step_index).__name__}")
-        if not -n <= step_index < n:
-            raise IndexError(f"step_index {step_index} is out of range: there are {n} steps")
-        return step_index % n
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise TypeError(f"the step number must be an int, got {type(number).__name__}")
+        if not -n <= number <= n:
+            raise IndexError(
+                f"step {number} is out of range: the steps are 1..{n} (0 = before the first, "
+                f"-1 = the last)"
+            )
+        return number if number >= 0 else n + 1 + number
 
 
-def explain_backward(root: Value) -> BackwardExplainer:
-    """The backward pass of ``root`` as a list of chain-rule steps (see ``BackwardExplainer``)."""
-    return BackwardExplainer(root)
+def explain_backward(root: Value, model: Any = None) -> BackwardExplainer:
+    """The backward pass of ``root`` as chain-rule steps (see ``BackwardExplainer``).
+
+    Pass the ``model`` whose parameters are in the graph to name them by
+    ``model.named_parameters()`` (``layers.0.w[1,0]``) instead of by value.
+    """
+    return BackwardExplainer(root, model)

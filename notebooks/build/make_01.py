@@ -22,6 +22,23 @@ You will see the graph a `Value` records, why gradients *add up* when a value is
 twice, and how `gradcheck` turns "the three agree" into a one-line test.""",
     ),
     (
+        "md",
+        r"""## Notation used throughout the course
+
+| symbol | meaning | in code |
+|---|---|---|
+| $x, a, b, \dots$ | a number in the computation (an input or an intermediate result) | `v.data` of a `Value` |
+| $L$ | the output we differentiate: later the **loss** | the Value you call `.backward()` on |
+| $f'(x) = \dfrac{df}{dx}$ | derivative of a function of one input | |
+| $\dfrac{\partial L}{\partial x}$ | gradient of $L$ with respect to $x$: how fast $L$ moves when $x$ moves, all else fixed | `x.grad` after `L.backward()` |
+| $h$ | the small step of a finite difference | `eps` in `gradcheck` |
+| $w_i, b$ | a neuron's weights and bias | `neuron.w[i]`, `neuron.b` |
+| $n$ (also $z$) | a neuron's pre-activation $\sum_i w_i x_i + b$ | |
+| $o$ (also $y$, $\varphi(z)$) | a neuron's output after its activation | |
+| $\eta$ | the learning rate of gradient descent, $w \leftarrow w - \eta\, \partial L / \partial w$ | `lr=` |
+| $g$ | in a derivative rule: the upstream gradient arriving at a node | the `g` of the rules in `ops.py` |""",
+    ),
+    (
         "code",
         r"""%matplotlib inline
 import math
@@ -219,15 +236,29 @@ x.grad = 0.0  # what optimizer.zero_grad() / model.zero_grad() do for every para
 and raises `GradcheckError` if they disagree, listing every input. Our own test suite runs
 it on every operation. Let's check a small but nonlinear function:
 
-$$g(x, y) = \tanh(x\,y) + \frac{e^{x}}{1 + y^2}.$$""",
+$$q(x, y) = \tanh(x\,y) + \frac{e^{x}}{1 + y^2}.$$""",
     ),
     (
         "code",
-        r"""def g(x, y):
+        r"""def q(x, y):
     return (x * y).tanh() + x.exp() / (1 + y**2)
 
 
-print(mp.gradcheck(g, [0.7, -1.3]))""",
+print(mp.gradcheck(q, [0.7, -1.3]))""",
+    ),
+    (
+        "md",
+        r"""`plot_gradcheck` shows what `gradcheck` compared: on the left `backward()`'s gradient beside
+the central difference for each input; on the right the gap between them as the step $h$
+(`eps`) shrinks. It is the V of section 1 again: truncation error ($\propto h^2$) on the
+right, rounding error ($\propto 1/h$) on the left, smallest near $h \approx 10^{-5}$.""",
+    ),
+    (
+        "code",
+        r"""from micrograd_plus.viz import plot_gradcheck
+
+plot_gradcheck(q, [0.7, -1.3], eps=1e-6, names=["x", "y"])
+plt.show()""",
     ),
     (
         "md",
@@ -248,43 +279,54 @@ except mp.GradcheckError as error:
 exactly on 0 with probability zero in practice. But it is a good reason to run gradcheck
 at random points, away from kinks.
 
+## Summary
+
+A derivative is a slope, and there are three ways to get it: by hand with the rules of
+calculus, by finite differences (nudge an input, watch the output; accurate only for a step
+that is neither too large nor too small), and by `backward()`, which applies the chain rule
+to the graph of operations a `Value` records. When a value feeds several operations its
+gradient is the **sum** of the contributions along every path, which is why `backward()`
+adds into `.grad` and why gradients must be reset between training steps. `gradcheck`
+compares `backward()` with finite differences and is the test every derivative rule passes
+(except exactly at a kink, such as `relu` at 0).
+
 ## Exercises
 
 **1.** Work out $\dfrac{d}{dx}\tanh(x)$ at $x = 0.5$ by hand (hint: $\tanh' = 1 - \tanh^2$),
 then check it with `backward()`.
 
 **2.** For $h(a, b) = a\,b + b^2$ at $a = 2$, $b = -3$, what is $\partial h / \partial b$?
-Predict it, then check your answer with `backward()` and with `mp.gradcheck`.
-
-The answers are in the collapsed cell below: call `answer(1)` or `answer(2)`.""",
+Predict it, then check your answer with `backward()` and with `mp.gradcheck`.""",
     ),
-    (
-        "code",
-        r"""# Your turn: try exercise 1 and 2 here.
-""",
+    ("code", "# Your turn\n"),
+    *nbtools.answers(
+        {
+            1: (
+                r"""$\tanh'(x) = 1 - \tanh^2 x$, so at $x = 0.5$ it is $1 - 0.4621^2 \approx 0.7864$;
+`backward()` gives the same.""",
+                r"""t = math.tanh(0.5)
+x = Value(0.5)
+x.tanh().backward()
+print(f"by hand: 1 - tanh(0.5)^2 = 1 - {t:.4f}^2 = {1 - t * t:.6f}")
+print(f"backward(): {x.grad:.6f}")
+assert abs(x.grad - (1 - t * t)) < 1e-12""",
+            ),
+            2: (
+                r"""$\partial h/\partial b = a + 2b = 2 - 6 = -4$: $b$ appears in both terms, and the two
+contributions add up. `backward()` and `gradcheck` agree.""",
+                r"""a, b = Value(2.0), Value(-3.0)
+(a * b + b**2).backward()
+print("by hand: dh/db = a + 2b = 2 - 6 = -4")
+print("backward():", b.grad)
+print("gradcheck:", mp.gradcheck(lambda a, b: a * b + b**2, [2.0, -3.0]))
+assert b.grad == -4.0""",
+            ),
+        }
     ),
-    (
-        "answer",
-        r"""def answer(n):
-    '''Print the worked answer to exercise n (1 or 2).'''
-    if n == 1:
-        t = math.tanh(0.5)
-        x = Value(0.5)
-        x.tanh().backward()
-        print(f"by hand: 1 - tanh(0.5)^2 = 1 - {t:.4f}^2 = {1 - t * t:.6f}")
-        print(f"backward(): {x.grad:.6f}")
-    elif n == 2:
-        a, b = Value(2.0), Value(-3.0)
-        (a * b + b**2).backward()
-        print("by hand: dh/db = a + 2b = 2 - 6 = -4")
-        print("backward():", b.grad)
-        print("gradcheck:", mp.gradcheck(lambda a, b: a * b + b**2, [2.0, -3.0]))
-    else:
-        print("there are two exercises: answer(1) or answer(2)")""",
-    ),
-    (
-        "md",
-        r"""**Next:** notebook 02 opens up `backward()` and runs it one chain-rule step at a time.""",
+    nbtools.next_link(
+        "02_backprop_step_by_step.ipynb",
+        "02 · Backpropagation, one chain-rule step at a time",
+        "`backward()` opened up and played one step at a time, on the graph, with a quiz.",
     ),
 ]
 
