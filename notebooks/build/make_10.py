@@ -151,8 +151,8 @@ change which logit is largest, so there is no need to compute it). We use Adam a
 **mini-batches** of 10 points: each epoch makes 15 smaller, noisier steps instead of one
 big one, for the same amount of computation. `compile=True` records each batch's graph once
 and replays it with NumPy: the same numbers, many times faster (notebook 13 shows
-how; `fit` sends the class indices to the traced loss as one-hot rows, which
-`cross_entropy` accepts like PyTorch's).""",
+how; the class indices reach the traced loss as integers, which a trace keeps as indices,
+so `cross_entropy` picks each row's logit exactly as it does eagerly).""",
     ),
     (
         "code",

@@ -107,7 +107,7 @@ to itself. Changing the last input leaves all earlier outputs exactly as they we
 
 - token embedding `wte` and position embedding `wpe` (`nn.Embedding`: `emb(i)` is row `i`; under
   `compile` the token id is an integer input, so one trace serves every name),
-- `RMSNorm`, then one `TransformerBlock(16, 4, norm="rms", bias=False)`: 
+- `RMSNorm`, then one `TransformerBlock(16, 4, norm="rms", bias=False)`:
   `x + attention(rmsnorm(x))`, then `x + mlp(rmsnorm(x))` with a 16 → 64 → 16 ReLU MLP,
 - a `Linear(16, 27)` head giving the logits of the next token.
 
