@@ -46,7 +46,7 @@ def _check_count(name: str, value, minimum: int = 1) -> int:
 def _check_noise(noise, name: str = "noise") -> float:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(noise).__name__} {noise!r}")
-    if not noise >= 0.0:  # also rejects NaN
+    if not noise >= 0.0:  # type: ignore[operator]  # also rejects NaN
         raise ValueError(f"{name} must be a standard deviation >= 0, got {noise}")
     return float(noise)
 
@@ -347,7 +347,8 @@ class Standardizer:
 
     def transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         self._check_width(X, "transform")
-        return [[(x - m) / s for x, m, s in zip(row, self.mean_, self.scale_)] for row in X]
+        mean, scale = self.mean_ or [], self.scale_ or []  # set: _check_width raises if unfitted
+        return [[(x - m) / s for x, m, s in zip(row, mean, scale)] for row in X]
 
     def fit_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         return self.fit(X).transform(X)
@@ -355,7 +356,8 @@ class Standardizer:
     def inverse_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         """Undo transform: back to the original units."""
         self._check_width(X, "inverse_transform")
-        return [[x * s + m for x, m, s in zip(row, self.mean_, self.scale_)] for row in X]
+        mean, scale = self.mean_ or [], self.scale_ or []
+        return [[x * s + m for x, m, s in zip(row, mean, scale)] for row in X]
 
     def _check_width(self, X: Sequence[Sequence[float]], method: str) -> None:
         if self.mean_ is None:

@@ -35,6 +35,7 @@ from micrograd_plus import Value, data, losses, nn, no_grad, optim, sum_values
 from micrograd_plus.optim.lr_scheduler import LinearLR
 from micrograd_plus.train import fit
 from micrograd_plus.viz import draw_dot
+from micrograd_plus.viz.live import LivePlot
 from micrograd_plus.viz.plots import CLASS_COLORS, plot_decision_boundary, plot_history
 
 %matplotlib inline
@@ -293,6 +294,31 @@ recorded (we had no validation data here; notebook 09 adds some), and the final 
 plot_history(history, ax=axes[:2], logy=False)
 plot_decision_boundary(fit_model, X, y, ax=axes[2], resolution=50)
 axes[2].set_title(f"fit: after {STEPS} epochs, accuracy {history.train['accuracy'][-1]:.0%}")""",
+    ),
+    (
+        "md",
+        r"""### Watching training as it happens
+
+`plot_history` draws the curves once `fit` has returned. A `LivePlot` callback draws them while
+`fit` runs: every `every` epochs it redraws the loss and accuracy curves and, when given the
+2-D data, the decision boundary, in place in the cell below (no widget extension needed; in a
+script, `path="live.png"` writes the same picture to a file). Run the cell and watch the
+boundary bend around the moons; the stored notebook shows the last picture.""",
+    ),
+    (
+        "code",
+        """random.seed(1337)
+live_model = nn.MLP(2, [16, 16, 1])
+
+
+def live_loss(scores, targets):
+    return losses.hinge_loss(scores, targets) + ALPHA * losses.l2_penalty(live_model)
+
+
+live = LivePlot(every=10, data=(X, y))
+fit(live_model, live_loss, optim.SGD(live_model.parameters(), lr=1.0), X, y, epochs=STEPS,
+    progress=False, compile=True, callbacks=[live])
+print(f"LivePlot redrew the picture {live.updates} times")""",
     ),
     (
         "md",
