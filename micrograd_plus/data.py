@@ -374,9 +374,10 @@ class Standardizer:
 
     def transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         self._check_width(X, "transform")
+        mean, scale = self.mean_ or [], self.scale_ or []  # set: _check_width raises if unfitted
         rows = _finite_rows(X, "transform")
         return self._checked(
-            [[(x - m) / s for x, m, s in zip(row, self.mean_, self.scale_)] for row in rows],
+            [[(x - m) / s for x, m, s in zip(row, mean, scale)] for row in rows],
             "transform",
         )
 
@@ -386,9 +387,10 @@ class Standardizer:
     def inverse_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
         """Undo transform: back to the original units."""
         self._check_width(X, "inverse_transform")
+        mean, scale = self.mean_ or [], self.scale_ or []  # set: _check_width raises if unfitted
         rows = _finite_rows(X, "inverse_transform")
         return self._checked(
-            [[x * s + m for x, m, s in zip(row, self.mean_, self.scale_)] for row in rows],
+            [[x * s + m for x, m, s in zip(row, mean, scale)] for row in rows],
             "inverse_transform",
         )
 

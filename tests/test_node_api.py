@@ -191,3 +191,32 @@ def test_an_attribute_costs_a_dict_only_on_the_nodes_that_have_one():
     plain, labelled = Value(1.0), Value(1.0, label="x")
     assert sys.getsizeof(plain) == sys.getsizeof(labelled)
     assert "label" not in plain.__dict__ and labelled.__dict__ == {"label": "x"}
+
+
+# --- the differences the README lists, one test each ----------------------------------------
+
+
+def test_op_names_and_parents_of_pow_sub_div_relu():
+    a, b = Value(2.0), Value(3.0)
+    sq = a**2
+    assert sq._op == "**" and sq._prev[0] is a and sq._prev[1].data == 2.0
+    assert a.relu()._op == "relu"
+    assert (a - b)._op == "-" and (a - b)._prev == ((a - b)._prev[0], b)
+    assert (a / b)._op == "/" and len((a / b)._prev) == 2
+
+
+def test_bool_is_data_not_zero():
+    assert bool(Value(0.5)) and not bool(Value(0.0))
+
+
+def test_data_is_always_a_python_float():
+    assert type(Value(2).data) is float and Value(2).grad == 0.0
+    v = Value(1.0)
+    v.data = 3
+    assert type(v.data) is float
+
+
+def test_tanh_is_math_tanh_and_never_overflows():
+    n = Value(0.8813735870195432)
+    assert n.tanh().data == math.tanh(0.8813735870195432)
+    assert Value(1000.0).tanh().data == 1.0
