@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from ..engine import Value
 
@@ -106,7 +106,7 @@ class Optimizer:
                     grad = float(p.grad)
                     if group.get("maximize", False):
                         grad = -grad
-                    self._update(shadow, grad, state, group)
+                    self._update(cast(Value, shadow), grad, state, group)
                 except (ArithmeticError, ValueError, TypeError) as err:
                     raise ValueError(
                         f"{type(self).__name__}.step: parameter {index} (of "
@@ -521,7 +521,7 @@ def _total_norm(grads: list[float], norm_type: float) -> float:
         pass
     # Overflowed (or underflowed to 0): the same norm of grads / biggest, times biggest.
     scaled = math.fsum((abs(g) / biggest) ** norm_type for g in grads)
-    return biggest * scaled ** (1.0 / norm_type)
+    return float(biggest * scaled ** (1.0 / norm_type))
 
 
 def clip_grad_value_(parameters: Value | Iterable[Value], clip_value: float) -> None:
@@ -546,7 +546,9 @@ class _Staged:
         self.data = data
 
 
-def _checked_state(owner: str, key: Any, entry: dict, fields: dict) -> dict[str, Any]:
+def _checked_state(
+    owner: str, key: Any, entry: dict[str, Any], fields: dict[str, tuple[str, bool]]
+) -> dict[str, Any]:
     """One parameter's saved state, every field checked against ``fields`` (see _state_fields)."""
     where = f"{owner}: state of parameter {key!r}"
     unknown = sorted(set(entry) - set(fields))
@@ -565,7 +567,7 @@ def _checked_state(owner: str, key: Any, entry: dict, fields: dict) -> dict[str,
         if kind == "count":
             if value < 0 or not float(value).is_integer():
                 raise ValueError(f"{where}: {field} must be a whole number >= 0, got {value!r}")
-            checked[field] = int(value)
+            checked[field] = int(float(value))
         elif kind == "nonneg" and value < 0:
             raise ValueError(f"{where}: {field} must be >= 0, got {value!r}")
         else:

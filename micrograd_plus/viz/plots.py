@@ -293,7 +293,7 @@ def _label(value, i: int) -> int:
             f"plot_decision_boundary: y[{i}] is {value!r}, expected a class label "
             "(a whole number such as 0, 1 or -1)"
         )
-    return int(value)
+    return int(float(value))
 
 
 def _linspace(lo: float, hi: float, n: int) -> list[float]:
