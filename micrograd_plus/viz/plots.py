@@ -15,24 +15,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..train import grad_norm_per_layer, parameters_by_layer, predict
+from ._files import pyplot
 
 _TRAIN_COLOR = "#0072B2"  # the course palette (CLASS_COLORS below): blue
 _VAL_COLOR = "#D55E00"  # and vermillion
 
 
-def _pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as missing:
-        raise ImportError(
-            "the plots need matplotlib: pip install 'micrograd_plus[plot]'"
-        ) from missing
-    return plt
-
-
 def _axes(ax, **subplot_options):
     """(figure, axes): the given axes' figure, or a new figure with one axes."""
-    plt = _pyplot()
+    plt = pyplot()
     if ax is None:
         fig, ax = plt.subplots(layout="constrained", **subplot_options)
         return fig, ax
@@ -104,7 +95,7 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, ax=None, lo
 
 def _history_axes(ax, count: int):
     if ax is None:
-        plt = _pyplot()
+        plt = pyplot()
         fig, axes = plt.subplots(
             1, count, figsize=(4.5 * count, 3.6), squeeze=False, layout="constrained"
         )
@@ -339,7 +330,7 @@ def plot_grad_flow(
         return _grad_flow_heatmap(history, norms, ax, vmin, vmax)
     fig, axis = _axes(ax, figsize=(6, 4))
     # One colour per layer along a colormap, input side dark to output side light.
-    colormap = _pyplot().get_cmap("viridis")
+    colormap = pyplot().get_cmap("viridis")
     for i, (layer, values) in enumerate(norms.items()):
         values = list(values)
         color = colormap(i / max(1, len(norms) - 1) * 0.9)
