@@ -332,7 +332,7 @@ class Value:
         Value, so it can be differentiated again.
         """
         seed = _seed(gradient, create_graph)
-        with _gc_paused():
+        with gc_paused():
             _run_pass(self, topological_order(self), seed, create_graph)
 
 
@@ -527,7 +527,7 @@ def sum_values(values: Iterable[Value | Number]) -> Value:
     return out
 
 
-def _weighted_sum(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Value:
+def weighted_sum(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Value:
     """``sum_values([w * x for w, x in zip(weights, inputs)] + [bias])``: a neuron's w . x + b.
 
     The same nodes (one ``*`` per pair, then one n-ary sum), built in one loop
@@ -641,7 +641,7 @@ def topological_order(root: Value) -> list[Value]:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for the block (restored after).
 
     Building a graph and walking it backward make no reference cycles, so the
@@ -791,7 +791,7 @@ def _backprop_floats(topo: list[Value]) -> None:
                 for p in a:
                     p.grad += g
             elif op == "relu":
-                a.grad += g * (1.0 if a._data > 0.0 else 0.0)
+                a.grad += g * (0.0 if a._data <= 0.0 else 1.0)
             elif op == "-":
                 a.grad += g
                 node._b.grad -= g
@@ -873,6 +873,7 @@ VALUE_BACKEND = Backend(
     sigmoid=lambda v: v.sigmoid(),
     sign=lambda v: MATH.sign(float(v)),
     step=lambda v: MATH.step(float(v)),
+    nonpositive=lambda v: MATH.nonpositive(float(v)),
     first_equal=lambda out, xs: MATH.first_equal(float(out), [float(x) for x in xs]),
     one_hot=MATH.one_hot,
 )
@@ -954,7 +955,7 @@ def grad(
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs must be Values, got {x!r}")
-    with _gc_paused():
+    with gc_paused():
         topo = topological_order(output)
         in_graph = set(topo)
         unused = [x for x in inputs if x not in in_graph]

@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .engine import Value, _gc_paused
+from .engine import Value, gc_paused
 
 # --- the base class ------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ class Module:
         The garbage collector is paused meanwhile (and restored after): building a
         graph makes no reference cycles, and the collector's scans of the growing
         graph would otherwise take a quarter of the time."""
-        with _gc_paused():
+        with gc_paused():
             return [self(x) for x in X]
 
     # --- discovering sub-modules, parameters and buffers ---------------------------
@@ -309,7 +309,7 @@ def chain_batch(modules: Sequence[Module], X: Sequence[Any]) -> list[Any]:
     """Run a whole batch through modules, one module at a time (what BatchNorm needs).
 
     The garbage collector is paused meanwhile, as in ``Module.forward_batch``."""
-    with _gc_paused():
+    with gc_paused():
         X = [as_sample(x) for x in X]
         for m in modules:
             X = [as_sample(out) for out in m.forward_batch(X)]

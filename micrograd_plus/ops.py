@@ -341,9 +341,10 @@ primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
 primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
           doc="log(1 + e ** a), a smooth relu",
           symbol="softplus", local_grads=("sigmoid(a)",), numpy_forward=_np_softplus, **SAFE)
-primitive("relu", 1, _relu, lambda g, out, a, B: (g * B.step(a),),
+# relu's mask is PyTorch's: 0 where a <= 0, else 1, so a NaN input passes its gradient on.
+primitive("relu", 1, _relu, lambda g, out, a, B: (g * (1 - B.nonpositive(a)),),
           doc="max(a, 0)",
-          symbol="relu", local_grads=("1 if a > 0 else 0",),
+          symbol="relu", local_grads=("0 if a <= 0 else 1",),
           numpy_forward=_np_relu, **SAFE)
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
@@ -421,6 +422,7 @@ class Backend:
     cos: Callable[[Any], Any]
     sign: Callable[[Any], Any]  # -1, 0 or 1
     step: Callable[[Any], Any]  # 1 where positive, else 0
+    nonpositive: Callable[[Any], Any]  # 1 where <= 0, else 0 (so 0 at NaN)
     sigmoid: Callable[[Any], Any]
     first_equal: Callable[[Any, Sequence[Any]], list[Any]]  # a 1 for the first x == out
     one_hot: Callable[[Any, int], list[Any]]  # n masks, a 1 at index i
@@ -433,6 +435,7 @@ MATH = Backend(
     cos=math.cos,
     sign=_sign,
     step=_step,
+    nonpositive=lambda a: 1.0 if a <= 0.0 else 0.0,
     sigmoid=_sigmoid,
     first_equal=_first_equal,
     one_hot=_one_hot,
@@ -445,6 +448,7 @@ NUMPY = Backend(
     cos=_np("cos"),
     sign=_np("sign"),
     step=lambda a: (a > 0.0).astype(float),
+    nonpositive=lambda a: (a <= 0.0).astype(float),
     sigmoid=_np_sigmoid,
     first_equal=_np_first_equal,
     one_hot=_np_one_hot,

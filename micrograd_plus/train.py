@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from .callbacks import EarlyStopping, Hooks
 from .data import batches, check_xy
-from .engine import Value, _gc_paused, no_grad
+from .engine import Value, gc_paused, no_grad
 from .history import History
 from .metrics import (
     METRICS,
@@ -398,7 +398,7 @@ def _train_one_epoch(
     epoch_batches = list(epoch_batches)
     for batch, (Xb, yb) in enumerate(epoch_batches, start=1):
         optimizer.zero_grad()
-        with _gc_paused():  # the forward builds no reference cycles: no collector scans
+        with gc_paused():  # the forward builds no reference cycles: no collector scans
             loss, outputs = step_loss(Xb, yb)
         loss_value = float(loss.data)
         if not math.isfinite(loss_value):

@@ -8,6 +8,7 @@ accumulated in the same order, and the same error when the rule fails.
 from __future__ import annotations
 
 import ast
+import gc
 import inspect
 import itertools
 import math
@@ -129,3 +130,59 @@ def test_inline_pow_overflow_gives_inf_as_the_table():
     x = Value(1e200)
     (x**3).backward()
     assert x.grad == math.inf
+
+
+# --- the other fast paths build exactly what the plain code builds -------------------------
+
+
+def _shape(v: Value, known: list[Value]) -> list:
+    """A graph as nested [op, data bits, parents]: a leaf the test made by its index in
+    ``known``, a constant leaf (a number turned into a Value) by its data."""
+    if not v._prev:
+        index = [i for i, k in enumerate(known) if k is v]
+        return ["leaf", index[0]] if index else ["const", v.data.hex()]
+    return [v._op, v.data.hex(), [_shape(p, known) for p in v._prev]]
+
+
+@pytest.mark.parametrize("inputs", [[0.5, -1.25, 3.0], [Value(0.5), 2.0, Value(-1.0)]])
+def test_weighted_sum_builds_the_nodes_of_the_plain_expression(inputs):
+    ws = [Value(0.3), Value(-0.7), Value(1.1)]
+    b = Value(0.2)
+    known = [*ws, b, *(x for x in inputs if isinstance(x, Value))]
+    fast = engine.weighted_sum(ws, inputs, b)
+    plain = engine.sum_values([w * x for w, x in zip(ws, inputs)] + [b])
+    assert _shape(fast, known) == _shape(plain, known)
+    fast.backward()
+    grads = [v.grad for v in known]
+    for v in known:
+        v.grad = 0.0
+    plain.backward()
+    assert grads == [v.grad for v in known]
+
+
+def test_weighted_sum_in_no_grad_records_nothing():
+    with engine.no_grad():
+        out = engine.weighted_sum([Value(2.0)], [3.0], Value(1.0))
+    assert out.data == 7.0 and out._prev == ()
+
+
+def test_forward_batch_pauses_the_collector_and_restores_it():
+    from micrograd_plus.nn import MLP, Module
+
+    seen = []
+
+    class Probe(Module):
+        def forward(self, x):
+            seen.append(gc.isenabled())
+            return x
+
+    assert gc.isenabled()
+    Probe().forward_batch([[1.0], [2.0]])
+    MLP(2, [3, 1], seed=0).forward_batch([[1.0, 2.0]])
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()  # the user's own setting is left as it was
+    try:
+        Probe().forward_batch([[1.0]])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
