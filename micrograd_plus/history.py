@@ -103,7 +103,7 @@ class History:
         history.best_epoch = None if best is None else int(best)
         return history
 
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         """The history as strict JSON text; also written to ``path`` (atomically) when given.
 
         NaN and infinite values (a diverged loss) are written as the strings
@@ -115,7 +115,7 @@ class History:
         return write_json(path, self.to_dict())
 
     @classmethod
-    def from_json(cls, source: str | os.PathLike) -> History:
+    def from_json(cls, source: str | os.PathLike[str]) -> History:
         """Read a history from JSON text (a string starting with '{') or from a file path."""
         if isinstance(source, str) and source.lstrip().startswith("{"):
             try:

@@ -28,7 +28,7 @@ class Sequential(Module):
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential takes Modules, argument {i} is {type(m).__name__}")
-        self.layers = list(modules)
+        self.layers: list[Module] = list(modules)
 
     def children(self) -> list[tuple[str, Module]]:
         """The modules, named by position."""

@@ -64,7 +64,7 @@ class LivePlot:
         every: int = 1,
         metrics: Sequence[str] | None = None,
         data: tuple[Sequence, Sequence] | None = None,
-        path: str | os.PathLike | None = None,
+        path: str | os.PathLike[str] | None = None,
         dpi: int = 80,
     ) -> None:
         self.every = _check_every(every)
@@ -230,7 +230,7 @@ def _classify(outputs: list, sign_labels: bool) -> tuple[list[int], list[float]]
     return classes, confidence
 
 
-def save_training_html(source: Any, path: str | os.PathLike, title: str = "Training") -> str:
+def save_training_html(source: Any, path: str | os.PathLike[str], title: str = "Training") -> str:
     """Write a self-contained replay of training (slider, play, loss curve) to ``path``.
 
     ``source`` is a :class:`Snapshots` callback after ``fit`` (decision

@@ -213,7 +213,7 @@ class Player:
             "\n<script>document.querySelector('.mgp-player').focus();</script>\n</body></html>\n"
         )
 
-    def save(self, path: str | os.PathLike) -> str:
+    def save(self, path: str | os.PathLike[str]) -> str:
         """Write :meth:`to_html` to ``path`` (atomically); returns the path."""
         write_atomically(path, self.to_html())
         return os.fspath(path)

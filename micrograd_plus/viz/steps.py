@@ -321,7 +321,7 @@ class BackwardExplainer:
         """The player in quiz mode: guess each step's contribution before it is shown."""
         return self.player(quiz=True, **options)
 
-    def save_html(self, path: str | os.PathLike, **options) -> str:
+    def save_html(self, path: str | os.PathLike[str], **options) -> str:
         """Write the player (with its quiz) as one self-contained HTML file; returns the path."""
         return self.player(**options).save(path)
 
