@@ -147,7 +147,7 @@ class FeedForward(NestedParameters, Module):
         self.proj_bias = uniform_values((embed_dim,), b_hidden, rng) if bias else None
 
     def forward(self, x: Any) -> Any:
-        """One row ``[E]`` -> ``[E]``, or each row of ``[T][E]`` (the same MLP at every position)."""
+        """One row ``[E]`` to ``[E]``, or each row of ``[T][E]`` (the same MLP at each position)."""
         if x and isinstance(x[0], Value | numbers.Real):
             hidden = [
                 v.relu()

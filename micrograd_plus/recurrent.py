@@ -205,9 +205,7 @@ class _Recurrent(Module):
             outputs.append(x)
         return outputs, states
 
-    def forward_batch(
-        self, X: Sequence[Any]
-    ) -> list[tuple[list[list[Value]], list[list[Value]]]]:
+    def forward_batch(self, X: Sequence[Any]) -> list[tuple[list[list[Value]], list[list[Value]]]]:
         """``(outputs, h_n)`` for each sequence of the batch ``X``, each from zero states."""
         return [self(xs) for xs in X]
 
