@@ -9,7 +9,7 @@ Because of that, the same rule runs on three kinds of number:
 * floats (``MATH``): the ordinary backward pass;
 * Values (``engine.VALUE_BACKEND``): ``backward(create_graph=True)`` builds
   the graph of the gradient, giving second derivatives;
-* NumPy arrays (``compile.NUMPY``): a traced graph replayed in bulk.
+* NumPy arrays (``compiler.vectorised``): a traced graph replayed in bulk.
 
 Adding an op means adding one entry here; the table-driven tests check it.
 """

@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 from types import SimpleNamespace
 
-from .engine import Value, topological_order
-from .ops import PRIMITIVES
+from ..engine import Value, topological_order
+from ..ops import PRIMITIVES
 
 
 def linear_ops() -> dict[str, str]:

@@ -3,7 +3,7 @@
 A scalar engine is slow because every number is a Python object.  Like
 ``jax.jit`` and ``torch.compile``, ``compile`` runs ``fn`` once on Value
 inputs to record its graph, flattens the graph into a tape of index arrays
-(``_tape.py``), and from then on replays that tape: forward and backward are a
+(``tape.py``), and from then on replays that tape: forward and backward are a
 few dozen NumPy calls, whatever the number of nodes, and the parts of the graph
 too narrow to pay for a NumPy call run on plain floats.  The derivative rules
 are the ones of ``ops.py``, run on arrays or on floats.
@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
-from ._tape import NUMPY, Tape, describe
-from .engine import Value
+from .. import engine
+from ..engine import Value
+from .tape import NUMPY, Tape, describe
 
 __all__ = ["NUMPY", "CompiledFunction", "CompiledResult", "GuardError", "compile"]
 
@@ -480,7 +480,7 @@ _IR_MAX_NODES = 20_000
 
 def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
     """A traced graph as text: typed inputs, parameters, one line per node, guards, results."""
-    from ._tape_graph import MINUS_ONE, ONE
+    from .graph import MINUS_ONE, ONE
 
     names: dict[int, str] = {ONE: "1.0", MINUS_ONE: "-1.0"}
     for pos, index in graph.inputs.items():
@@ -518,7 +518,7 @@ def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
 
 
 def _linear_names() -> set[str]:
-    from ._tape_graph import linear_ops
+    from .graph import linear_ops
 
     return set(linear_ops())
 
