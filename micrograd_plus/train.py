@@ -524,7 +524,7 @@ def _make_step_loss(model, loss_fn, compiled: bool):
 
     if not compiled:
         return loss_and_outputs
-    from .compile import compile as compile_fn
+    from .compiler import compile as compile_fn
 
     _refuse_frozen_randomness(model)
 
