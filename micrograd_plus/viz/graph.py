@@ -48,13 +48,15 @@ class GraphvizNotInstalledError(graphviz.ExecutableNotFound):
 class Graph(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering errors explain how to install Graphviz."""
 
-    def pipe(self, *args: Any, **kwargs: Any):
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        """``graphviz.Digraph.pipe`` (the rendered bytes or text), with the install hint."""
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.ExecutableNotFound as missing:
             raise GraphvizNotInstalledError() from missing
 
-    def render(self, *args: Any, **kwargs: Any):
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        """``graphviz.Digraph.render`` (the path written), with the install hint."""
         try:
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound as missing:
