@@ -144,6 +144,7 @@ class Dropout(Module):
 
     @property
     def frozen_by_tracing(self) -> str:  # type: ignore[override]
+        """What tracing would freeze: the random mask, unless ``p`` is 0."""
         return "its random mask" if self.p > 0.0 else ""
 
     def _drop(self, v: Value) -> Value:

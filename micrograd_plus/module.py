@@ -38,7 +38,9 @@ class TrainableModel(Model, Protocol):
     ``named_parameters()`` is used when present (for per-layer gradient norms).
     """
 
-    def parameters(self) -> list[Value]: ...
+    def parameters(self) -> list[Value]:
+        """The Values the optimizer updates (``fit`` reads their ``.grad``)."""
+        ...
 
 
 # --- the base class ------------------------------------------------------------------

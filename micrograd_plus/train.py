@@ -70,11 +70,17 @@ class Optimizer(Protocol):
     ``micrograd_plus.optim`` has (the first group's ``"lr"`` is recorded each epoch)."""
 
     @property
-    def param_groups(self) -> Sequence[Mapping[str, Any]]: ...
+    def param_groups(self) -> Sequence[Mapping[str, Any]]:
+        """Groups of parameters with their options; fit records ``param_groups[0]["lr"]``."""
+        ...
 
-    def zero_grad(self) -> None: ...
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to 0, before each batch's backward pass."""
+        ...
 
-    def step(self) -> Any: ...
+    def step(self) -> Any:
+        """Update the parameters from their gradients, once per batch."""
+        ...
 
 
 # --- predict / evaluate ---------------------------------------------------------------------
