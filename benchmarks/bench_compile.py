@@ -31,7 +31,7 @@ import micrograd.nn
 
 import micrograd_plus.losses as losses
 import micrograd_plus.nn
-from micrograd_plus.compile import compile
+from micrograd_plus.compiler import compile
 from micrograd_plus.data import make_moons
 from micrograd_plus.engine import Value, sum_values
 

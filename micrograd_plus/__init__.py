@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
     from . import data, losses, nn, optim, train
-    from .compile import CompiledFunction, GuardError, compile
+    from .compiler import CompiledFunction, GuardError, compile
     from .engine import (
         AnomalyError,
         Value,
@@ -54,9 +54,9 @@ _NAMES = {
     "max_values": "engine",
     "min_values": "engine",
     "take": "engine",
-    "CompiledFunction": "compile",
-    "GuardError": "compile",
-    "compile": "compile",  # the function; the module is micrograd_plus.compile in sys.modules
+    "CompiledFunction": "compiler",
+    "GuardError": "compiler",
+    "compile": "compiler",  # the function; its package is micrograd_plus.compiler
     "GradcheckError": "gradcheck",
     "gradcheck": "gradcheck",  # the function, likewise
     "load": "io",
@@ -124,10 +124,11 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """Keeps ``micrograd_plus.compile`` and ``.gradcheck`` the functions, whatever the order.
+    """Keeps ``micrograd_plus.gradcheck`` the function, whatever is imported first.
 
-    Importing a submodule makes Python set it as an attribute of its package; for the
-    two submodules named like the function they define, that would hide the function.
+    Importing a submodule makes Python set it as an attribute of its package; for a
+    submodule named like the function it defines, that would hide the function.
+    (``compile`` lives in the ``compiler`` package, whose name shadows nothing.)
     """
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from micrograd_plus import engine
-from micrograd_plus.compile import CompiledResult, GuardError, compile
+from micrograd_plus.compiler import CompiledResult, GuardError, compile
 from micrograd_plus.engine import Value, no_grad, sum_values
 from micrograd_plus.ops import PRIMITIVES, VARIADIC
 
@@ -248,7 +248,7 @@ def rng_for_call(picks):
 @pytest.fixture(params=["auto", "numpy", "floats"])
 def replay(request, monkeypatch):
     """How groups run: as planned, all as NumPy calls, or all on Python floats."""
-    from micrograd_plus import _tape
+    from micrograd_plus.compiler import tape as _tape
 
     if request.param == "numpy":
         monkeypatch.setattr(_tape, "NUMPY_GROUP_COST", 0)
@@ -527,7 +527,7 @@ def test_a_wide_graph_with_a_narrow_tail_mixes_numpy_and_floats():
 def test_the_float_or_numpy_plan_is_the_cheapest():
     import itertools
 
-    from micrograd_plus import _tape
+    from micrograd_plus.compiler import tape as _tape
 
     def cost(plan, works):
         total, previous = 0.0, False

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from micrograd_plus import losses, nn
-from micrograd_plus.compile import compile
+from micrograd_plus.compiler import compile
 from micrograd_plus.data import make_moons
 from micrograd_plus.engine import Value, max_values, min_values, sum_values, take
 

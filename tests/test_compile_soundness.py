@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from micrograd_plus import losses, nn, optim
-from micrograd_plus.compile import compile
+from micrograd_plus.compiler import compile
 from micrograd_plus.engine import AnomalyError, Value, detect_anomaly, min_values, sum_values
 from micrograd_plus.train import fit
 

@@ -10,7 +10,7 @@ gradient array ``G`` only where a parameter's gradient can flow.
 
 NumPy never raises: it returns inf or nan where eager raises.  So wherever a
 float forward or rule *can* raise (the table entry says so), a non-finite NumPy
-result sends the group through the float path of ``_tape_floats``, which
+result sends the group through the float path of ``floats``, which
 raises eager's error (or gives eager's inf/nan).  Nothing here names an op:
 forwards, rules and flags all come from ``ops.PRIMITIVES``.
 """
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._tape_floats import float_forward, float_rule
-from .ops import NUMPY, PRIMITIVES
+from ..ops import NUMPY, PRIMITIVES
+from .floats import float_forward, float_rule
 
 __all__ = ["NUMPY", "MapGroup", "MatmulGroup", "RowsGroup"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ops import FORWARD, MATH, VJP
+from ..ops import FORWARD, MATH, VJP
 
 #: The op of a linear node (a sum of products of slot pairs) inside a segment.
 LINEAR = "linear"

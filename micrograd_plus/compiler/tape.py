@@ -1,13 +1,13 @@
 """The tape behind ``compile``: a traced graph laid out in one array, replayed in groups.
 
-Building takes two steps.  ``describe`` (``_tape_graph.py``) turns the traced
+Building takes two steps.  ``describe`` (``graph.py``) turns the traced
 Values into integers, fusing chains of additions into linear nodes.  ``Tape``
 then gives every node a slot in one float array (``vals``) and groups the nodes
-by (depth, op), so that a group runs as one NumPy call (``_tape_numpy.py``): a
+by (depth, op), so that a group runs as one NumPy call (``vectorised.py``): a
 group of linear nodes that share their "weights" row by row is a matrix
 product, which is what an MLP layer over a batch turns into.  Groups too narrow
 to pay for a NumPy call (a deep chain has one node per level) run on Python
-floats instead (``_tape_floats.py``).
+floats instead (``floats.py``).
 
 Replaying is ``Tape.forward`` (inputs and parameter values in, every node's
 value out) and ``Tape.backward`` (the table's derivative rules, outputs first,
@@ -17,15 +17,16 @@ and each leaf's gradient added into its ``.grad``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ._tape_floats import LINEAR, FloatSegment
-from ._tape_graph import MINUS_ONE, ONE, Graph, describe, linear_ops, referenced_elsewhere
-from ._tape_numpy import NUMPY, MapGroup, MatmulGroup, RowsGroup
-from .engine import AnomalyError, Value, is_anomaly_enabled
-from .ops import PRIMITIVES
+from ..engine import AnomalyError, Value, is_anomaly_enabled
+from ..ops import PRIMITIVES
+from .floats import LINEAR, FloatSegment
+from .graph import MINUS_ONE, ONE, Graph, describe, linear_ops, referenced_elsewhere
+from .vectorised import NUMPY, MapGroup, MatmulGroup, RowsGroup
 
 __all__ = ["NUMPY", "Tape", "describe"]
 
@@ -276,7 +277,8 @@ def _group_by_depth(graph: Graph, slot: list[int], live_slots: set[int]):
         if op == "" or (op in fusion and i not in terms):
             continue  # a leaf, or spliced into its consumer
         if i in terms:
-            ins = flows = [p for t in terms[i] for p in t if p >= 0]
+            flows = [p for t in terms[i] for p in t if p >= 0]
+            ins: Sequence[int] = flows
             key: tuple = (0, "lin")
         else:
             const = PRIMITIVES[op].const_inputs

@@ -3,7 +3,7 @@
 A scalar engine is slow because every number is a Python object.  Like
 ``jax.jit`` and ``torch.compile``, ``compile`` runs ``fn`` once on Value
 inputs to record its graph, flattens the graph into a tape of index arrays
-(``_tape.py``), and from then on replays that tape: forward and backward are a
+(``tape.py``), and from then on replays that tape: forward and backward are a
 few dozen NumPy calls, whatever the number of nodes, and the parts of the graph
 too narrow to pay for a NumPy call run on plain floats.  The derivative rules
 are the ones of ``ops.py``, run on arrays or on floats.
@@ -30,14 +30,16 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from types import FrameType, SimpleNamespace
+from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 import numpy as np
 
-from . import engine
-from ._tape import NUMPY, Tape, describe
-from .engine import Value
+from .. import engine
+from ..engine import Value
+from .graph import Graph
+from .tape import NUMPY, Tape, describe
 
 __all__ = ["NUMPY", "CompiledFunction", "CompiledResult", "GuardError", "compile"]
 
@@ -121,7 +123,7 @@ class CompiledFunction:
         self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
         self._last_ir: tuple | None = None  # what ir() formats, for a graph small enough
         self.last_trace_seconds = 0.0
-        self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
+        self._cache: OrderedDict[tuple, list[_Entry]] = OrderedDict()
         self._lock = threading.Lock()  # tracing and the cache; replays run unlocked
         self._structures_traced = 0
         self._variants_traced: dict[tuple, int] = {}
@@ -216,7 +218,7 @@ class CompiledFunction:
                 stacklevel=3,
             )
 
-    def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> SimpleNamespace:
+    def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> _Entry:
         start = time.perf_counter()
         traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
         self.traces += 1
@@ -228,13 +230,31 @@ class CompiledFunction:
             else (None, len(traced.graph.ops))
         )
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
-        return SimpleNamespace(
-            tape=tape,
-            sites=traced.sites,
-            single=traced.single,
-            n_results=traced.n_results,
-            aux=traced.aux,
-        )
+        return _Entry(tape, traced.sites, traced.single, traced.n_results, traced.aux)
+
+
+@dataclass
+class _Traced:
+    """What one trace of fn recorded: its graph as integers and how to read the results."""
+
+    graph: Graph
+    leaf_values: list[Value]  # the constant leaves, in position order
+    guards: list[tuple]  # (symbol, position, other, outcome) per recorded comparison
+    sites: list[str]  # the user's source line of each guard
+    single: bool  # fn returned one Value (else a list)
+    n_results: int  # results before the aux Values among the roots
+    aux: Any  # the layout of fn's aux (has_aux=True), or None
+
+
+@dataclass
+class _Entry:
+    """One cached trace: its tape, and how to turn a replay into fn's results."""
+
+    tape: Tape
+    sites: list[str]
+    single: bool
+    n_results: int
+    aux: Any
 
 
 def compile(
@@ -325,7 +345,7 @@ def compile(
     return CompiledFunction(fn, cache_size, on_guard_failure, has_aux, max_variants, warn_after)
 
 
-def _results(entry: SimpleNamespace, vals, saved):
+def _results(entry: _Entry, vals, saved):
     """The CompiledResult(s) of a replay; with has_aux, paired with the aux floats."""
     grad_enabled = engine.is_grad_enabled()
     roots = entry.tape.roots
@@ -391,15 +411,7 @@ def _trace_graph(
         for symbol, a, b, outcome, _ in records
     ]
     sites = [site for *_, site in records]
-    return SimpleNamespace(
-        graph=graph,
-        leaf_values=leaf_values,
-        guards=guards,
-        sites=sites,
-        single=single,
-        n_results=n_results,
-        aux=aux,
-    )
+    return _Traced(graph, leaf_values, guards, sites, single, n_results, aux)
 
 
 def _as_value_list(out) -> list[Value]:
@@ -480,7 +492,7 @@ _IR_MAX_NODES = 20_000
 
 def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
     """A traced graph as text: typed inputs, parameters, one line per node, guards, results."""
-    from ._tape_graph import MINUS_ONE, ONE
+    from .graph import MINUS_ONE, ONE
 
     names: dict[int, str] = {ONE: "1.0", MINUS_ONE: "-1.0"}
     for pos, index in graph.inputs.items():
@@ -518,7 +530,7 @@ def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
 
 
 def _linear_names() -> set[str]:
-    from ._tape_graph import linear_ops
+    from .graph import linear_ops
 
     return set(linear_ops())
 
