@@ -210,7 +210,7 @@ class Module:
         return "\n".join(lines)
 
 
-def _public_attributes(module: Module):
+def _public_attributes(module: Module) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in vars(module).items() if not k.startswith("_")]
 
 
@@ -241,7 +241,7 @@ def _held(module: Module) -> list[tuple[str, object]]:
     return found
 
 
-def _refuse_set(module: Module, value, name: str = "") -> None:
+def _refuse_set(module: Module, value: Iterable[object], name: str = "") -> None:
     if any(isinstance(v, Value | Module) for v in value):
         name = name or next(k for k, v in vars(module).items() if v is value)
         raise TypeError(
@@ -250,7 +250,9 @@ def _refuse_set(module: Module, value, name: str = "") -> None:
         )
 
 
-def _walk_container(container, path: tuple, on_path: set):
+def _walk_container(
+    container: Any, path: tuple[Any, ...], on_path: set[int]
+) -> Iterator[tuple[tuple[Any, ...], Value | Module]]:
     """(path, item) for every Value or Module inside nested lists, tuples and dicts."""
     if id(container) in on_path:
         return  # a list that contains itself
@@ -264,7 +266,7 @@ def _walk_container(container, path: tuple, on_path: set):
     on_path.discard(id(container))
 
 
-def _collect_values(container, found: list, on_path: set) -> None:
+def _collect_values(container: Any, found: list[Value], on_path: set[int]) -> None:
     """``_walk_container`` for Values only, without building paths (the hot path)."""
     if id(container) in on_path:
         return
@@ -277,7 +279,7 @@ def _collect_values(container, found: list, on_path: set) -> None:
     on_path.discard(id(container))
 
 
-def _check_names(expected: list[str], state_dict: Mapping) -> None:
+def _check_names(expected: list[str], state_dict: Mapping[str, object]) -> None:
     missing = [n for n in expected if n not in state_dict]
     expected_set = set(expected)
     unexpected = [n for n in state_dict if n not in expected_set]
@@ -290,7 +292,7 @@ def _check_names(expected: list[str], state_dict: Mapping) -> None:
         raise ValueError("state dict does not fit the model (" + "; ".join(parts) + ")")
 
 
-def _check_number(name: str, value) -> None:
+def _check_number(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(
             f"state dict entry {name!r} must be a number, got {type(value).__name__} {value!r}"
