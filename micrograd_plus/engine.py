@@ -333,7 +333,11 @@ class Value:
         """
         seed = _seed(gradient, create_graph)
         with gc_paused():
-            _run_pass(self, topological_order(self), seed, create_graph)
+            if _closures_assigned or self._a is None:  # a closure may sit on any node
+                _run_pass(self, topological_order(self), seed, create_graph)
+            else:
+                order, saved = _pass_order(self)
+                _run_pass(self, order, seed, create_graph, saved)
 
 
 # --- building nodes --------------------------------------------------------------
@@ -675,16 +679,90 @@ def _seed(gradient: object, create_graph: bool) -> Any:
     return Value(value) if create_graph else value
 
 
-def _run_pass(root: Value, topo: list[Value], seed: Any, create_graph: bool) -> None:
+def _pass_order(root: Value) -> tuple[list[Value], list[tuple[Value, Any]]]:
+    """What backward needs of ``topological_order(root)``, in one walk: its nodes
+    without the leaves (the same order), and the earlier grads set aside.
+
+    A leaf has no rule to apply, so it need not be ordered, only have its earlier
+    grad set aside (saved and zeroed when first met, so later meetings see 0.0).
+    """
+    order: list[Value] = []
+    append = order.append
+    saved: list[tuple[Value, Any]] = []
+    keep = saved.append
+    visited: set[Value] = set()
+    add = visited.add
+    stack: list[Value | None] = [root]
+    push = stack.append
+    pop = stack.pop
+    exits: list[Value] = []
+    enter = exits.append
+    leave = exits.pop
+    while stack:
+        node = pop()
+        if node is None:
+            append(leave())
+            continue
+        if node in visited:
+            continue
+        add(node)
+        g = node.grad
+        if g.__class__ is not float or g:
+            keep((node, g))
+            node.grad = 0.0
+        push(None)
+        enter(node)
+        a = node._a
+        b = node._b
+        if b is _MANY:
+            for parent in reversed(a):
+                if parent._a is not None:
+                    if parent not in visited:
+                        push(parent)
+                else:
+                    g = parent.grad
+                    if g.__class__ is not float or g:
+                        keep((parent, g))
+                        parent.grad = 0.0
+            continue
+        if b is not None:
+            if b._a is not None:
+                if b not in visited:
+                    push(b)
+            else:
+                g = b.grad
+                if g.__class__ is not float or g:
+                    keep((b, g))
+                    b.grad = 0.0
+        if a._a is not None:
+            if a not in visited:
+                push(a)
+        else:
+            g = a.grad
+            if g.__class__ is not float or g:
+                keep((a, g))
+                a.grad = 0.0
+    return order, saved
+
+
+def _run_pass(
+    root: Value,
+    topo: list[Value],
+    seed: Any,
+    create_graph: bool,
+    saved: list[tuple[Value, Any]] | None = None,
+) -> None:
     """Propagate ``seed`` from root through ``topo``, adding to the grads already there.
 
     Earlier gradients are set aside so that this pass propagates only its own
     contributions (intermediate nodes keep grads too), then added back; if the
-    pass fails, every grad is left as it was.
+    pass fails, every grad is left as it was.  ``saved``: the grads already set
+    aside by ``_pass_order`` (whose ``topo`` has no leaves).
     """
-    saved = [(n, n.grad) for n in topo if n.grad.__class__ is not float or n.grad]
-    for node, _ in saved:
-        node.grad = 0.0
+    if saved is None:
+        saved = [(n, n.grad) for n in topo if n.grad.__class__ is not float or n.grad]
+        for node, _ in saved:
+            node.grad = 0.0
     try:
         root.grad = seed
         if create_graph:
@@ -696,7 +774,7 @@ def _run_pass(root: Value, topo: list[Value], seed: Any, create_graph: bool) -> 
         else:
             _backprop_floats(topo)
     except BaseException:
-        for node in topo:
+        for node in topological_order(root):  # leaves too, if topo has none
             node.grad = 0.0
         for node, grad in saved:
             node.grad = grad

@@ -12,6 +12,7 @@ import gc
 import inspect
 import itertools
 import math
+import random
 import textwrap
 
 import pytest
@@ -186,3 +187,60 @@ def test_forward_batch_pauses_the_collector_and_restores_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- backward's own walk: topological_order without the leaves -------------------------------
+
+
+def _random_graph(rng: random.Random) -> Value:
+    nodes = [Value(rng.uniform(-1, 1)) for _ in range(rng.randint(1, 4))]
+    for _ in range(rng.randint(1, 30)):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        pick = rng.random()
+        if pick < 0.3:
+            nodes.append(a * b)
+        elif pick < 0.5:
+            nodes.append(a + b)
+        elif pick < 0.6:
+            nodes.append(a.tanh())
+        elif pick < 0.7:
+            nodes.append(a * 2.0)
+        elif pick < 0.8:
+            nodes.append(engine.sum_values(rng.choices(nodes, k=rng.randint(1, 5))))
+        else:
+            nodes.append(a - b)
+    return nodes[-1] * 1.0
+
+
+def test_pass_order_is_topological_order_without_leaves_and_sets_grads_aside():
+    rng = random.Random(0)
+    for _ in range(500):
+        root = _random_graph(rng)
+        full = engine.topological_order(root)
+        for n in full:
+            n.grad = rng.choice([0.0, 0.0, 1.5, -0.25])
+        before = {n: n.grad for n in full}
+        order, saved = engine._pass_order(root)
+        assert order == [n for n in full if n._prev]
+        assert dict(saved) == {n: g for n, g in before.items() if g != 0.0}
+        assert all(n.grad == 0.0 for n in full)
+
+
+def test_repeated_backward_adds_each_pass_as_one_sum_on_leaves_too():
+    # As PyTorch: a pass's contributions are summed, then added to the earlier grad.
+    x = Value(0.1)
+    y = x * 3.0 + x * 7.0 + x.tanh()
+    y.backward()
+    once = x.grad
+    y.backward()
+    assert x.grad == once + once
+
+
+def test_a_failing_pass_leaves_every_grad_as_it_was():
+    x, w = Value(0.0), Value(2.0)
+    # w * 3 gets its gradient first, then the log node's rule divides by x = 0
+    y = Value(0.0, (x,), "log") + w * 3.0
+    x.grad, w.grad = 0.5, -1.0
+    with pytest.raises(ZeroDivisionError, match="'log'"):
+        y.backward()
+    assert (x.grad, w.grad, y.grad) == (0.5, -1.0, 0.0)
