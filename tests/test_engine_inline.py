@@ -13,6 +13,7 @@ import inspect
 import itertools
 import math
 import random
+import sys
 import textwrap
 
 import pytest
@@ -244,3 +245,20 @@ def test_a_failing_pass_leaves_every_grad_as_it_was():
     with pytest.raises(ZeroDivisionError, match="'log'"):
         y.backward()
     assert (x.grad, w.grad, y.grad) == (0.5, -1.0, 0.0)
+
+
+def test_a_graph_deeper_than_the_recursion_limit_gets_the_same_grads():
+    # backward's recursive walk gives way to topological_order's stack on a long chain;
+    # grads set aside before the switch must stay aside (and come back once).
+    x = Value(0.5)
+    y = x
+    for _ in range(3 * sys.getrecursionlimit()):
+        y = y * 1.0 + 0.0
+    near = y
+    y = (near + x).tanh()
+    y.backward()
+    once = x.grad
+    near_grad = near.grad
+    y.backward()
+    assert x.grad == once + once and near.grad == near_grad + near_grad
+    assert once == pytest.approx(2 * (1 - math.tanh(near.data + 0.5) ** 2), rel=1e-12)
