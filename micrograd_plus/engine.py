@@ -698,11 +698,11 @@ def _pass_order(root: Value) -> tuple[list[Value], list[tuple[Value, Any]]]:
     visited: set[Value] = set()
     add = visited.add
 
-    def set_aside(leaf: Value) -> None:
-        g = leaf.grad
+    def set_aside(node: Value) -> None:
+        g = node.grad
         if g.__class__ is not float or g:
-            keep((leaf, g))
-            leaf.grad = 0.0
+            keep((node, g))
+            node.grad = 0.0
 
     def visit(node: Value) -> None:  # node is not a leaf
         add(node)
@@ -736,6 +736,10 @@ def _pass_order(root: Value) -> tuple[list[Value], list[tuple[Value, Any]]]:
         order = topological_order(root)  # leaves included; grads met so far are aside
         for node in order:
             set_aside(node)
+    finally:
+        # visit calls itself through its closure: a reference cycle that would keep the
+        # visited set, hence the whole graph, alive until the collector runs.  Break it.
+        visit = set_aside
     return order, saved
 
 

@@ -262,3 +262,24 @@ def test_a_graph_deeper_than_the_recursion_limit_gets_the_same_grads():
     y.backward()
     assert x.grad == once + once and near.grad == near_grad + near_grad
     assert once == pytest.approx(2 * (1 - math.tanh(near.data + 0.5) ** 2), rel=1e-12)
+
+
+def test_backward_leaves_no_reference_cycles():
+    # A cycle (such as a recursive helper referring to itself) would keep the walk's
+    # visited set, and with it the whole graph, alive until the collector runs.
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for deep in (False, True):
+            x = Value(1.0)
+            y = x
+            for _ in range(3 * sys.getrecursionlimit() if deep else 10):
+                y = y * 1.0 + 0.5
+            y.backward()
+            mp_grad = engine.grad(y, [x])
+            del x, y, mp_grad
+            assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
