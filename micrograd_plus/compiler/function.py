@@ -156,6 +156,16 @@ class CompiledFunction:
 
     def __call__(self, *args: Any):
         structure, flat, _ = _flatten_args(args)
+        entry, vals, saved = self._replay(structure, flat, args)
+        return _results(entry, vals, saved)
+
+    def _replay(self, structure: tuple, flat: np.ndarray, args: tuple, live=None):
+        """(entry, vals, saved): the forward replay of the trace whose guards hold for
+        these arguments, tracing ``fn`` again when none does.
+
+        ``live(tape)`` gives the values of ``tape.live`` when the caller holds them
+        in an array (``compile_step``); by default each Value's ``.data`` is read.
+        """
         with self._lock:
             traced = self._cache.get(structure)
             if traced is None:
@@ -167,14 +177,14 @@ class CompiledFunction:
         failed_site = None
         for entry in entries:
             try:
-                vals, saved = entry.tape.forward(flat)
+                vals, saved = entry.tape.forward(flat, None if live is None else live(entry.tape))
             except (ValueError, ZeroDivisionError, IndexError):
                 if not entry.sites:
                     raise
                 continue  # another branch may not compute what failed: trace again
             failed = entry.tape.failed_guard(vals)
             if failed is None:
-                return _results(entry, vals, saved)
+                return entry, vals, saved
             failed_site = entry.sites[failed]
             if self.on_guard_failure == "raise":
                 raise GuardError(
@@ -186,8 +196,8 @@ class CompiledFunction:
             self._count_retrace(structure, bool(entries), failed_site)
             traced.insert(0, entry)
             del traced[self.max_variants :]
-        vals, saved = entry.tape.forward(flat)
-        return _results(entry, vals, saved)
+        vals, saved = entry.tape.forward(flat, None if live is None else live(entry.tape))
+        return entry, vals, saved
 
     def _count_retrace(self, structure: tuple, is_variant: bool, site: str | None) -> None:
         """Warn, once per limit, when fn keeps being traced (as torch.compile's recompile
@@ -529,18 +539,44 @@ def _linear_names() -> set[str]:
 _LARGEST_EXACT_INT = 2**53
 
 
-def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray, None]:
+def module_key(module) -> tuple:
+    """A Module argument's part of the cache key: its parameter objects, so that a
+    changed set of parameters (a replaced neuron) traces again."""
+    return ("module", _ParameterIds(tuple(map(id, module.parameters()))))
+
+
+class _ParameterIds:
+    """A Module's parameter ids, hashed once: a key of 100,000 ids is looked up in the
+    cache at every call, and a tuple would hash them all each time."""
+
+    __slots__ = ("ids", "_hash")
+
+    def __init__(self, ids: tuple[int, ...]) -> None:
+        self.ids, self._hash = ids, hash(ids)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _ParameterIds) and self._hash == other._hash and self.ids == other.ids
+        )
+
+
+def _flatten_args(args: tuple, key_of_module=module_key) -> tuple[tuple, np.ndarray, None]:
     """The arguments' structure (the cache key) and all their numbers, flattened.
 
     An argument that is an int, a (nested) list of ints or an integer array is
     an *integer input*: it reaches ``fn`` as ``TracedInt``s, never as float
     Values.  A NumPy array is read without conversion when it holds float64.
+    ``key_of_module(arg)`` keys a Module argument (``compile_step`` passes the
+    key it computed when it took hold of the parameters).
     """
     structure: list[tuple[Any, ...]] = []
     chunks: list[Any] = []
     for position, arg in enumerate(args):
         if _is_module(arg):  # read at every call: a new set of parameter objects retraces
-            structure.append(("module", tuple(map(id, arg.parameters()))))
+            structure.append(key_of_module(arg))
             continue
         array = arg if arg.__class__ is np.ndarray else None
         if array is None and not isinstance(arg, Value):

@@ -195,11 +195,15 @@ class Tape:
                 return int(numbers[changed].min())
         return None
 
-    def forward(self, inputs: np.ndarray) -> tuple[np.ndarray, list]:
-        """Every slot's value for these inputs and the parameters' current data."""
+    def forward(self, inputs: np.ndarray, live: Any = None) -> tuple[np.ndarray, list]:
+        """Every slot's value for these inputs and the parameters' current data.
+
+        ``live``: the values of ``self.live`` in order, when the caller holds them in
+        an array (``compile_step``); by default each Value's ``.data`` is read.
+        """
         vals = self.template.copy()
         vals[2 : self.live_lo] = inputs
-        vals[self.live_lo : self.live_hi] = [v.data for v in self.live]
+        vals[self.live_lo : self.live_hi] = [v.data for v in self.live] if live is None else live
         with np.errstate(all="ignore"):
             saved = [group.forward(vals) for group in self.groups]
         if is_anomaly_enabled():
@@ -219,6 +223,12 @@ class Tape:
 
     def backward(self, vals: np.ndarray, saved: list, root: int) -> None:
         """Add d(root)/d(leaf) into ``.grad`` of every leaf read at each call."""
+        grads = self.leaf_grads(vals, saved, root)
+        for v, g in zip(self.live, grads.tolist()):
+            v.grad += g
+
+    def leaf_grads(self, vals: np.ndarray, saved: list, root: int) -> np.ndarray:
+        """d(root)/d(leaf) for every leaf of ``self.live``, in order, as one array."""
         G = np.zeros(self.size)
         G[root] = 1.0
         checked = is_anomaly_enabled()
@@ -231,8 +241,7 @@ class Tape:
                             f"NaN gradient in the backward of '{_op_name(group)}' "
                             "(a compiled replay)"
                         )
-        for v, g in zip(self.live, G[self.live_lo : self.live_hi].tolist()):
-            v.grad += g
+        return G[self.live_lo : self.live_hi]
 
 
 def _op_name(group, slot: int | None = None) -> str:
