@@ -86,6 +86,12 @@ class CompiledStep:
         self._model_key: tuple = ()
         self.params = np.zeros(0)  # while held: every parameter's data, in optimizer order
         self.grads = np.zeros(0)  # while held: the last step's gradients
+        self._param_list: list[Value] = []  # the held parameters, in optimizer order
+        self._states: list[dict[str, Any]] = []  # per param group: its state as arrays
+        self._bounds: list[tuple[int, int]] = []  # per param group: its slice of params
+        self._signature: list[tuple[int, int]] = []
+        self._index: dict[int, int] = {}  # id(parameter) -> its position in params
+        self._live_maps: dict[int, _LiveMap] = {}  # id(tape) -> where its leaves are held
 
     # --- the step ----------------------------------------------------------------------
     def __call__(self, *args: Any):
@@ -188,7 +194,7 @@ class CompiledStep:
             self._model_key = key
         self._index = {id(p): i for i, p in enumerate(params)}
         self._param_list = params
-        self._live_maps: dict[int, _LiveMap] = {}
+        self._live_maps = {}
         held = self._held
         for p in params:
             p.__class__ = held

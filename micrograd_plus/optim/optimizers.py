@@ -639,8 +639,8 @@ class _Staged:
 
     __slots__ = ("data",)
 
-    def __init__(self, data: float) -> None:
-        self.data = data
+    def __init__(self, data: Any) -> None:
+        self.data: Any = data  # a float in step(), an array in step_arrays()
 
 
 def _checked_state(
