@@ -541,8 +541,20 @@ _LARGEST_EXACT_INT = 2**53
 
 def module_key(module) -> tuple:
     """A Module argument's part of the cache key: its parameter objects, so that a
-    changed set of parameters (a replaced neuron) traces again."""
-    return ("module", _ParameterIds(tuple(map(id, module.parameters()))))
+    changed set of parameters (a replaced neuron) traces again.
+
+    The one walk over the parameters a call makes: what each module holds, in order,
+    without ``parameters()``' de-duplication (a Value held twice is the same key
+    every time), so about one list extension per module.
+    """
+    walk = getattr(module, "_walk", None)
+    if callable(walk):
+        ids: list[int] = []
+        for _, sub in walk():
+            ids.extend(map(id, sub._own_parameter_values()))
+    else:  # a duck-typed model: parameters() is all it offers
+        ids = list(map(id, module.parameters()))
+    return ("module", _ParameterIds(tuple(ids)))
 
 
 class _ParameterIds:
