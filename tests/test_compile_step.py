@@ -295,3 +295,71 @@ def test_a_failing_forward_leaves_the_parameters_usable():
     assert math.isfinite(w.data)
     expected = model([sign * 2.0]).log().data
     assert step(sign * 2.0) == pytest.approx(expected, abs=1e-12)
+
+
+# --- fit(compile=True) trains through compile_step ------------------------------------------
+
+
+def fit_twice(make_optimizer, **options):
+    """(history, parameters, grads) of an eager and a compiled fit from the same start."""
+    from micrograd_plus.train import fit
+
+    Xf = rng.standard_normal((30, 5)).tolist()
+    yf = rng.integers(0, 3, 30).tolist()
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(5, [7, 3], seed=4)
+        history = fit(model, losses.cross_entropy, make_optimizer(model.parameters()), Xf, yf,
+                      epochs=3, batch_size=8, seed=0, progress=False, compile=compiled,
+                      **options)  # fmt: skip
+        runs.append((history, [p.data for p in model.parameters()], model))
+    return runs
+
+
+@pytest.mark.parametrize("name", ["sgd-momentum-wd", "adamw"])
+def test_fit_compiled_with_clipping_follows_eager(name):
+    (eager, eager_params, _), (fast, fast_params, model) = fit_twice(
+        OPTIMIZERS[name], clip_grad_norm=0.05
+    )
+    for key in eager.train:
+        assert fast.train[key] == pytest.approx(eager.train[key], rel=1e-9), key
+    for layer in eager.grad_norms:
+        assert fast.grad_norms[layer] == pytest.approx(eager.grad_norms[layer], rel=1e-9)
+    assert fast_params == pytest.approx(eager_params, abs=1e-12)
+    assert all(type(p) is Value for p in model.parameters())  # read above: handed back
+
+
+def test_fit_compiled_skips_a_step_that_would_overflow_as_eager_does():
+    (eager, eager_params, _), (fast, fast_params, _) = fit_twice(
+        lambda p: SGD(p, lr=1e308), on_nonfinite="skip"
+    )
+    assert eager.skipped_batches and fast.skipped_batches == eager.skipped_batches
+    assert fast_params == pytest.approx(eager_params, rel=1e-12)
+
+
+def test_fit_compiled_names_the_parameter_a_step_would_break():
+    from micrograd_plus.train import NonFiniteError, fit
+
+    big = (100.0 * np.array(X)).tolist()
+    messages = []
+    for compiled in (False, True):
+        model = nn.MLP(5, [7, 3], seed=4)
+        before = [p.data for p in model.parameters()]
+        with pytest.raises(NonFiniteError, match=r"optimizer step would make parameter") as err:
+            fit(model, losses.cross_entropy, SGD(model.parameters(), lr=1e308), big, Y,
+                epochs=1, progress=False, compile=compiled)  # fmt: skip
+        assert [p.data for p in model.parameters()] == before
+        messages.append(str(err.value).split(" would make parameter ")[1].split(" ")[0])
+    assert messages[0] == messages[1]  # the same parameter named
+
+
+def test_fit_compiled_with_a_frozen_layer_replays_the_loss_instead():
+    from micrograd_plus.train import fit
+
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(5, [7, 3], seed=4)
+        opt = Adam(model.layers[1].parameters(), lr=0.01)
+        fit(model, losses.cross_entropy, opt, X, Y, epochs=2, progress=False, compile=compiled)
+        runs.append([p.data for p in model.parameters()])
+    assert runs[1] == pytest.approx(runs[0], abs=1e-12)

@@ -129,7 +129,9 @@ class CompiledStep:
             root = entry.tape.roots[0]
             live = entry.tape.leaf_grads(vals, saved, root)
             where = self._live_map(entry.tape)
-            if where.all_held:
+            if where.every_parameter:
+                self.grads = live  # a view of this backward's own gradient array
+            elif where.all_held:
                 self.grads[where.held] = live
             else:
                 self.grads[where.held] = live[where.held_slots]
@@ -155,6 +157,16 @@ class CompiledStep:
                 self._states,
             )
             self.steps += 1
+
+    def positions(self, values) -> np.ndarray:
+        """Where these held parameters sit in ``params`` and ``grads`` (fit's per-layer norms)."""
+        if not self._holding:
+            raise RuntimeError("compile_step: positions() while the parameters are not held")
+        return np.array([self._index[id(v)] for v in values], dtype=np.intp)
+
+    def nonfinite_parameters(self) -> list[Value]:
+        """The held parameters whose value in ``params`` is NaN or infinite."""
+        return [self._param_list[i] for i in np.flatnonzero(~np.isfinite(self.params)).tolist()]
 
     # --- holding and handing back ------------------------------------------------------
     def sync(self) -> None:
@@ -241,6 +253,10 @@ class _LiveMap:
         self.all_held = not self.others
         if self.held.size and _is_run(self.held):
             self.held = slice(int(self.held[0]), int(self.held[-1]) + 1)
+        # the tape's leaves are exactly the held parameters, in order
+        self.every_parameter = (
+            self.all_held and isinstance(self.held, slice) and self.held == slice(0, len(index))
+        )
 
 
 def _is_run(index: np.ndarray) -> bool:

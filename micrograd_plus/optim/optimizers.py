@@ -162,7 +162,8 @@ class Optimizer:
             if group.get("maximize", False):
                 grad = -grad
             shadow = _Staged(data)
-            self._update(cast(Value, shadow), grad, state, group)  # type: ignore[arg-type]
+            with np.errstate(all="ignore"):  # inf/nan as float arithmetic gives them, silently
+                self._update(cast(Value, shadow), grad, state, group)  # type: ignore[arg-type]
             if shadow.data is not data:
                 data[...] = shadow.data
 
