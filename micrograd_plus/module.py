@@ -13,10 +13,35 @@ is told in the docstring of ``nn.py``.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 from .engine import Value
+
+# --- what the training and plotting functions accept -----------------------------------
+
+
+class Model(Protocol):
+    """Anything ``predict``, ``evaluate`` and the plots can run: called on ONE sample.
+
+    Every :class:`Module` is one, and so is a plain function such as
+    ``lambda x: w * x[0] + b``. A ``forward_batch(X)``, ``train()`` or ``eval()``
+    method is used when the model has one.
+    """
+
+    def __call__(self, x: Any, /) -> Any: ...
+
+
+class TrainableModel(Model, Protocol):
+    """A :class:`Model` that also lists its parameters: what ``fit`` trains.
+
+    ``named_parameters()`` is used when present (for per-layer gradient norms).
+    """
+
+    def parameters(self) -> list[Value]:
+        """The Values the optimizer updates (``fit`` reads their ``.grad``)."""
+        ...
+
 
 # --- the base class ------------------------------------------------------------------
 
@@ -65,7 +90,7 @@ class Module:
                 _refuse_set(self, value)
         return found
 
-    def _own_buffers(self) -> list[tuple[str, list, int]]:
+    def _own_buffers(self) -> list[tuple[str, list[float], int]]:
         """Non-trainable state kept in ``state_dict`` as (name, list, index) slots."""
         return []
 
@@ -93,16 +118,19 @@ class Module:
         return found
 
     def named_buffers(self) -> list[tuple[str, float]]:
+        """Non-trainable state (BatchNorm's running statistics) with dotted names, as floats."""
         return [(name, store[i]) for name, store, i in self._buffer_slots()]
 
-    def _buffer_slots(self) -> list[tuple[str, list, int]]:
+    def _buffer_slots(self) -> list[tuple[str, list[float], int]]:
         return [
             (prefix + name, store, i)
             for prefix, module in self._walk()
             for name, store, i in module._own_buffers()
         ]
 
-    def _walk(self, prefix: str = "", _path: frozenset = frozenset()):
+    def _walk(
+        self, prefix: str = "", _path: frozenset[int] = frozenset()
+    ) -> Iterator[tuple[str, Module]]:
         """This module and all modules below it, with their name prefixes.
 
         A module that (directly or not) holds itself is visited once, not forever.
@@ -115,6 +143,7 @@ class Module:
 
     # --- training helpers -------------------------------------------------------------
     def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0: gradients add up over ``backward()`` calls."""
         for p in self.parameters():
             p.grad = 0.0
 
@@ -176,7 +205,7 @@ class Module:
         return "\n".join(lines)
 
 
-def _public_attributes(module: Module):
+def _public_attributes(module: Module) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in vars(module).items() if not k.startswith("_")]
 
 
@@ -207,7 +236,7 @@ def _held(module: Module) -> list[tuple[str, object]]:
     return found
 
 
-def _refuse_set(module: Module, value, name: str = "") -> None:
+def _refuse_set(module: Module, value: Iterable[object], name: str = "") -> None:
     if any(isinstance(v, Value | Module) for v in value):
         name = name or next(k for k, v in vars(module).items() if v is value)
         raise TypeError(
@@ -216,7 +245,9 @@ def _refuse_set(module: Module, value, name: str = "") -> None:
         )
 
 
-def _walk_container(container, path: tuple, on_path: set):
+def _walk_container(
+    container: Any, path: tuple[Any, ...], on_path: set[int]
+) -> Iterator[tuple[tuple[Any, ...], Value | Module]]:
     """(path, item) for every Value or Module inside nested lists, tuples and dicts."""
     if id(container) in on_path:
         return  # a list that contains itself
@@ -230,7 +261,7 @@ def _walk_container(container, path: tuple, on_path: set):
     on_path.discard(id(container))
 
 
-def _collect_values(container, found: list, on_path: set) -> None:
+def _collect_values(container: Any, found: list[Value], on_path: set[int]) -> None:
     """``_walk_container`` for Values only, without building paths (the hot path)."""
     if id(container) in on_path:
         return
@@ -243,7 +274,7 @@ def _collect_values(container, found: list, on_path: set) -> None:
     on_path.discard(id(container))
 
 
-def _check_names(expected: list[str], state_dict: Mapping) -> None:
+def _check_names(expected: list[str], state_dict: Mapping[str, object]) -> None:
     missing = [n for n in expected if n not in state_dict]
     expected_set = set(expected)
     unexpected = [n for n in state_dict if n not in expected_set]
@@ -256,7 +287,7 @@ def _check_names(expected: list[str], state_dict: Mapping) -> None:
         raise ValueError("state dict does not fit the model (" + "; ".join(parts) + ")")
 
 
-def _check_number(name: str, value) -> None:
+def _check_number(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(
             f"state dict entry {name!r} must be a number, got {type(value).__name__} {value!r}"

@@ -20,7 +20,8 @@ import random
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import numpy as np
 
@@ -40,6 +41,11 @@ from .metrics import (
     mse,
     uses_sign_labels,
 )
+from .module import Model, TrainableModel
+
+if TYPE_CHECKING:
+    from .compiler.step import CompiledStep
+    from .optim.lr_scheduler import LRScheduler
 
 __all__ = [
     "METRICS",
@@ -58,19 +64,46 @@ __all__ = [
 ]
 
 
+#: A loss: (the batch's outputs, its targets) -> one Value (every function in ``losses``).
+LossFunction: TypeAlias = Callable[[list[Any], list[Any]], Value]
+# (X batch, y batch) -> (loss, outputs): the loss is a Value, or under compile the replay's
+# CompiledResult (it has .data and .backward() too).
+_StepLoss: TypeAlias = Callable[[list[Any], list[Any]], tuple[Any, list[Any]]]
+
+
+class Optimizer(Protocol):
+    """What fit needs of an optimizer: ``torch.optim``'s interface, which every class of
+    ``micrograd_plus.optim`` has (the first group's ``"lr"`` is recorded each epoch)."""
+
+    @property
+    def param_groups(self) -> Sequence[Mapping[str, Any]]:
+        """Groups of parameters with their options; fit records ``param_groups[0]["lr"]``."""
+        ...
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to 0, before each batch's backward pass."""
+        ...
+
+    def step(self) -> Any:
+        """Update the parameters from their gradients, once per batch."""
+        ...
+
+
 # --- predict / evaluate ---------------------------------------------------------------------
 
 
-def _forward_batch(model, X: Sequence) -> list:
-    if hasattr(model, "forward_batch"):
-        return model.forward_batch(X)
+def _forward_batch(model: Model, X: Sequence[Any]) -> list[Any]:
+    forward_batch = getattr(model, "forward_batch", None)
+    if forward_batch is not None:
+        outputs: list[Any] = forward_batch(X)
+        return outputs
     return [model(x) for x in X]
 
 
 class _eval_mode:
     """Eval mode and no_grad inside the block; the model's previous mode afterwards."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: Model) -> None:
         self.model = model
 
     def __enter__(self) -> None:
@@ -80,13 +113,13 @@ class _eval_mode:
         self.no_grad = no_grad()
         self.no_grad.__enter__()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.no_grad.__exit__(*exc)
         if self.was_training and hasattr(self.model, "train"):
             self.model.train()
 
 
-def predict(model, X: Sequence) -> list:
+def predict(model: Model, X: Sequence[Any]) -> list[Any]:
     """Raw model outputs as floats (a float per sample, or a list per sample), in eval mode."""
     if len(X) == 0:
         raise ValueError("predict: X is empty, expected at least one sample")
@@ -94,7 +127,7 @@ def predict(model, X: Sequence) -> list:
         return as_floats(_forward_batch(model, X))
 
 
-def predict_classes(model, X: Sequence, sign_labels: bool = False) -> list[int]:
+def predict_classes(model: Model, X: Sequence[Any], sign_labels: bool = False) -> list[int]:
     """Class predictions: the argmax of each output row, or for one-output models
     1 where the score is > 0 and 0 (or -1 with ``sign_labels``) elsewhere."""
     negative = -1 if sign_labels else 0
@@ -109,11 +142,11 @@ def predict_classes(model, X: Sequence, sign_labels: bool = False) -> list[int]:
 
 
 def evaluate(
-    model,
-    loss_fn: Callable | None,
-    X: Sequence,
-    y: Sequence,
-    metrics: Metric | Iterable[Metric] | None = None,
+    model: Model,
+    loss_fn: LossFunction | None,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    metrics: Metric | Iterable[Metric] | dict[str, Callable[..., float]] | None = None,
 ) -> dict[str, float]:
     """``{"loss": ..., metric: ...}`` on (X, y) in eval mode without recording a graph.
 
@@ -141,11 +174,12 @@ def layer_name(param_name: str) -> str:
     return owner if dot else "model"
 
 
-def parameters_by_layer(model) -> dict[str, list[Value]]:
+def parameters_by_layer(model: TrainableModel) -> dict[str, list[Value]]:
     """The model's parameters grouped by ``layer_name``; without ``named_parameters``
     everything is one group, ``"model"``."""
-    if hasattr(model, "named_parameters"):
-        named = model.named_parameters()
+    named_parameters = getattr(model, "named_parameters", None)
+    if named_parameters is not None:
+        named: list[tuple[str, Value]] = named_parameters()
     else:
         named = [(f"{i}", p) for i, p in enumerate(model.parameters())]
     groups: dict[str, list[Value]] = {}
@@ -212,18 +246,18 @@ class _Progress:
 
 
 def fit(
-    model,
-    loss_fn: Callable,
-    optimizer,
-    X: Sequence,
-    y: Sequence,
+    model: TrainableModel,
+    loss_fn: LossFunction,
+    optimizer: Optimizer,
+    X: Sequence[Any],
+    y: Sequence[Any],
     epochs: int,
     batch_size: int | None = None,
-    val: tuple[Sequence, Sequence] | None = None,
-    scheduler=None,
+    val: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    scheduler: LRScheduler | None = None,
     clip_grad_norm: float | None = None,
     metrics: Metric | Iterable[Metric] | None = None,
-    callbacks: Iterable = (),
+    callbacks: Iterable[object] = (),
     progress: bool = True,
     seed: int | None = None,
     compile: bool = False,
@@ -286,7 +320,7 @@ def fit(
     ):
         raise ValueError(f"clip_grad_norm must be a number > 0 or None, got {clip_grad_norm!r}")
     table = metric_table(default_metrics(loss_fn, y) if metrics is None else metrics)
-    callbacks = [Hooks(cb) for cb in callbacks]
+    hooks = [Hooks(cb) for cb in callbacks]
     groups = parameters_by_layer(model)
     params = [p for group in groups.values() for p in group]
     # compile=True: the whole step compiled (compile_step, parameters held in arrays) where
@@ -304,7 +338,7 @@ def fit(
     sign_labels = uses_sign_labels(y) or (val is not None and uses_sign_labels(val[1]))
     rng = random.Random(seed)
     was_training = getattr(model, "training", True)
-    for cb in callbacks:
+    for cb in hooks:
         cb.on_train_begin(history, model)
 
     bar = _Progress(epochs) if progress else None
@@ -323,6 +357,7 @@ def fit(
                     guard.at_epoch(epoch),
                 )  # fmt: skip
             else:
+                assert step_loss is not None  # made exactly when there is no held step
                 train_logs, norms = _train_one_epoch(
                     model, step_loss, optimizer, epoch_batches, table, sign_labels, groups,
                     clip, clip_grad_norm, params, guard.at_epoch(epoch),
@@ -332,7 +367,7 @@ def fit(
             for name, value in norms.items():
                 history.grad_norms[name].append(value)
             if val is not None:
-                if compile:
+                if val_loss is not None:  # made exactly when compile and val
                     logs = _evaluate_compiled(model, val_loss, val[0], val[1], table)
                 else:
                     logs = evaluate(model, loss_fn, val[0], val[1], table)
@@ -342,14 +377,14 @@ def fit(
             history.time.append(time.perf_counter() - start)
             if bar is not None:
                 bar.update(epoch, _latest_logs(history))
-            stop = [cb.on_epoch_end(epoch, history, model) for cb in callbacks]
+            stop = [cb.on_epoch_end(epoch, history, model) for cb in hooks]
             if any(stop):
                 history.stopped_early = True
                 break
     except KeyboardInterrupt as interrupt:
         _keep_finished_epochs(history)
         history.interrupted = True
-        _finish(history, callbacks, model, was_training)
+        _finish(history, hooks, model, was_training)
         if on_interrupt == "raise":
             interrupt.history = history  # type: ignore[attr-defined]
             raise
@@ -368,18 +403,20 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
-    _finish(history, callbacks, model, was_training)
+    _finish(history, hooks, model, was_training)
     return history
 
 
-def _finish(history: History, callbacks, model, was_training: bool) -> None:
+def _finish(
+    history: History, callbacks: list[Hooks], model: TrainableModel, was_training: bool
+) -> None:
     history.best_epoch = _default_best_epoch(history)
     for cb in callbacks:
         cb.on_train_end(history, model)
     _restore_mode(model, was_training)
 
 
-def _restore_mode(model, was_training: bool) -> None:
+def _restore_mode(model: Model, was_training: bool) -> None:
     if not was_training and hasattr(model, "eval"):
         model.eval()
 
@@ -394,9 +431,18 @@ def _keep_finished_epochs(history: History) -> None:
 
 
 def _train_one_epoch(
-    model, step_loss, optimizer, epoch_batches, table, sign_labels, groups, clip, max_norm, params,
-    guard,
-):  # fmt: skip
+    model: TrainableModel,
+    step_loss: _StepLoss,
+    optimizer: Optimizer,
+    epoch_batches: Iterable[tuple[list[Any], list[Any]]],
+    table: dict[str, Callable[..., float]],
+    sign_labels: bool,
+    groups: dict[str, list[Value]],
+    clip: Callable[[list[Value], float], Any] | None,
+    max_norm: float | None,
+    params: list[Value],
+    guard: _NonFiniteGuard,
+) -> tuple[dict[str, float], dict[str, float]]:
     """One pass over the batches; returns the epoch's mean loss/metrics and mean grad norms.
 
     A batch the guard refuses (non-finite loss, gradient or step) is not applied
@@ -420,7 +466,7 @@ def _train_one_epoch(
             guard.refuse(batch, len(epoch_batches), guard.describe_gradient())
             continue
         if clip is not None:
-            clip(params, max_norm)
+            clip(params, max_norm)  # type: ignore[arg-type]  # max_norm is set when clip is
         before = [p.data for p in params]
         optimizer.step()
         if not all(math.isfinite(p.data) for p in params):
@@ -440,42 +486,49 @@ def _train_one_epoch(
     return means, {name: total / steps if steps else math.nan for name, total in norm_sums.items()}
 
 
-def _train_one_epoch_held(step, epoch_batches, table, sign_labels, groups, max_norm, guard):
+def _train_one_epoch_held(
+    step: CompiledStep,
+    epoch_batches: Iterable[tuple[list[Any], list[Any]]],
+    table: dict[str, Callable[..., float]],
+    sign_labels: bool,
+    groups: dict[str, list[Value]],
+    max_norm: float | None,
+    guard: _NonFiniteGuard,
+) -> tuple[dict[str, float], dict[str, float]]:
     """``_train_one_epoch`` with fit(compile=True)'s compiled step (``compile_step``):
     the same checks, clipping and update, on the step's arrays instead of each Value.
 
     Gradient norms are NumPy's (equal to ``math.hypot``'s to rounding); clipping
     uses ``clip_grad_norm_``'s own norm and scale, so its numbers are eager's.
     """
-    from .optim.optimizers import _total_norm
+    from .optim.optimizers import clip_coefficient
 
     seen = 0
     sums: dict[str, float] = {"loss": 0.0, **dict.fromkeys(table, 0.0)}
     norm_sums = dict.fromkeys(groups, 0.0)
     steps = 0
-    epoch_batches = list(epoch_batches)
-    layers = None
-    for batch, (Xb, yb) in enumerate(epoch_batches, start=1):
+    batch_list = list(epoch_batches)
+    layers: tuple[int, dict[str, np.ndarray]] | None = None
+    for batch, (Xb, yb) in enumerate(batch_list, start=1):
         loss_value, outputs = step.forward_backward(Xb, yb)
         if layers is None or layers[0] != step.holds:  # where each layer sits in the arrays
             layers = (step.holds, {name: step.positions(ps) for name, ps in groups.items()})
         if not math.isfinite(loss_value):
             step.grads = np.zeros(step.grads.size)  # eager refuses before backward()
-            guard.refuse(batch, len(epoch_batches), f"the loss is {loss_value}")
+            guard.refuse(batch, len(batch_list), f"the loss is {loss_value}")
             continue
         norms = {name: _norm(step.grads[where]) for name, where in layers[1].items()}
         if not all(math.isfinite(v) for v in norms.values()):
-            guard.refuse(batch, len(epoch_batches), guard.describe_gradient())  # hands back
+            guard.refuse(batch, len(batch_list), guard.describe_gradient())  # hands back
             continue
         if max_norm is not None:  # clip_grad_norm_ on the array
-            total = _total_norm(step.grads.tolist(), 2.0)
-            step.grads = step.grads * min(max_norm / (total + 1e-6), 1.0)
+            step.grads = step.grads * clip_coefficient(step.grads.tolist(), max_norm)
         before = step.params.copy()
         step.apply()
         if not np.isfinite(step.params).all():
             bad = {id(p) for p in step.nonfinite_parameters()}
             step.params[:] = before
-            guard.refuse(batch, len(epoch_batches), guard.describe_step(bad))
+            guard.refuse(batch, len(batch_list), guard.describe_step(bad))
             continue
         for name, value in norms.items():
             norm_sums[name] += value
@@ -513,7 +566,9 @@ class NonFiniteError(FloatingPointError):
 class _NonFiniteGuard:
     """What fit does with a batch that would train on garbage (``on_nonfinite``)."""
 
-    def __init__(self, model, params: list[Value], mode: str, history: History) -> None:
+    def __init__(
+        self, model: TrainableModel, params: list[Value], mode: str, history: History
+    ) -> None:
         self.model, self.params, self.mode, self.history = model, params, mode, history
         self.epoch = 0
 
@@ -536,7 +591,7 @@ class _NonFiniteGuard:
             warnings.warn(f"fit: skipped {where}: {problem}", RuntimeWarning, stacklevel=4)
 
     def describe_gradient(self) -> str:
-        found = self._first(lambda p: p.grad)
+        found = self._first(lambda p: not math.isfinite(float(p.grad)))
         if found is None:  # every gradient is finite, their norm is beyond the float range
             return "the gradient norm overflows (gradients near 1e308)"
         name, p = found
@@ -545,28 +600,31 @@ class _NonFiniteGuard:
     def describe_step(self, bad: set[int] | None = None) -> str:
         """The first parameter the step made non-finite (``bad``: their ids, when the
         step ran on a compiled step's arrays, which hold the new values)."""
-        found = self._first(lambda p: p.data) if bad is None else self._first(None, bad)
+        if bad is None:
+            found = self._first(lambda p: not math.isfinite(float(p.data)))
+        else:
+            found = self._first(lambda p: id(p) in bad)
         name, p = found if found is not None else ("(unknown)", self.params[0])
         value = p.data if bad is None else "non-finite"
         return f"the optimizer step would make parameter {name} {value}"
 
-    def _first(self, read, ids: set[int] | None = None) -> tuple[str, Value] | None:
+    def _first(self, is_bad: Callable[[Value], bool]) -> tuple[str, Value] | None:
         named = (
             self.model.named_parameters()
             if hasattr(self.model, "named_parameters")
             else [(str(i), p) for i, p in enumerate(self.params)]
         )
         for name, p in named:
-            if (id(p) in ids) if ids is not None else not math.isfinite(float(read(p))):
+            if is_bad(p):
                 return repr(name), p
         return None
 
 
-def _make_step_loss(model, loss_fn, compiled: bool):
+def _make_step_loss(model: TrainableModel, loss_fn: LossFunction, compiled: bool) -> _StepLoss:
     """A function (Xb, yb) -> (loss, outputs): eager (outputs are Values), or one
     replay of micrograd_plus.compile (outputs are the floats of that same replay)."""
 
-    def loss_and_outputs(Xb, yb):
+    def loss_and_outputs(Xb: list[Any], yb: list[Any]) -> tuple[Any, list[Any]]:
         outputs = _forward_batch(model, Xb)
         return loss_fn(outputs, yb), outputs
 
@@ -576,7 +634,9 @@ def _make_step_loss(model, loss_fn, compiled: bool):
 
     _refuse_frozen_randomness(model)
 
-    def model_loss_and_outputs(model, Xb, yb):
+    def model_loss_and_outputs(
+        model: TrainableModel, Xb: list[Any], yb: list[Any]
+    ) -> tuple[Any, list[Any]]:
         outputs = _forward_batch(model, Xb)
         return loss_fn(outputs, yb), outputs
 
@@ -586,7 +646,9 @@ def _make_step_loss(model, loss_fn, compiled: bool):
     return lambda Xb, yb: traced(model, Xb, yb)
 
 
-def _make_held_step(model, loss_fn, optimizer, params: list[Value]):
+def _make_held_step(
+    model: TrainableModel, loss_fn: LossFunction, optimizer: Optimizer, params: list[Value]
+) -> CompiledStep | None:
     """fit(compile=True)'s training step: ``compile_step``, which holds the parameters
     in arrays, when the optimizer steps arrays and updates every parameter of the
     model (else None: fit replays a compiled loss and steps the Values)."""
@@ -599,14 +661,22 @@ def _make_held_step(model, loss_fn, optimizer, params: list[Value]):
 
     _refuse_frozen_randomness(model)
 
-    def model_loss_and_outputs(model, Xb, yb):
+    def model_loss_and_outputs(
+        model: TrainableModel, Xb: list[Any], yb: list[Any]
+    ) -> tuple[Value, list[Any]]:
         outputs = _forward_batch(model, Xb)
         return loss_fn(outputs, yb), outputs
 
     return compile_step(model_loss_and_outputs, model, optimizer, has_aux=True)
 
 
-def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict[str, float]:
+def _evaluate_compiled(
+    model: Model,
+    val_loss: _StepLoss,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    table: dict[str, Callable[..., float]],
+) -> dict[str, float]:
     """``evaluate`` through a compiled loss used only in eval mode: one replay, no backward.
 
     Under ``no_grad`` the compiled result's ``backward()`` would do nothing, so no
@@ -619,7 +689,7 @@ def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict
     return results
 
 
-def _refuse_frozen_randomness(model) -> None:
+def _refuse_frozen_randomness(model: Model) -> None:
     """Tracing would freeze a dropout mask or BatchNorm's batch statistics: refuse early."""
     walk = getattr(model, "_walk", None)
     for name, module in walk() if callable(walk) else [("", model)]:
@@ -634,18 +704,18 @@ def _refuse_frozen_randomness(model) -> None:
             )
 
 
-def _clip_function():
+def _clip_function() -> Callable[[list[Value], float], Any]:
     from .optim import clip_grad_norm_
 
     return clip_grad_norm_
 
 
-def _step_scheduler(scheduler, history: History) -> None:
+def _step_scheduler(scheduler: LRScheduler | None, history: History) -> None:
     if scheduler is None:
         return
     if type(scheduler).__name__ == "ReduceLROnPlateau":
         series = history.val["loss"] if history.val else history.train["loss"]
-        scheduler.step(series[-1])
+        scheduler.step(series[-1])  # type: ignore[call-arg]  # its step takes the metric
     else:
         scheduler.step()
 
@@ -667,7 +737,7 @@ def _default_best_epoch(history: History) -> int | None:
     return min(finite)[1] if finite else None
 
 
-def _check_positive_int(name: str, value) -> None:
+def _check_positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < 1:

@@ -30,13 +30,15 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from types import FrameType, SimpleNamespace
+from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 import numpy as np
 
 from .. import engine
 from ..engine import Value
+from .graph import Graph
 from .tape import NUMPY, Tape, describe
 
 __all__ = ["NUMPY", "CompiledFunction", "CompiledResult", "GuardError", "compile"]
@@ -121,7 +123,7 @@ class CompiledFunction:
         self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
         self._last_ir: tuple | None = None  # what ir() formats, for a graph small enough
         self.last_trace_seconds = 0.0
-        self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
+        self._cache: OrderedDict[tuple, list[_Entry]] = OrderedDict()
         self._lock = threading.Lock()  # tracing and the cache; replays run unlocked
         self._structures_traced = 0
         self._variants_traced: dict[tuple, int] = {}
@@ -155,17 +157,19 @@ class CompiledFunction:
             self._variants_traced.clear()
 
     def __call__(self, *args: Any):
-        structure, flat, _ = _flatten_args(args)
-        entry, vals, saved = self._replay(structure, flat, args)
+        entry, vals, saved = self._replay(args)
         return _results(entry, vals, saved)
 
-    def _replay(self, structure: tuple, flat: np.ndarray, args: tuple, live=None):
+    def _replay(self, args: tuple, key_of_module=None, live=None):
         """(entry, vals, saved): the forward replay of the trace whose guards hold for
         these arguments, tracing ``fn`` again when none does.
 
-        ``live(tape)`` gives the values of ``tape.live`` when the caller holds them
-        in an array (``compile_step``); by default each Value's ``.data`` is read.
+        For ``compile_step``, which holds the parameters in an array:
+        ``key_of_module(m)`` keys a Module argument (see ``_flatten_args``), and
+        ``live(tape)`` gives the values of ``tape.live``; by default each Value's
+        ``.data`` is read.
         """
+        structure, flat, _ = _flatten_args(args, key_of_module or module_key)
         with self._lock:
             traced = self._cache.get(structure)
             if traced is None:
@@ -226,7 +230,7 @@ class CompiledFunction:
                 stacklevel=3,
             )
 
-    def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> SimpleNamespace:
+    def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> _Entry:
         start = time.perf_counter()
         traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
         self.traces += 1
@@ -238,13 +242,31 @@ class CompiledFunction:
             else (None, len(traced.graph.ops))
         )
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
-        return SimpleNamespace(
-            tape=tape,
-            sites=traced.sites,
-            single=traced.single,
-            n_results=traced.n_results,
-            aux=traced.aux,
-        )
+        return _Entry(tape, traced.sites, traced.single, traced.n_results, traced.aux)
+
+
+@dataclass
+class _Traced:
+    """What one trace of fn recorded: its graph as integers and how to read the results."""
+
+    graph: Graph
+    leaf_values: list[Value]  # the constant leaves, in position order
+    guards: list[tuple]  # (symbol, position, other, outcome) per recorded comparison
+    sites: list[str]  # the user's source line of each guard
+    single: bool  # fn returned one Value (else a list)
+    n_results: int  # results before the aux Values among the roots
+    aux: Any  # the layout of fn's aux (has_aux=True), or None
+
+
+@dataclass
+class _Entry:
+    """One cached trace: its tape, and how to turn a replay into fn's results."""
+
+    tape: Tape
+    sites: list[str]
+    single: bool
+    n_results: int
+    aux: Any
 
 
 def compile(
@@ -335,7 +357,14 @@ def compile(
     return CompiledFunction(fn, cache_size, on_guard_failure, has_aux, max_variants, warn_after)
 
 
-def _results(entry: SimpleNamespace, vals, saved):
+def aux_floats(entry: _Entry, vals: np.ndarray):
+    """The aux structure of a replay (``has_aux``), with floats for its Values; None without."""
+    if entry.aux is None:
+        return None
+    return _fill_aux(entry.aux, vals[entry.tape.roots[entry.n_results :]].tolist())
+
+
+def _results(entry: _Entry, vals, saved):
     """The CompiledResult(s) of a replay; with has_aux, paired with the aux floats."""
     grad_enabled = engine.is_grad_enabled()
     roots = entry.tape.roots
@@ -345,8 +374,7 @@ def _results(entry: SimpleNamespace, vals, saved):
     result = results[0] if entry.single else results
     if entry.aux is None:
         return result
-    aux_floats = vals[roots[entry.n_results :]].tolist()
-    return result, _fill_aux(entry.aux, aux_floats)
+    return result, aux_floats(entry, vals)
 
 
 # --- tracing -----------------------------------------------------------------------------
@@ -401,15 +429,7 @@ def _trace_graph(
         for symbol, a, b, outcome, _ in records
     ]
     sites = [site for *_, site in records]
-    return SimpleNamespace(
-        graph=graph,
-        leaf_values=leaf_values,
-        guards=guards,
-        sites=sites,
-        single=single,
-        n_results=n_results,
-        aux=aux,
-    )
+    return _Traced(graph, leaf_values, guards, sites, single, n_results, aux)
 
 
 def _as_value_list(out) -> list[Value]:

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Value
-from .function import CompiledFunction, _fill_aux, _flatten_args, _is_module, module_key
+from .function import CompiledFunction, aux_floats, module_key
 
 __all__ = ["CompiledStep", "compile_step"]
 
@@ -66,7 +66,7 @@ class CompiledStep:
     def __init__(
         self, loss_fn: Callable, model: Any, optimizer: Any, *, has_aux: bool = False, **options
     ) -> None:
-        if not _is_module(model):
+        if not callable(getattr(model, "parameters", None)):
             raise TypeError(
                 f"compile_step: model must be a Module (anything with parameters()), "
                 f"got {type(model).__name__}"
@@ -111,13 +111,11 @@ class CompiledStep:
                 self.sync()
                 self._hold()
             self.grads = np.zeros(self.params.size)  # zero_grad (a new array: see step_arrays)
-            model_key = self._model_key
-            structure, flat, _ = _flatten_args(
-                (self.model, *args),
-                lambda m: model_key if m is self.model else module_key(m),
-            )
+            model, model_key = self.model, self._model_key
             entry, vals, saved = self.function._replay(
-                structure, flat, (self.model, *args), self._read_live
+                (model, *args),
+                lambda m: model_key if m is model else module_key(m),
+                self._read_live,
             )
             if not entry.single:
                 raise TypeError(
@@ -137,10 +135,7 @@ class CompiledStep:
                 self.grads[where.held] = live[where.held_slots]
                 for v, g in zip(where.others, live[where.other_slots].tolist()):
                     v.grad += g
-            aux = None
-            if entry.aux is not None:
-                aux = _fill_aux(entry.aux, vals[entry.tape.roots[entry.n_results :]].tolist())
-            return float(vals[root]), aux
+            return float(vals[root]), aux_floats(entry, vals)
 
     def apply(self) -> None:
         """The optimizer's step on the held arrays (``Optimizer.step_arrays``)."""

@@ -589,6 +589,13 @@ def clip_grad_norm_(
     return total_norm
 
 
+def clip_coefficient(grads: list[float], max_norm: float) -> float:
+    """What ``clip_grad_norm_(params, max_norm)`` multiplies each gradient by, given
+    them all as floats: a compiled step clips its gradient array with it, so
+    clipping there gives eager's numbers."""
+    return min(max_norm / (_total_norm(grads, 2.0) + 1e-6), 1.0)
+
+
 def _total_norm(grads: list[float], norm_type: float) -> float:
     """The p-norm of the gradients; huge gradients give a huge norm, never an OverflowError."""
     if any(g != g for g in grads):

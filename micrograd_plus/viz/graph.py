@@ -25,23 +25,8 @@ INSTALL_HINT = (
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 
-# How each primitive is shown.  Ops not listed here are shown by their table name.
-_SYMBOL_OVERRIDES = {"sum": "Σ", "neg": "−a", "abs": "|a|", "pow": "**"}
-
-# Binary ops whose operand order matters: the op node shows the formula and the
-# edges are labelled with the operand names used in it.
-_OPERAND_NAMES = {
-    "-": ("a", "b"),
-    "/": ("a", "b"),
-    "**": ("a", "b"),
-    "pow": ("a", "b"),
-    "leaky_relu": ("x", "slope"),
-}
-_FORMULAS = {"-": "a − b", "/": "a / b", "**": "a ** b", "pow": "a ** b"}
-
-OP_SYMBOLS: dict[str, str] = {
-    name: _FORMULAS.get(name, _SYMBOL_OVERRIDES.get(name, name)) for name in PRIMITIVES
-}
+#: How each primitive's op node is labelled (from the table: ``Primitive.graph_label``).
+OP_SYMBOLS: dict[str, str] = {name: prim.graph_label for name, prim in PRIMITIVES.items()}
 
 # Colours: pale green for highlighted nodes, a white-to-orange ramp for |grad|.
 _HIGHLIGHT_FILL = "#b7e4c7"
@@ -63,13 +48,15 @@ class GraphvizNotInstalledError(graphviz.ExecutableNotFound):
 class Graph(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering errors explain how to install Graphviz."""
 
-    def pipe(self, *args: Any, **kwargs: Any):
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        """``graphviz.Digraph.pipe`` (the rendered bytes or text), with the install hint."""
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.ExecutableNotFound as missing:
             raise GraphvizNotInstalledError() from missing
 
-    def render(self, *args: Any, **kwargs: Any):
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        """``graphviz.Digraph.render`` (the path written), with the install hint."""
         try:
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound as missing:
@@ -83,7 +70,8 @@ def render(graph: graphviz.Digraph, path: str, format: str | None = None) -> str
     ``render``; the intermediate DOT source file is removed.
     """
     try:
-        return graph.render(path, format=format, cleanup=True)
+        written: str = graph.render(path, format=format, cleanup=True)
+        return written
     except graphviz.ExecutableNotFound as missing:
         if isinstance(missing, GraphvizNotInstalledError):
             raise
@@ -219,7 +207,7 @@ def build_graph(
     return graph
 
 
-def _highlighted_ids(highlight) -> set[int]:
+def _highlighted_ids(highlight: Value | Iterable[Value] | None) -> set[int]:
     """ids of the nodes to fill green; ``highlight`` is a Value or a collection of Values."""
     if highlight is None:
         return set()
@@ -264,11 +252,18 @@ def _constant_inputs(nodes: list[Value]) -> set[int]:
 
 
 def _add_op(
-    graph, node: Value, nid: str, ids: dict, show_op_nodes: bool, emphasize, element_ids=None
+    graph: Graph,
+    node: Value,
+    nid: str,
+    ids: dict[int, str],
+    show_op_nodes: bool,
+    emphasize: tuple[Value, int] | None,
+    element_ids: str | None = None,
 ) -> None:
     """The op node of ``node`` and one edge per operand, in operand order."""
-    symbol = OP_SYMBOLS.get(node._op, node._op)
-    names = _OPERAND_NAMES.get(node._op)
+    prim = PRIMITIVES.get(node._op)  # None for a micrograd-style node with its own op name
+    symbol = prim.graph_label if prim is not None else node._op
+    names = prim.operand_names if prim is not None else ()
     target = nid
     prefix = element_ids
     if show_op_nodes:
@@ -291,7 +286,9 @@ def _add_op(
         graph.edge(ids[id(parent)], target, **attrs)
 
 
-def _record_label(label: str, data: float, grad, show_grad: bool, braces: bool = True) -> str:
+def _record_label(
+    label: str, data: float, grad: float, show_grad: bool, braces: bool = True
+) -> str:
     fields = [_escape(label)] if label else []
     fields.append(f"data {_four(data)}")
     if show_grad:
@@ -300,7 +297,9 @@ def _record_label(label: str, data: float, grad, show_grad: bool, braces: bool =
     return "{ " + text + " }" if braces else text
 
 
-def _value_style(node, highlighted, color_by_grad, grad: float, max_abs_grad: float) -> dict:
+def _value_style(
+    node: Value, highlighted: set[int], color_by_grad: bool, grad: float, max_abs_grad: float
+) -> dict[str, str]:
     if id(node) in highlighted:
         return {"style": "filled", "fillcolor": _HIGHLIGHT_FILL, "color": _HIGHLIGHT_BORDER}
     if color_by_grad and max_abs_grad > 0.0 and grad == grad:
@@ -384,7 +383,7 @@ def draw_module(
     return graph
 
 
-def _input_count(layers: list) -> int:
+def _input_count(layers: list[Any]) -> int:
     for layer in layers:
         neurons = getattr(layer, "neurons", None)
         if neurons:
@@ -399,7 +398,9 @@ def _draw_inputs(graph: Graph, nin: int) -> list[str]:
     return names
 
 
-def _column(graph, key: str, title: str, names: list[str], labels: list[str], fill: str) -> None:
+def _column(
+    graph: Graph, key: str, title: str, names: list[str], labels: list[str], fill: str
+) -> None:
     """One layer as a column: a title on top, then the nodes in order.
 
     Same rank plus invisible edges between neighbours is what makes Graphviz
@@ -416,7 +417,9 @@ def _column(graph, key: str, title: str, names: list[str], labels: list[str], fi
             sub.edge(a, b, style="invis")
 
 
-def _draw_layer(graph, layer, index: int, previous: list[str], is_last: bool, weights: bool):
+def _draw_layer(
+    graph: Graph, layer: Any, index: int, previous: list[str], is_last: bool, weights: bool
+) -> list[str]:
     """One layer as a column; returns the names of its nodes (inputs of the next)."""
     neurons = getattr(layer, "neurons", None)
     if not neurons:  # an activation, dropout, ...: one box the signal passes through
@@ -436,7 +439,7 @@ def _draw_layer(graph, layer, index: int, previous: list[str], is_last: bool, we
     return names
 
 
-def _weight_style(neuron, i: int, weights: bool) -> dict:
+def _weight_style(neuron: Any, i: int, weights: bool) -> dict[str, str]:
     if not weights or i >= len(neuron.w):
         return {"color": "#bbbbbb"}
     w = float(getattr(neuron.w[i], "data", neuron.w[i]))
@@ -444,7 +447,7 @@ def _weight_style(neuron, i: int, weights: bool) -> dict:
     return {"color": "#d62728" if w > 0 else "#1f77b4", "penwidth": f"{width:.2f}"}
 
 
-def _activation_name(layer, neuron) -> str:
+def _activation_name(layer: Any, neuron: Any) -> str:
     """The activation's name from the attributes the nn modules commonly use."""
     for owner in (layer, neuron):
         for attr in ("activation", "act", "nonlin"):
@@ -453,7 +456,7 @@ def _activation_name(layer, neuron) -> str:
     return "?"
 
 
-def _describe_activation(act) -> str:
+def _describe_activation(act: object) -> str:
     if act is None or act is False:
         return "linear"
     if act is True:  # micrograd's Neuron(nonlin=True) means ReLU
