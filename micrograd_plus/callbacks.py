@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .history import History
+from .module import TrainableModel
 
 
 class EarlyStopping:
@@ -38,6 +39,11 @@ class EarlyStopping:
     min_delta: float
     restore_best: bool
     maximize: bool
+    #: The best monitored value so far and its epoch (None before the first epoch).
+    best: float | None
+    best_epoch: int | None
+    #: Epochs since the last improvement.
+    wait: int
 
     def __init__(
         self,
@@ -67,12 +73,12 @@ class EarlyStopping:
         self._reset()
 
     def _reset(self) -> None:
-        self.best: float | None = None
-        self.best_epoch: int | None = None
+        self.best = None
+        self.best_epoch = None
         self.wait = 0
         self._best_state: Any = None
 
-    def on_train_begin(self, history: History, model: Any) -> None:
+    def on_train_begin(self, history: History, model: TrainableModel) -> None:
         """Check that ``monitor`` is a series fit records, and start counting afresh."""
         try:
             history.get(self.monitor)
@@ -80,7 +86,7 @@ class EarlyStopping:
             raise ValueError(f"EarlyStopping(monitor={self.monitor!r}): {error.args[0]}") from None
         self._reset()
 
-    def on_epoch_end(self, epoch: int, history: History, model: Any) -> bool:
+    def on_epoch_end(self, epoch: int, history: History, model: TrainableModel) -> bool:
         """Note the best epoch so far; True (stop) after ``patience`` epochs without one."""
         value = history.get(self.monitor)[-1]
         if self._improved(value):
@@ -91,7 +97,7 @@ class EarlyStopping:
         self.wait += 1
         return self.wait >= self.patience
 
-    def on_train_end(self, history: History, model: Any) -> None:
+    def on_train_end(self, history: History, model: TrainableModel) -> None:
         """Record the best epoch in the history and, with ``restore_best``, its weights."""
         if self.best_epoch is not None:
             history.best_epoch = self.best_epoch
@@ -108,13 +114,13 @@ class EarlyStopping:
         return value < self.best - self.min_delta
 
 
-def _snapshot(model: Any) -> Any:
+def _snapshot(model: TrainableModel) -> Any:
     if hasattr(model, "state_dict"):
         return copy.deepcopy(model.state_dict())
     return [p.data for p in model.parameters()]
 
 
-def _restore(model: Any, state: Any) -> None:
+def _restore(model: TrainableModel, state: Any) -> None:
     if hasattr(model, "load_state_dict"):
         model.load_state_dict(state)
     else:
@@ -126,7 +132,7 @@ class Hooks:
     """A callback seen through the full protocol: missing hooks do nothing."""
 
     callback: Any
-    _epoch_end: Callable[[int, History, Any], Any]
+    _epoch_end: Callable[[int, History, TrainableModel], Any]
 
     def __init__(self, callback: Any) -> None:
         if hasattr(callback, "on_epoch_end"):
@@ -140,17 +146,17 @@ class Hooks:
                 f"a callback needs an on_epoch_end method or must be callable, got {callback!r}"
             )
 
-    def on_train_begin(self, history: History, model: Any) -> None:
+    def on_train_begin(self, history: History, model: TrainableModel) -> None:
         """The callback's ``on_train_begin``, if it has one."""
         hook = getattr(self.callback, "on_train_begin", None)
         if hook is not None:
             hook(history, model)
 
-    def on_epoch_end(self, epoch: int, history: History, model: Any) -> bool:
+    def on_epoch_end(self, epoch: int, history: History, model: TrainableModel) -> bool:
         """The callback's ``on_epoch_end`` (or the callback itself), as a bool: True stops."""
         return bool(self._epoch_end(epoch, history, model))
 
-    def on_train_end(self, history: History, model: Any) -> None:
+    def on_train_end(self, history: History, model: TrainableModel) -> None:
         """The callback's ``on_train_end``, if it has one."""
         hook = getattr(self.callback, "on_train_end", None)
         if hook is not None:

@@ -16,17 +16,18 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import engine
 from ._nested import NestedParameters, pair, positive_int, torch_default_bound, uniform_values
 from .engine import Value, sum_values
-from .init import make_rng
+from .init import Seed, make_rng
 from .module import Module
 
 __all__ = ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d", "check_image"]
 
-Image = list  # [C][H][W] nested lists of Values or numbers
+#: One image ``[C][H][W]`` (channels, rows, columns) of Values, as the layers here return it.
+Image: TypeAlias = "list[list[list[Value]]]"
 
 
 def check_image(x: Any, who: str, channels: int | None = None) -> Sequence[Any]:
@@ -59,7 +60,13 @@ def _out_size(size: int, kernel: int, stride: int, padding: int, who: str) -> in
 
 
 @lru_cache(maxsize=64)
-def _windows(height, width, kernel, stride, padding) -> tuple:
+def _windows(
+    height: int,
+    width: int,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+) -> tuple[tuple[tuple[tuple[int, int, int, int], ...], ...], ...]:
     """Per output pixel, its (kernel row, kernel col, input row, input col) taps in the image.
 
     Taps falling on the zero padding are left out: they would add 0.
@@ -71,7 +78,7 @@ def _windows(height, width, kernel, stride, padding) -> tuple:
     for i in range(oh):
         row = []
         for j in range(ow):
-            taps = []
+            taps: list[tuple[int, int, int, int]] = []
             for a in range(kh):
                 r = i * sh + a - ph
                 if not 0 <= r < height:
@@ -92,6 +99,15 @@ class Conv2d(NestedParameters, Module):
     Weights start as PyTorch's: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C k k.
     """
 
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    #: ``[out][in][kh][kw]``, PyTorch's layout.
+    weight: list[list[list[list[Value]]]]
+    bias: list[Value] | None
+
     def __init__(
         self,
         in_channels: int,
@@ -100,7 +116,7 @@ class Conv2d(NestedParameters, Module):
         stride: int | tuple[int, int] = 1,
         padding: int | tuple[int, int] = 0,
         bias: bool = True,
-        seed=None,
+        seed: Seed = None,
     ) -> None:
         who = "Conv2d"
         self.in_channels = positive_int("in_channels", in_channels, who)
@@ -114,14 +130,15 @@ class Conv2d(NestedParameters, Module):
         self.weight = uniform_values((out_channels, in_channels, kh, kw), bound, rng)
         self.bias = uniform_values((out_channels,), bound, rng) if bias else None
 
-    def forward(self, x) -> Image:
+    def forward(self, x: Any) -> Image:
+        """The ``[out_channels][H'][W']`` feature maps of one image ``x`` ``[C][H][W]``."""
         x = check_image(x, "Conv2d", self.in_channels)
         height, width = len(x[0]), len(x[0][0])
         for size, k, p in zip((height, width), self.kernel_size, self.padding):
             _out_size(size, k, 1, p, "Conv2d")
         grid = _windows(height, width, self.kernel_size, self.stride, self.padding)
         channels = range(self.in_channels)
-        out = []
+        out: Image = []
         for o, kernel in enumerate(self.weight):
             tail = [self.bias[o]] if self.bias is not None else []
             out.append(
@@ -139,6 +156,7 @@ class Conv2d(NestedParameters, Module):
         return out
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         k = self.kernel_size
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={k}, stride={self.stride}"
         if self.padding != (0, 0):
@@ -149,12 +167,18 @@ class Conv2d(NestedParameters, Module):
 class _Pool2d(Module):
     """Shared by the pools: the windows of each channel, reduced by ``_reduce``."""
 
-    def __init__(self, kernel_size, stride=None) -> None:
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+
+    def __init__(
+        self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
+    ) -> None:
         who = type(self).__name__
         self.kernel_size = pair("kernel_size", kernel_size, who)
         self.stride = self.kernel_size if stride is None else pair("stride", stride, who)
 
-    def forward(self, x) -> Image:
+    def forward(self, x: Any) -> Image:
+        """Each channel of one image ``[C][H][W]`` pooled window by window."""
         who = type(self).__name__
         x = check_image(x, who)
         height, width = len(x[0]), len(x[0][0])
@@ -166,37 +190,39 @@ class _Pool2d(Module):
             for plane in x
         ]
 
-    def _reduce(self, window: list) -> Value:
+    def _reduce(self, window: list[Any]) -> Value:
         raise NotImplementedError
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
 
 
 class MaxPool2d(_Pool2d):
     """The largest value of each window (stride defaults to kernel_size, as PyTorch)."""
 
-    def _reduce(self, window: list) -> Value:
+    def _reduce(self, window: list[Any]) -> Value:
         return engine.max_values(window)
 
 
 class AvgPool2d(_Pool2d):
     """The mean of each window (stride defaults to kernel_size, as PyTorch)."""
 
-    def _reduce(self, window: list) -> Value:
+    def _reduce(self, window: list[Any]) -> Value:
         return sum_values(window) * (1.0 / len(window))
 
 
 class Flatten(Module):
     """Nested lists (such as ``[C][H][W]``) to one flat list, in row-major order (as PyTorch)."""
 
-    def forward(self, x) -> list:
-        flat: list = []
+    def forward(self, x: Any) -> list[Value | float]:
+        """Every number or Value of the nested lists ``x``, in row-major order."""
+        flat: list[Value | float] = []
         _flatten_into(x, flat)
         return flat
 
 
-def _flatten_into(x, flat: list) -> None:
+def _flatten_into(x: Any, flat: list[Any]) -> None:
     if isinstance(x, Value | numbers.Real):
         flat.append(x)
     elif isinstance(x, Sequence) and not isinstance(x, str):

@@ -15,9 +15,13 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from typing import Any, Literal, TypeAlias, TypeVar, overload
 
-Row = list[float]
+#: One sample of the generated data sets: its features as floats.
+Row: TypeAlias = list[float]
+_X = TypeVar("_X")
+_Y = TypeVar("_Y")
 
 __all__ = [
     "Standardizer",
@@ -35,7 +39,7 @@ __all__ = [
 # --- argument checks ------------------------------------------------------------------
 
 
-def _check_count(name: str, value, minimum: int = 1) -> int:
+def _check_count(name: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
@@ -43,7 +47,7 @@ def _check_count(name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
-def _check_real(name: str, value) -> float:
+def _check_real(name: str, value: Any) -> float:
     """A finite real number (an int or float, not a bool or a string), as a float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
@@ -52,14 +56,19 @@ def _check_real(name: str, value) -> float:
     return float(value)
 
 
-def _check_noise(noise, name: str = "noise") -> float:
+def _check_noise(noise: Any, name: str = "noise") -> float:
     noise = _check_real(name, noise)
     if noise < 0.0:
         raise ValueError(f"{name} must be a standard deviation >= 0, got {noise}")
     return noise
 
 
-def check_xy(X: Sequence, y: Sequence) -> int:
+def check_xy(X: Sequence[Any], y: Sequence[Any]) -> int:
+    """The number of samples, after checking there is at least one and one target each.
+
+    ``fit``, ``evaluate`` and ``batches`` call it so that a mismatch is a clear
+    ValueError up front rather than a silently truncated ``zip``.
+    """
     if len(X) == 0:
         raise ValueError("X is empty: expected at least one sample")
     if len(X) != len(y):
@@ -82,7 +91,9 @@ def _linspace(start: float, stop: float, count: int) -> list[float]:
     return [start + i * step for i in range(count)]
 
 
-def _finish(rng: random.Random, X: list[Row], y: list, noise: float) -> tuple[list[Row], list]:
+def _finish(
+    rng: random.Random, X: list[Row], y: list[_Y], noise: float
+) -> tuple[list[Row], list[_Y]]:
     """Add Gaussian noise to every coordinate, then shuffle samples and labels together."""
     if noise:
         X = [[x + rng.gauss(0.0, noise) for x in row] for row in X]
@@ -244,6 +255,26 @@ def make_xor(
     return _finish(rng, X, y, noise)
 
 
+@overload
+def make_regression(
+    n_samples: int = ...,
+    noise: float = ...,
+    seed: int | None = ...,
+    *,
+    n_features: int = ...,
+    bias: float = ...,
+    coef: Literal[False] = ...,
+) -> tuple[list[Row], list[float]]: ...
+@overload
+def make_regression(
+    n_samples: int = ...,
+    noise: float = ...,
+    seed: int | None = ...,
+    *,
+    n_features: int = ...,
+    bias: float = ...,
+    coef: Literal[True],
+) -> tuple[list[Row], list[float], list[float]]: ...
 def make_regression(
     n_samples: int = 100,
     noise: float = 0.0,
@@ -252,7 +283,7 @@ def make_regression(
     n_features: int = 1,
     bias: float = 0.0,
     coef: bool = False,
-):
+) -> tuple[list[Row], list[float]] | tuple[list[Row], list[float], list[float]]:
     """A linear target ``y = X @ w + bias + noise * N(0, 1)`` with standard-normal inputs.
 
     The weights ``w`` are drawn uniformly from [-2, 2].  Returns ``(X, y)``, or
@@ -276,12 +307,12 @@ def make_regression(
 
 
 def train_test_split(
-    X: Sequence,
-    y: Sequence,
+    X: Sequence[Iterable[_X]],
+    y: Sequence[_Y],
     test_size: float = 0.25,
     seed: int | None = None,
-    stratify: Sequence | None = None,
-):
+    stratify: Sequence[Hashable] | None = None,
+) -> tuple[list[list[_X]], list[list[_X]], list[_Y], list[_Y]]:
     """Shuffle and split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
 
     The test set has ``ceil(test_size * n)`` samples.  With ``stratify=labels``
@@ -314,9 +345,11 @@ def train_test_split(
     )
 
 
-def _stratified_indices(labels: Sequence, n_test: int, rng: random.Random):
+def _stratified_indices(
+    labels: Sequence[Hashable], n_test: int, rng: random.Random
+) -> tuple[list[int], list[int]]:
     """Per class, a test share proportional to the class size (largest remainders get the rest)."""
-    by_class: dict = {}
+    by_class: dict[Hashable, list[int]] = {}
     for i, label in enumerate(labels):
         by_class.setdefault(label, []).append(i)
     n = len(labels)
@@ -373,6 +406,7 @@ class Standardizer:
         return self
 
     def transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
+        """Each feature rescaled with the mean and standard deviation learnt by ``fit``."""
         self._check_width(X, "transform")
         mean, scale = self.mean_ or [], self.scale_ or []  # set: _check_width raises if unfitted
         rows = _finite_rows(X, "transform")
@@ -382,6 +416,7 @@ class Standardizer:
         )
 
     def fit_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
+        """``fit(X)`` then ``transform(X)``: for the training split only."""
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X: Sequence[Sequence[float]]) -> list[Row]:
@@ -417,7 +452,7 @@ class Standardizer:
                 )
 
 
-def _finite_rows(X, method: str) -> list[Row]:
+def _finite_rows(X: Iterable[Any], method: str) -> list[Row]:
     """X as lists of floats; a non-number or a NaN/inf is a ValueError naming row and feature."""
     rows = []
     for i, row in enumerate(X):
@@ -459,12 +494,12 @@ def _mean_and_std(column: Sequence[float]) -> tuple[float, float]:
 
 
 def batches(
-    X: Sequence,
-    y: Sequence,
+    X: Sequence[_X],
+    y: Sequence[_Y],
     batch_size: int,
     shuffle: bool = True,
     seed: int | None = None,
-) -> Iterator[tuple[list, list]]:
+) -> Iterator[tuple[list[_X], list[_Y]]]:
     """Yield ``(X_batch, y_batch)`` pairs covering every sample once; the last may be smaller.
 
     Arguments are checked when called, not at the first ``next()``.
@@ -477,7 +512,9 @@ def batches(
     return _iterate_batches(X, y, order, batch_size)
 
 
-def _iterate_batches(X, y, order: list[int], batch_size: int) -> Iterator[tuple[list, list]]:
+def _iterate_batches(
+    X: Sequence[_X], y: Sequence[_Y], order: list[int], batch_size: int
+) -> Iterator[tuple[list[_X], list[_Y]]]:
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         yield [X[i] for i in chunk], [y[i] for i in chunk]

@@ -12,7 +12,7 @@ import numbers
 from typing import Any
 
 from .engine import Value, take
-from .init import make_rng
+from .init import Seed, make_rng
 from .module import Module
 
 
@@ -22,7 +22,10 @@ class Embedding(Module):
     Parameters are named ``weight[i,j]`` (row i, column j).
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, seed=None) -> None:
+    #: ``[num_embeddings][embedding_dim]``: row i is token i's vector.
+    weight: list[list[Value]]
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, seed: Seed = None) -> None:
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise ValueError(f"Embedding: {name} must be a positive int, got {n!r}")
@@ -34,10 +37,12 @@ class Embedding(Module):
 
     @property
     def num_embeddings(self) -> int:
+        """Rows in the table: the number of distinct token ids."""
         return len(self.weight)
 
     @property
     def embedding_dim(self) -> int:
+        """The length of each row (the size of a token's vector)."""
         return len(self.weight[0])
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
@@ -60,4 +65,5 @@ class Embedding(Module):
         return [take(column, index) for column in columns]  # type: ignore[arg-type]
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return f"{self.num_embeddings}, {self.embedding_dim}"

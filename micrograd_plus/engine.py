@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .ops import FORWARD, MATH, PRIMITIVES, VARIADIC, VJP, Backend, take_error
+from .ops import FORWARD, MATH, PRIMITIVES, VALUES, VARIADIC, VJP, Backend, take_error
 
 Number = int | float
 Hook = Callable[[str, "Value", object], None]
@@ -745,25 +745,6 @@ def _backprop_with_closures(topo: list[Value]) -> None:
             _accumulate(node._prev, grads)
 
 
-def _value_log(v: Value) -> Value:
-    # Outside log's domain the rule's log term is a constant: -inf at 0, NaN below,
-    # as in PyTorch (the rules mask the cases where it must not count).
-    return v.log() if v._data > 0.0 else Value(MATH.log(v._data))
-
-
-#: Backend for create_graph: the rules' few functions, as Value operations.
-VALUE_BACKEND = Backend(
-    log=_value_log,
-    sin=lambda v: v.sin(),
-    cos=lambda v: v.cos(),
-    sigmoid=lambda v: v.sigmoid(),
-    sign=lambda v: MATH.sign(float(v)),
-    step=lambda v: MATH.step(float(v)),
-    first_equal=lambda out, xs: MATH.first_equal(float(out), [float(x) for x in xs]),
-    one_hot=MATH.one_hot,
-)
-
-
 def _backprop_values(topo: list[Value]) -> None:
     """The same rules applied to Values: the gradients form a graph of their own."""
     checked = _open_blocks and _modes.anomaly
@@ -775,7 +756,7 @@ def _backprop_values(topo: list[Value]) -> None:
                 f"backward(create_graph=True) needs the table rule of every node, but node "
                 f"{node!r} (op {node._op!r}) has a custom _backward closure, which works on floats"
             )
-        grads = local_vjp(node, node.grad, VALUE_BACKEND)
+        grads = local_vjp(node, node.grad, VALUES)
         if checked:
             _check_grads(node, grads)
         const = PRIMITIVES[node._op].const_inputs

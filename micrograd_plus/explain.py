@@ -15,20 +15,25 @@ logits, and return plain floats in the input's nesting:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 
 from .engine import Value, grad
+from .module import Model
 
 __all__ = ["completeness_gap", "integrated_gradients", "saliency", "score"]
 
-Nested = list  # nested lists of floats, the shape of the input
+#: An input: a number, or (nested) lists of numbers such as a row or an image ``[C][H][W]``.
+Input: TypeAlias = "float | Sequence[Input]"
+#: An attribution, in the nesting of its input: a float per input number.
+Nested: TypeAlias = "list[Any] | float"
 
 
-def _as_values(x) -> tuple[list | Value, list[Value]]:
+def _as_values(x: Any) -> tuple[list[Any] | Value, list[Value]]:
     """x with every number replaced by a fresh leaf Value, and those leaves in order."""
     leaves: list[Value] = []
 
-    def wrap(item):
+    def wrap(item: Any) -> Any:
         if isinstance(item, Value | numbers.Real) and not isinstance(item, bool):
             leaf = Value(float(item))
             leaves.append(leaf)
@@ -40,10 +45,10 @@ def _as_values(x) -> tuple[list | Value, list[Value]]:
     return wrap(x), leaves
 
 
-def _like(x, values: list[float]) -> Nested | float:
+def _like(x: Any, values: list[float]) -> Nested:
     it = iter(values)
 
-    def fill(item):
+    def fill(item: Any) -> Any:
         if isinstance(item, Sequence) and not isinstance(item, str):
             return [fill(v) for v in item]
         return next(it)
@@ -51,7 +56,7 @@ def _like(x, values: list[float]) -> Nested | float:
     return fill(x)
 
 
-def _pick(out, target: int | None, who: str) -> Value:
+def _pick(out: Any, target: int | None, who: str) -> Value:
     if isinstance(out, Value):
         if target not in (None, 0):
             raise ValueError(f"{who}: the model returns one Value, so target must be None")
@@ -66,13 +71,13 @@ def _pick(out, target: int | None, who: str) -> Value:
     return out[target]
 
 
-def score(model: Callable, x, target: int | None = None) -> float:
+def score(model: Model, x: Input, target: int | None = None) -> float:
     """The model's output ``target`` (a logit) on ``x``, as a float."""
     inputs, _ = _as_values(x)
     return _pick(model(inputs), target, "score").data
 
 
-def saliency(model: Callable, x, target: int | None = None) -> Nested | float:
+def saliency(model: Model, x: Input, target: int | None = None) -> Nested:
     """d model(x)[target] / dx for every input number, in x's nesting.
 
     The model's parameters' ``.grad`` are left as they were.
@@ -83,8 +88,12 @@ def saliency(model: Callable, x, target: int | None = None) -> Nested | float:
 
 
 def integrated_gradients(
-    model: Callable, x, target: int | None = None, baseline=None, steps: int = 32
-) -> Nested | float:
+    model: Model,
+    x: Input,
+    target: int | None = None,
+    baseline: Input | None = None,
+    steps: int = 32,
+) -> Nested:
     """Integrated gradients from ``baseline`` (all zeros by default) to ``x``, in x's nesting.
 
     The path integral is taken with the midpoint rule over ``steps`` points.
@@ -111,13 +120,19 @@ def integrated_gradients(
     return _like(x, [(v - b) * t / steps for v, b, t in zip(xs, bs, total)])
 
 
-def completeness_gap(model: Callable, x, attributions, target=None, baseline=None) -> float:
+def completeness_gap(
+    model: Model,
+    x: Input,
+    attributions: Input,
+    target: int | None = None,
+    baseline: Input | None = None,
+) -> float:
     """sum(attributions) - (score(x) - score(baseline)): near 0 for good integrated gradients."""
     base = baseline if baseline is not None else _like(x, [0.0] * len(_flat(x)))
     return sum(_flat(attributions)) - (score(model, x, target) - score(model, base, target))
 
 
-def _flat(x) -> list[float]:
+def _flat(x: Any) -> list[float]:
     if isinstance(x, Sequence) and not isinstance(x, str):
         return [v for item in x for v in _flat(item)]
     return [float(x)]

@@ -22,9 +22,10 @@ import math
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
-PathLike = str | os.PathLike
+#: A file name: a ``str`` or a ``pathlib.Path`` (any ``os.PathLike[str]``).
+PathLike: TypeAlias = "str | os.PathLike[str]"
 
 
 def write_atomic(path: PathLike, data: bytes | str) -> Path:

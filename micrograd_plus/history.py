@@ -32,7 +32,7 @@ class History:
     monitor, else the lowest validation loss, else the lowest training loss).
     """
 
-    FORMAT_VERSION = 1
+    FORMAT_VERSION: int = 1
 
     def __init__(self, metric_names: Sequence[str] = (), has_val: bool = False) -> None:
         keys = ["loss", *metric_names]
@@ -63,6 +63,7 @@ class History:
         return series
 
     def to_dict(self) -> dict[str, Any]:
+        """The history as plain dicts and lists (copies), the shape ``to_json`` writes."""
         return {
             "format_version": self.FORMAT_VERSION,
             "epochs": list(self.epochs),
@@ -79,6 +80,7 @@ class History:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
+        """A History from ``to_dict``'s output; a ValueError names what is missing or wrong."""
         history = cls()
         try:
             history.epochs = [int(e) for e in d["epochs"]]
@@ -103,7 +105,7 @@ class History:
         history.best_epoch = None if best is None else int(best)
         return history
 
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         """The history as strict JSON text; also written to ``path`` (atomically) when given.
 
         NaN and infinite values (a diverged loss) are written as the strings
@@ -115,7 +117,7 @@ class History:
         return write_json(path, self.to_dict())
 
     @classmethod
-    def from_json(cls, source: str | os.PathLike) -> History:
+    def from_json(cls, source: str | os.PathLike[str]) -> History:
         """Read a history from JSON text (a string starting with '{') or from a file path."""
         if isinstance(source, str) and source.lstrip().startswith("{"):
             try:

@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
+from typing import TYPE_CHECKING, TypeVar
 
-from .files import DEFAULT_MAX_BYTES, read_json, write_json
+from .files import DEFAULT_MAX_BYTES, PathLike, read_json, write_json
+
+if TYPE_CHECKING:
+    from .module import Module
+
+_M = TypeVar("_M", bound="Module")
 
 FORMAT = "micrograd_plus"
 VERSION = 1
 
-PathLike = str | os.PathLike
 
-
-def save(module, path: PathLike) -> None:
+def save(module: Module, path: PathLike) -> None:
     """Write ``module.state_dict()`` to ``path`` as JSON, atomically (see ``files.write_atomic``).
 
     A symlink is followed and an existing file keeps its permission bits.
@@ -39,7 +42,7 @@ def save(module, path: PathLike) -> None:
     write_json(path, {"format": FORMAT, "version": VERSION, "state_dict": state})
 
 
-def load(module, path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES):
+def load(module: _M, path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> _M:
     """Read a file written by ``save`` into ``module`` and return the module.
 
     Raises ``ValueError`` (model untouched) if the file is larger than
@@ -95,6 +98,6 @@ def read_state_dict(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> di
     return {name: float(value) for name, value in state.items()}
 
 
-def _preview(value, limit: int = 60) -> str:
+def _preview(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."

@@ -28,7 +28,7 @@ class Sequential(Module):
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential takes Modules, argument {i} is {type(m).__name__}")
-        self.layers = list(modules)
+        self.layers: list[Module] = list(modules)
 
     def children(self) -> list[tuple[str, Module]]:
         """The modules, named by position."""
@@ -144,6 +144,7 @@ class Dropout(Module):
 
     @property
     def frozen_by_tracing(self) -> str:  # type: ignore[override]
+        """What tracing would freeze: the random mask, unless ``p`` is 0."""
         return "its random mask" if self.p > 0.0 else ""
 
     def _drop(self, v: Value) -> Value:

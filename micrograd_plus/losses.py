@@ -19,10 +19,18 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .engine import Value, max_values, sum_values, take
 
-Scalar = Value | float | int
+if TYPE_CHECKING:
+    from .module import Module
+
+#: One number or Value.
+Scalar: TypeAlias = "Value | float"
+#: A number or Value, or lists (tuples, arrays, ...) of them nested to any depth:
+#: what the batch losses take as predictions and as targets.
+Nested: TypeAlias = "Value | float | Iterable[Nested]"
 
 # PyTorch clamps log(p) at -100 in binary_cross_entropy, so that p = 0 gives a finite loss.
 _LOG_FLOOR = -100.0
@@ -32,14 +40,14 @@ _SMALLEST_LOGGED = math.exp(_LOG_FLOOR)  # below this, log would pass the floor
 # --- checking and flattening inputs -------------------------------------------------------
 
 
-def _flatten(items, who: str, what: str) -> list:
+def _flatten(items: Any, who: str, what: str) -> list[Any]:
     """Every number or Value in ``items`` (a number, or lists nested to any depth), in order."""
-    flat: list = []
+    flat: list[Any] = []
     _collect(items, who, what, (), flat)
     return flat
 
 
-def _collect(items, who: str, what: str, where: tuple, flat: list) -> None:
+def _collect(items: Any, who: str, what: str, where: tuple[int, ...], flat: list[Any]) -> None:
     if isinstance(items, Value | numbers.Real) and not isinstance(items, bool):
         flat.append(items)
         return
@@ -51,11 +59,11 @@ def _collect(items, who: str, what: str, where: tuple, flat: list) -> None:
         _collect(item, who, what, (*where, i), flat)
 
 
-def _index(where: tuple) -> str:
+def _index(where: tuple[int, ...]) -> str:
     return "[" + "][".join(map(str, where)) + "]"
 
 
-def _shape(items, who: str, what: str) -> tuple:
+def _shape(items: Any, who: str, what: str) -> tuple[int, ...]:
     """The shape of a number (``()``) or of nested lists; ragged lists are a ValueError."""
     if isinstance(items, Value | numbers.Real | str) or not isinstance(items, Iterable):
         return ()
@@ -70,22 +78,24 @@ def _shape(items, who: str, what: str) -> tuple:
     return (len(items), *(shapes[0] if shapes else ()))
 
 
-def _show(shape: tuple) -> str:
+def _show(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _squeezed(shape: tuple) -> tuple:
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
     """(N, 1) counts as (N,): a one-unit model's outputs wrapped in lists of one."""
     return shape[:-1] if shape and shape[-1] == 1 else shape
 
 
-def _listed(items):
+def _listed(items: Any) -> Any:
     if isinstance(items, Value | numbers.Real | str) or not isinstance(items, Iterable):
         return items
     return list(items)
 
 
-def _pairs(preds, targets, who: str, pred_name: str = "predictions") -> tuple[list, list]:
+def _pairs(
+    preds: Any, targets: Any, who: str, pred_name: str = "predictions"
+) -> tuple[list[Value], list[Any]]:
     """Flat, equally long, non-empty lists of predictions (as Values) and targets.
 
     The shapes must agree sample by sample (as PyTorch requires), not just in
@@ -110,15 +120,15 @@ def _pairs(preds, targets, who: str, pred_name: str = "predictions") -> tuple[li
     return [p if isinstance(p, Value) else Value(p) for p in flat_preds], flat_targets
 
 
-def _mean(terms: list) -> Value:
+def _mean(terms: list[Value]) -> Value:
     return sum_values(terms) / len(terms)
 
 
-def _data(x) -> float:
+def _data(x: Value | float) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
-def _check_range(values: list, low: float, high: float, who: str, what: str) -> None:
+def _check_range(values: list[Any], low: float, high: float, who: str, what: str) -> None:
     # Compared as Values, not as .data: under compile each comparison is a guard,
     # so the check holds at every call, not only while tracing.
     for i, v in enumerate(values):
@@ -129,13 +139,13 @@ def _check_range(values: list, low: float, high: float, who: str, what: str) -> 
 # --- regression and binary classification ---------------------------------------------------
 
 
-def mse_loss(preds, targets) -> Value:
+def mse_loss(preds: Nested, targets: Nested) -> Value:
     """Mean of (prediction - target) ** 2."""
     preds, targets = _pairs(preds, targets, "mse_loss")
     return _mean([(p - t) ** 2 for p, t in zip(preds, targets)])
 
 
-def binary_cross_entropy(probs, targets) -> Value:
+def binary_cross_entropy(probs: Nested, targets: Nested) -> Value:
     """Mean of -(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].
 
     As in PyTorch each log is clamped at -100, so a confident wrong answer costs
@@ -158,7 +168,7 @@ def _clamped_log(v: Value) -> Value:
     return v.log()
 
 
-def binary_cross_entropy_with_logits(logits, targets) -> Value:
+def binary_cross_entropy_with_logits(logits: Nested, targets: Nested) -> Value:
     """``binary_cross_entropy(sigmoid(x), t)`` computed without overflow for any logit x.
 
     Each term is softplus(x) - t x, with softplus(x) = log(1 + e^x) a primitive
@@ -169,7 +179,7 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     return _mean([x.softplus() - t * x for x, t in zip(logits, targets)])
 
 
-def hinge_loss(scores, targets) -> Value:
+def hinge_loss(scores: Nested, targets: Nested) -> Value:
     """Mean of max(0, 1 - y * s) for labels y in {-1, +1}: micrograd's demo loss (an SVM's)."""
     scores, targets = _pairs(scores, targets, "hinge_loss", "scores")
     for i, y in enumerate(targets):
@@ -184,7 +194,7 @@ def hinge_loss(scores, targets) -> Value:
 # --- several classes ---------------------------------------------------------------------------
 
 
-def _row(values, who: str) -> list[Value]:
+def _row(values: Any, who: str) -> list[Value]:
     row = [v if isinstance(v, Value) else Value(v) for v in _flatten(values, who, "logits")]
     if not row:
         raise ValueError(f"{who}: needs at least one value, got an empty list")
@@ -220,7 +230,9 @@ def log_softmax(values: Sequence[Scalar]) -> list[Value]:
     return [s - log_total for s in shifted]
 
 
-def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], targets: Sequence) -> Value:
+def cross_entropy(
+    logits_rows: Sequence[Sequence[Scalar]], targets: Sequence[int | Sequence[Scalar]]
+) -> Value:
     """Mean over the batch of -log softmax(row)[class]: PyTorch's ``cross_entropy``.
 
     ``logits_rows`` holds one list of raw scores per sample. ``targets`` holds,
@@ -257,7 +269,7 @@ def cross_entropy(logits_rows: Sequence[Sequence[Scalar]], targets: Sequence) ->
     return _mean(terms)
 
 
-def _probability_row(target, n_classes: int, i: int) -> list:
+def _probability_row(target: Iterable[Any], n_classes: int, i: int) -> list[Any]:
     probs = list(target)
     if len(probs) != n_classes:
         raise ValueError(
@@ -267,7 +279,7 @@ def _probability_row(target, n_classes: int, i: int) -> list:
     return probs
 
 
-def _check_class(c, n_classes: int, i: int) -> None:
+def _check_class(c: Any, n_classes: int, i: int) -> None:
     if isinstance(c, bool) or not isinstance(c, numbers.Integral):
         raise ValueError(
             f"cross_entropy: target {i} must be an int class index (or a row of class "
@@ -283,7 +295,7 @@ def _check_class(c, n_classes: int, i: int) -> None:
 # --- regularisation -----------------------------------------------------------------------------
 
 
-def l2_penalty(params) -> Value:
+def l2_penalty(params: Iterable[Value] | Module) -> Value:
     """Sum of p ** 2 over ``params`` (a list of Values or a Module), with NO factor 1/2.
 
     Add ``lam * l2_penalty(model)`` to a loss for weight decay; its gradient is 2 lam p.

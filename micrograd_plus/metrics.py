@@ -18,24 +18,30 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
 
-Metric = str | Callable[[list, list], float]
+#: A metric function: (the outputs as floats, the targets) -> one number.
+MetricFunction: TypeAlias = Callable[[list[Any], list[Any]], float]
+#: What ``fit(metrics=...)`` takes per metric: a name from ``METRICS`` or a function.
+Metric: TypeAlias = "str | MetricFunction"
 
 
-def as_floats(outputs: Sequence) -> list:
+def as_floats(outputs: Sequence[Any]) -> list[Any]:
     """Model outputs as plain numbers: a float per sample, or a list of floats per sample."""
     return [
         [float(v) for v in out] if isinstance(out, (list, tuple)) else float(out) for out in outputs
     ]
 
 
-def uses_sign_labels(targets: Iterable) -> bool:
+def uses_sign_labels(targets: Iterable[Any]) -> bool:
     """True for ±1 labels (any target is -1), False for 0/1 labels."""
     return any(not isinstance(t, (list, tuple)) and t == -1 for t in targets)
 
 
-def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = None) -> float:
+def accuracy(
+    outputs: Sequence[Any], targets: Sequence[Any], sign_labels: bool | None = None
+) -> float:
     """Fraction of samples classified right, by the rule in the module docstring.
 
     Every target must be a class label (0/1 or -1/+1 for one output, a class
@@ -71,7 +77,7 @@ def accuracy(outputs: Sequence, targets: Sequence, sign_labels: bool | None = No
     return correct / len(outputs)
 
 
-def _is_whole(t) -> bool:
+def _is_whole(t: Any) -> bool:
     return (
         not isinstance(t, bool)
         and isinstance(t, numbers.Real)
@@ -80,7 +86,7 @@ def _is_whole(t) -> bool:
     )
 
 
-def _class_index(target, n_classes: int, i: int) -> int:
+def _class_index(target: Any, n_classes: int, i: int) -> int:
     if not _is_whole(target) or not 0 <= target < n_classes:
         raise ValueError(
             f"accuracy: target {i} is {target!r}, expected a class index 0..{n_classes - 1} "
@@ -89,7 +95,7 @@ def _class_index(target, n_classes: int, i: int) -> int:
     return int(target)
 
 
-def _binary_label(target, sign_labels: bool, i: int) -> int:
+def _binary_label(target: Any, sign_labels: bool, i: int) -> int:
     allowed = (-1, 1) if sign_labels else (0, 1)
     if not _is_whole(target) or int(target) not in allowed:
         raise ValueError(
@@ -99,7 +105,7 @@ def _binary_label(target, sign_labels: bool, i: int) -> int:
     return int(target)
 
 
-def mse(outputs: Sequence, targets: Sequence) -> float:
+def mse(outputs: Sequence[Any], targets: Sequence[Any]) -> float:
     """Mean squared error over every output number.
 
     Targets must be finite numbers (a ValueError names the sample); NaN outputs
@@ -129,7 +135,7 @@ def _squared(out: float, target: float) -> float:
     return d * d  # ** 2 would raise OverflowError past 1e154
 
 
-def _finite_target(target, i: int) -> float:
+def _finite_target(target: Any, i: int) -> float:
     if (
         isinstance(target, bool)
         or not isinstance(target, numbers.Real)
@@ -139,7 +145,7 @@ def _finite_target(target, i: int) -> float:
     return float(target)
 
 
-def _check_same_length(outputs: list, targets: Sequence, metric: str) -> None:
+def _check_same_length(outputs: list[Any], targets: Sequence[Any], metric: str) -> None:
     """A metric compares sample by sample: a length mismatch is a bug, never truncated."""
     if len(outputs) != len(targets) or not outputs:
         raise ValueError(
@@ -151,12 +157,15 @@ def _check_same_length(outputs: list, targets: Sequence, metric: str) -> None:
 METRICS: dict[str, Callable[..., float]] = {"accuracy": accuracy, "mse": mse}
 
 
-def argmax(row: Sequence) -> int:
-    row = [float(v) for v in row]
-    return max(range(len(row)), key=row.__getitem__)
+def argmax(row: Sequence[Any]) -> int:
+    """The index of the largest number in ``row`` (the first one on a tie): a predicted class."""
+    values = [float(v) for v in row]
+    return max(range(len(values)), key=values.__getitem__)
 
 
-def metric_table(metrics) -> dict[str, Callable[..., float]]:
+def metric_table(
+    metrics: Metric | Iterable[Metric] | dict[str, Callable[..., float]] | None,
+) -> dict[str, Callable[..., float]]:
     """Metric names -> functions; names are the strings given or a callable's __name__.
 
     A dict is taken as such a table already (fit hands its table to evaluate).
@@ -180,7 +189,16 @@ def metric_table(metrics) -> dict[str, Callable[..., float]]:
     return table
 
 
-def compute_metrics(table, outputs, targets, sign_labels: bool) -> dict[str, float]:
+def compute_metrics(
+    table: Mapping[str, Callable[..., float]],
+    outputs: Sequence[Any],
+    targets: Sequence[Any],
+    sign_labels: bool,
+) -> dict[str, float]:
+    """Each metric of ``table`` on one batch; ``accuracy`` is told the label kind of the run.
+
+    ``sign_labels`` is decided once over all the data (a batch may hold no -1 at all).
+    """
     results = {}
     for name, fn in table.items():
         if fn is accuracy:
@@ -202,7 +220,7 @@ _CLASSIFICATION_LOSSES = (
 )
 
 
-def default_metrics(loss_fn, targets: Sequence) -> tuple[str, ...]:
+def default_metrics(loss_fn: Callable[..., Any] | None, targets: Sequence[Any]) -> tuple[str, ...]:
     """What fit/evaluate record when ``metrics=None``: accuracy only where it means something.
 
     Our regression losses (``mse_loss``) get no metric, our classification
@@ -219,7 +237,7 @@ def default_metrics(loss_fn, targets: Sequence) -> tuple[str, ...]:
     return ("accuracy",) if labels and len(targets) > 0 else ()
 
 
-def _loss_name(loss_fn) -> str | None:
+def _loss_name(loss_fn: object) -> str | None:
     """The name of one of our losses, seen through functools.partial; None for others."""
     fn = getattr(loss_fn, "func", loss_fn)  # functools.partial
     if getattr(fn, "__module__", None) != "micrograd_plus.losses":

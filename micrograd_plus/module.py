@@ -13,10 +13,35 @@ is told in the docstring of ``nn.py``.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 from .engine import Value
+
+# --- what the training and plotting functions accept -----------------------------------
+
+
+class Model(Protocol):
+    """Anything ``predict``, ``evaluate`` and the plots can run: called on ONE sample.
+
+    Every :class:`Module` is one, and so is a plain function such as
+    ``lambda x: w * x[0] + b``. A ``forward_batch(X)``, ``train()`` or ``eval()``
+    method is used when the model has one.
+    """
+
+    def __call__(self, x: Any, /) -> Any: ...
+
+
+class TrainableModel(Model, Protocol):
+    """A :class:`Model` that also lists its parameters: what ``fit`` trains.
+
+    ``named_parameters()`` is used when present (for per-layer gradient norms).
+    """
+
+    def parameters(self) -> list[Value]:
+        """The Values the optimizer updates (``fit`` reads their ``.grad``)."""
+        ...
+
 
 # --- the base class ------------------------------------------------------------------
 
@@ -65,7 +90,7 @@ class Module:
                 _refuse_set(self, value)
         return found
 
-    def _own_buffers(self) -> list[tuple[str, list, int]]:
+    def _own_buffers(self) -> list[tuple[str, list[float], int]]:
         """Non-trainable state kept in ``state_dict`` as (name, list, index) slots."""
         return []
 
@@ -93,16 +118,19 @@ class Module:
         return found
 
     def named_buffers(self) -> list[tuple[str, float]]:
+        """Non-trainable state (BatchNorm's running statistics) with dotted names, as floats."""
         return [(name, store[i]) for name, store, i in self._buffer_slots()]
 
-    def _buffer_slots(self) -> list[tuple[str, list, int]]:
+    def _buffer_slots(self) -> list[tuple[str, list[float], int]]:
         return [
             (prefix + name, store, i)
             for prefix, module in self._walk()
             for name, store, i in module._own_buffers()
         ]
 
-    def _walk(self, prefix: str = "", _path: frozenset = frozenset()):
+    def _walk(
+        self, prefix: str = "", _path: frozenset[int] = frozenset()
+    ) -> Iterator[tuple[str, Module]]:
         """This module and all modules below it, with their name prefixes.
 
         A module that (directly or not) holds itself is visited once, not forever.
@@ -115,6 +143,7 @@ class Module:
 
     # --- training helpers -------------------------------------------------------------
     def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0: gradients add up over ``backward()`` calls."""
         for p in self.parameters():
             p.grad = 0.0
 

@@ -191,11 +191,12 @@ class Neuron(Module):
         check_width(x, len(self.w), "Neuron")
         return self._fire(x)
 
-    def _fire(self, x: list) -> Value:
+    def _fire(self, x: list[Any]) -> Value:
         act = sum_values([wi * xi for wi, xi in zip(self.w, x)] + [self.b])
         return activate(act, self.activation, self.negative_slope)
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return f"nin={len(self.w)}, activation={self.activation!r}"
 
 
@@ -250,7 +251,8 @@ class Layer(Module):
         return [n._fire(x) for n in self.neurons]
 
     def children(self) -> list[tuple[str, Module]]:
-        return []  # the neurons' parameters are named by the layer itself, see below
+        """None: the layer names its neurons' parameters itself (``w[i,j]``, ``b[i]``)."""
+        return []
 
     def _own_parameters(self) -> list[tuple[str, Value]]:
         named: list[tuple[str, Value]] = []
@@ -260,19 +262,21 @@ class Layer(Module):
         return named
 
     def _own_parameter_values(self) -> list[Value]:
-        values = []
+        values: list[Value] = []
         for n in self.neurons:
             values.extend(n.w)
             values.append(n.b)
         return values
 
     def train(self, mode: bool = True) -> Layer:
+        """Training mode for the layer and its neurons (they are not children, see above)."""
         super().train(mode)
         for n in self.neurons:
             n.training = bool(mode)
         return self
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         acts = {n.activation for n in self.neurons}
         act = self.activation if len(acts) == 1 else "mixed"
         return f"nin={self.nin}, nout={self.nout}, activation={act!r}"
@@ -285,6 +289,7 @@ class Linear(Layer):
         super().__init__(nin, nout, activation="linear", init=init, seed=seed)
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return f"nin={self.nin}, nout={self.nout}"
 
 

@@ -7,8 +7,8 @@ result) and the inputs, plus a few functions taken from the backend ``B``.
 Because of that, the same rule runs on three kinds of number:
 
 * floats (``MATH``): the ordinary backward pass;
-* Values (``engine.VALUE_BACKEND``): ``backward(create_graph=True)`` builds
-  the graph of the gradient, giving second derivatives;
+* Values (``VALUES``): ``backward(create_graph=True)`` builds the graph of
+  the gradient, giving second derivatives;
 * NumPy arrays (``compiler.vectorised``): a traced graph replayed in bulk.
 
 Adding an op means adding one entry here; the table-driven tests check it.
@@ -77,6 +77,20 @@ class Primitive:
     #: How the op fuses into a sum of products (compile's linear nodes):
     #: "add" (every input a term), "sub" (a - b), "neg" (-a), "mul" (one product).
     linear: str = ""
+    #: For an op whose operand order matters, the names a drawn graph gives its
+    #: input edges (``("a", "b")`` for ``a - b``); () when the order does not matter.
+    operand_names: tuple[str, ...] = ()
+    #: Whether the symbol goes between the operands: a graph's op node then shows
+    #: the formula ``a − b`` instead of the bare symbol.
+    infix: bool = False
+
+    @property
+    def graph_label(self) -> str:
+        """The op node's text in a drawn graph: the formula of an infix op, else the symbol."""
+        if self.infix:
+            left, right = self.operand_names
+            return f"{left} {self.symbol} {right}"
+        return self.symbol
 
     def rule_text(self, i: int = 0) -> str:
         """The printable VJP rule for input ``i``, e.g. ``"g * (1 - out**2)"``."""
@@ -285,8 +299,9 @@ def primitive(
 ) -> None:
     """Register one op in the table (used below, and by extensions).
 
-    ``fields`` are Primitive's compile fields (``numpy_forward``, ``numpy_out``,
-    ``forward_may_raise``, ``rule_may_raise``, ``linear``)."""
+    ``fields`` are Primitive's other fields: how it is drawn (``operand_names``,
+    ``infix``) and what compile needs (``numpy_forward``, ``numpy_out``, ``forward_may_raise``,
+    ``rule_may_raise``, ``linear``)."""
     PRIMITIVES[name] = Primitive(
         name,
         arity,
@@ -306,29 +321,32 @@ def primitive(
 # Never-raising forwards and rules say so (forward_may_raise=False, rule_may_raise=False):
 # compile then skips checking their NumPy results for non-finite numbers.
 SAFE: dict[str, Any] = {"forward_may_raise": False, "rule_may_raise": False}
+# Binary ops whose operand order matters are drawn as a formula, edges named a and b.
+ORDERED: dict[str, Any] = {"operand_names": ("a", "b"), "infix": True}
 primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b",
           symbol="+", local_grads=("1", "1"), linear="add", **_ufunc("add"), **SAFE)
 primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b",
           symbol="−", local_grads=("1", "-1"), linear="sub", **_ufunc("subtract"),
-          **SAFE)
+          **ORDERED, **SAFE)
 primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), doc="a * b",
           symbol="*", local_grads=("b", "a"), linear="mul", **_ufunc("multiply"),
           **SAFE)
 primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b",
           symbol="/", local_grads=("1 / b", "-out / b"), **_ufunc("divide"),
-          rule_may_raise=False)
+          rule_may_raise=False, **ORDERED)
 # As PyTorch masks them: x ** 0 has derivative 0 even at x = 0 (the exponent is
 # nudged to 0 there, so 0 ** -1 is never formed), and the exponent's gradient is 0
 # where the base is 0 (log is taken of 1 there).
 primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1 + (b == 0)), 0.0),
           const_inputs=(1,), doc="a ** c, c a number",
-          symbol="**", local_grads=("b * a**(b - 1)", "0"), **_ufunc("power"))
+          symbol="**", local_grads=("b * a**(b - 1)", "0"), **_ufunc("power"),
+          **ORDERED)
 primitive("pow", 2, _pow,
           lambda g, out, a, b, B: (g * b * a ** (b - 1 + _is_zero(b, B)),
                                    g * out * B.log(a + _is_zero(a, B))),
           doc="a ** b, b a Value",
           symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"),
-          **_ufunc("power"))
+          **_ufunc("power"), **ORDERED)
 primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a",
           symbol="−a", local_grads=("-1",), linear="neg", **_ufunc("negative"),
           **SAFE)
@@ -360,7 +378,7 @@ primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
           const_inputs=(1,), doc="a if a > 0 else slope * a",
           symbol="leaky_relu", local_grads=("1 if a > 0 else b", "0"),
-          numpy_forward=_np_leaky_relu, **SAFE)
+          operand_names=("x", "slope"), numpy_forward=_np_leaky_relu, **SAFE)
 primitive("sum", VARIADIC, _sum, lambda g, out, *xs_and_B: (g,) * (len(xs_and_B) - 1),
           doc="a1 + a2 + ... + an, one node",
           symbol="Σ", local_grads=("1",), linear="add", **SAFE)
@@ -423,8 +441,8 @@ def _np_one_hot(i: Any, n: int) -> list[Any]:
 class Backend:
     """The few functions the rules need beyond arithmetic, for one kind of number.
 
-    Floats (``MATH``), Values (``engine.VALUE_BACKEND``) and NumPy arrays (``NUMPY``)
-    each provide one, so every rule in the table runs unchanged on all three.
+    Floats (``MATH``), Values (``VALUES``) and NumPy arrays (``NUMPY``) each
+    provide one, so every rule in the table runs unchanged on all three.
     """
 
     log: Callable[[Any], Any]  # log, or -inf at 0 and NaN below (never raises)
@@ -459,4 +477,25 @@ NUMPY = Backend(
     sigmoid=_np_sigmoid,
     first_equal=_np_first_equal,
     one_hot=_np_one_hot,
+)
+
+
+def _value_log(v: Any) -> Any:
+    # Outside log's domain the rule's log term is a constant: -inf at 0, NaN below,
+    # as in PyTorch (the rules mask the cases where it must not count).
+    return v.log() if v.data > 0.0 else type(v)(MATH.log(v.data))
+
+
+#: The same functions on Values, for ``backward(create_graph=True)``: the rules then
+#: build the graph of the gradient.  Masks (sign, step, first_equal, one_hot) are
+#: constants: their derivative is 0 wherever it exists.
+VALUES = Backend(
+    log=_value_log,
+    sin=lambda v: v.sin(),
+    cos=lambda v: v.cos(),
+    sigmoid=lambda v: v.sigmoid(),
+    sign=lambda v: MATH.sign(float(v)),
+    step=lambda v: MATH.step(float(v)),
+    first_equal=lambda out, xs: MATH.first_equal(float(out), [float(x) for x in xs]),
+    one_hot=MATH.one_hot,
 )

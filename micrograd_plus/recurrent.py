@@ -22,7 +22,7 @@ through time: ``backward()`` on a loss at the last step reaches every step.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ._nested import (
     NestedParameters,
@@ -33,7 +33,7 @@ from ._nested import (
     uniform_values,
 )
 from .engine import Value
-from .init import make_rng
+from .init import Seed, make_rng
 from .module import Module
 
 __all__ = ["GRU", "GRUCell", "RNN", "RNNCell"]
@@ -44,9 +44,19 @@ NONLINEARITIES = ("tanh", "relu")
 class _Cell(NestedParameters, Module):
     """Weights of one recurrent layer in PyTorch's stacked layout; ``GATES`` rows per unit."""
 
-    GATES = 1
+    GATES: ClassVar[int] = 1
+    input_size: int
+    hidden_size: int
+    #: ``[GATES * hidden][input]``, PyTorch's stacked layout.
+    weight_ih: list[list[Value]]
+    #: ``[GATES * hidden][hidden]``.
+    weight_hh: list[list[Value]]
+    bias_ih: list[Value] | None
+    bias_hh: list[Value] | None
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, seed=None) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, seed: Seed = None
+    ) -> None:
         who = type(self).__name__
         self.input_size = positive_int("input_size", input_size, who)
         self.hidden_size = positive_int("hidden_size", hidden_size, who)
@@ -65,7 +75,7 @@ class _Cell(NestedParameters, Module):
         """The new hidden state from input ``x`` and state ``h`` (zeros when None)."""
         raise NotImplementedError
 
-    def _inputs(self, x, h) -> tuple[list, list]:
+    def _inputs(self, x: Any, h: Any) -> tuple[list[Any], list[Any]]:
         who = type(self).__name__
         x = check_vector(x, self.input_size, who, "input x")
         h = (
@@ -76,6 +86,7 @@ class _Cell(NestedParameters, Module):
         return x, h
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return f"{self.input_size}, {self.hidden_size}"
 
 
@@ -88,16 +99,17 @@ class RNNCell(_Cell):
         hidden_size: int,
         bias: bool = True,
         nonlinearity: str = "tanh",
-        seed=None,
+        seed: Seed = None,
     ) -> None:
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(
                 f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
             )
         super().__init__(input_size, hidden_size, bias, seed)
-        self.nonlinearity = nonlinearity
+        self.nonlinearity: str = nonlinearity
 
-    def forward(self, x, h=None) -> list[Value]:
+    def forward(self, x: Any, h: Any = None) -> list[Value]:
+        """The next hidden state from input ``x`` and state ``h`` (zeros when None)."""
         x, h = self._inputs(x, h)
         pre = [
             a + b
@@ -108,6 +120,7 @@ class RNNCell(_Cell):
         return [v.tanh() for v in pre] if self.nonlinearity == "tanh" else [v.relu() for v in pre]
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         return super().extra_repr() + (
             ", nonlinearity='relu'" if self.nonlinearity == "relu" else ""
         )
@@ -116,14 +129,15 @@ class RNNCell(_Cell):
 class GRUCell(_Cell):
     """PyTorch's GRUCell: reset gate r, update gate z, candidate n (see the module docstring)."""
 
-    GATES = 3
+    GATES: ClassVar[int] = 3
 
-    def forward(self, x, h=None) -> list[Value]:
+    def forward(self, x: Any, h: Any = None) -> list[Value]:
+        """The next hidden state from input ``x`` and state ``h`` (zeros when None)."""
         x, h = self._inputs(x, h)
         n_h = self.hidden_size
         gi = affine(self.weight_ih, self.bias_ih, x)
         gh = affine(self.weight_hh, self.bias_hh, h)
-        out = []
+        out: list[Value] = []
         for k in range(n_h):
             r = (gi[k] + gh[k]).sigmoid()
             z = (gi[n_h + k] + gh[n_h + k]).sigmoid()
@@ -135,7 +149,12 @@ class GRUCell(_Cell):
 class _Recurrent(Module):
     """A stack of ``num_layers`` cells unrolled over a sequence (PyTorch's RNN / GRU)."""
 
-    CELL: type[_Cell] = RNNCell
+    CELL: ClassVar[type[_Cell]] = RNNCell
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    #: The layers' cells, ``cells[0]`` reading the input.
+    cells: list[_Cell]
 
     def __init__(
         self,
@@ -143,8 +162,8 @@ class _Recurrent(Module):
         hidden_size: int,
         num_layers: int = 1,
         bias: bool = True,
-        seed=None,
-        **cell_options,
+        seed: Seed = None,
+        **cell_options: Any,
     ) -> None:
         who = type(self).__name__
         self.input_size = positive_int("input_size", input_size, who)
@@ -162,10 +181,14 @@ class _Recurrent(Module):
             for i in range(num_layers)
         ]
 
-    def __call__(self, xs, h0=None):
+    def __call__(
+        self, xs: Sequence[Any], h0: Sequence[Any] | None = None
+    ) -> tuple[list[list[Value]], list[list[Value]]]:
         return self.forward(xs, h0)
 
-    def forward(self, xs: Sequence, h0=None) -> tuple[list[list[Value]], list[list[Value]]]:
+    def forward(
+        self, xs: Sequence[Any], h0: Sequence[Any] | None = None
+    ) -> tuple[list[list[Value]], list[list[Value]]]:
         """``(outputs, h_n)``: the last layer's state at each step, each layer's final state."""
         who = type(self).__name__
         if isinstance(xs, str) or not isinstance(xs, Sequence) or not xs:
@@ -175,17 +198,19 @@ class _Recurrent(Module):
                 f"{who}: h0 must hold one state per layer ({self.num_layers}), got {len(h0)}"
             )
         states: list[Any] = [None] * self.num_layers if h0 is None else list(h0)
-        outputs = []
+        outputs: list[list[Value]] = []
         for x in xs:
             for i, cell in enumerate(self.cells):
                 x = states[i] = cell(x, states[i])
             outputs.append(x)
         return outputs, states
 
-    def forward_batch(self, X: Sequence) -> list:
+    def forward_batch(self, X: Sequence[Any]) -> list[tuple[list[list[Value]], list[list[Value]]]]:
+        """``(outputs, h_n)`` for each sequence of the batch ``X``, each from zero states."""
         return [self(xs) for xs in X]
 
     def extra_repr(self) -> str:
+        """The constructor arguments, shown by ``repr``."""
         layers = f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
         return f"{self.input_size}, {self.hidden_size}{layers}"
 
@@ -196,7 +221,7 @@ class RNN(_Recurrent):
     PyTorch names the same weights ``weight_ih_l{i}``; ``torch_names()`` maps ours to theirs.
     """
 
-    CELL = RNNCell
+    CELL: ClassVar[type[_Cell]] = RNNCell
 
     def __init__(
         self,
@@ -205,7 +230,7 @@ class RNN(_Recurrent):
         num_layers: int = 1,
         nonlinearity: str = "tanh",
         bias: bool = True,
-        seed=None,
+        seed: Seed = None,
     ) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, seed, nonlinearity=nonlinearity)
 
@@ -213,7 +238,7 @@ class RNN(_Recurrent):
 class GRU(_Recurrent):
     """A GRU unrolled over a sequence (see ``RNN``)."""
 
-    CELL = GRUCell
+    CELL: ClassVar[type[_Cell]] = GRUCell
 
 
 def torch_name(name: str) -> str:

@@ -20,7 +20,8 @@ import random
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from .callbacks import EarlyStopping, Hooks
 from .data import batches, check_xy
@@ -38,6 +39,10 @@ from .metrics import (
     mse,
     uses_sign_labels,
 )
+from .module import Model, TrainableModel
+
+if TYPE_CHECKING:
+    from .optim.lr_scheduler import LRScheduler
 
 __all__ = [
     "METRICS",
@@ -56,19 +61,42 @@ __all__ = [
 ]
 
 
+#: A loss: (the batch's outputs, its targets) -> one Value (every function in ``losses``).
+LossFunction: TypeAlias = Callable[[list[Any], list[Any]], Value]
+
+
+class Optimizer(Protocol):
+    """What fit needs of an optimizer: ``torch.optim``'s interface, which every class of
+    ``micrograd_plus.optim`` has (the first group's ``"lr"`` is recorded each epoch)."""
+
+    @property
+    def param_groups(self) -> Sequence[Mapping[str, Any]]:
+        """Groups of parameters with their options; fit records ``param_groups[0]["lr"]``."""
+        ...
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to 0, before each batch's backward pass."""
+        ...
+
+    def step(self) -> Any:
+        """Update the parameters from their gradients, once per batch."""
+        ...
+
+
 # --- predict / evaluate ---------------------------------------------------------------------
 
 
-def _forward_batch(model, X: Sequence) -> list:
-    if hasattr(model, "forward_batch"):
-        return model.forward_batch(X)
+def _forward_batch(model: Model, X: Sequence[Any]) -> list[Any]:
+    forward_batch = getattr(model, "forward_batch", None)
+    if forward_batch is not None:
+        return forward_batch(X)
     return [model(x) for x in X]
 
 
 class _eval_mode:
     """Eval mode and no_grad inside the block; the model's previous mode afterwards."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: Model) -> None:
         self.model = model
 
     def __enter__(self) -> None:
@@ -78,13 +106,13 @@ class _eval_mode:
         self.no_grad = no_grad()
         self.no_grad.__enter__()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.no_grad.__exit__(*exc)
         if self.was_training and hasattr(self.model, "train"):
             self.model.train()
 
 
-def predict(model, X: Sequence) -> list:
+def predict(model: Model, X: Sequence[Any]) -> list[Any]:
     """Raw model outputs as floats (a float per sample, or a list per sample), in eval mode."""
     if len(X) == 0:
         raise ValueError("predict: X is empty, expected at least one sample")
@@ -92,7 +120,7 @@ def predict(model, X: Sequence) -> list:
         return as_floats(_forward_batch(model, X))
 
 
-def predict_classes(model, X: Sequence, sign_labels: bool = False) -> list[int]:
+def predict_classes(model: Model, X: Sequence[Any], sign_labels: bool = False) -> list[int]:
     """Class predictions: the argmax of each output row, or for one-output models
     1 where the score is > 0 and 0 (or -1 with ``sign_labels``) elsewhere."""
     negative = -1 if sign_labels else 0
@@ -107,11 +135,11 @@ def predict_classes(model, X: Sequence, sign_labels: bool = False) -> list[int]:
 
 
 def evaluate(
-    model,
-    loss_fn: Callable | None,
-    X: Sequence,
-    y: Sequence,
-    metrics: Metric | Iterable[Metric] | None = None,
+    model: Model,
+    loss_fn: LossFunction | None,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    metrics: Metric | Iterable[Metric] | dict[str, Callable[..., float]] | None = None,
 ) -> dict[str, float]:
     """``{"loss": ..., metric: ...}`` on (X, y) in eval mode without recording a graph.
 
@@ -139,11 +167,12 @@ def layer_name(param_name: str) -> str:
     return owner if dot else "model"
 
 
-def parameters_by_layer(model) -> dict[str, list[Value]]:
+def parameters_by_layer(model: TrainableModel) -> dict[str, list[Value]]:
     """The model's parameters grouped by ``layer_name``; without ``named_parameters``
     everything is one group, ``"model"``."""
-    if hasattr(model, "named_parameters"):
-        named = model.named_parameters()
+    named_parameters = getattr(model, "named_parameters", None)
+    if named_parameters is not None:
+        named: list[tuple[str, Value]] = named_parameters()
     else:
         named = [(f"{i}", p) for i, p in enumerate(model.parameters())]
     groups: dict[str, list[Value]] = {}
@@ -210,18 +239,18 @@ class _Progress:
 
 
 def fit(
-    model,
-    loss_fn: Callable,
-    optimizer,
-    X: Sequence,
-    y: Sequence,
+    model: TrainableModel,
+    loss_fn: LossFunction,
+    optimizer: Optimizer,
+    X: Sequence[Any],
+    y: Sequence[Any],
     epochs: int,
     batch_size: int | None = None,
-    val: tuple[Sequence, Sequence] | None = None,
-    scheduler=None,
+    val: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    scheduler: LRScheduler | None = None,
     clip_grad_norm: float | None = None,
     metrics: Metric | Iterable[Metric] | None = None,
-    callbacks: Iterable = (),
+    callbacks: Iterable[object] = (),
     progress: bool = True,
     seed: int | None = None,
     compile: bool = False,
@@ -284,7 +313,7 @@ def fit(
     ):
         raise ValueError(f"clip_grad_norm must be a number > 0 or None, got {clip_grad_norm!r}")
     table = metric_table(default_metrics(loss_fn, y) if metrics is None else metrics)
-    callbacks = [Hooks(cb) for cb in callbacks]
+    hooks = [Hooks(cb) for cb in callbacks]
     step_loss = _make_step_loss(model, loss_fn, compile)
     # Validation gets its own compiled function, traced in eval mode: a trace made in
     # training mode must never answer for eval mode (a module may branch on .training).
@@ -299,7 +328,7 @@ def fit(
     sign_labels = uses_sign_labels(y) or (val is not None and uses_sign_labels(val[1]))
     rng = random.Random(seed)
     was_training = getattr(model, "training", True)
-    for cb in callbacks:
+    for cb in hooks:
         cb.on_train_begin(history, model)
 
     bar = _Progress(epochs) if progress else None
@@ -331,14 +360,14 @@ def fit(
             history.time.append(time.perf_counter() - start)
             if bar is not None:
                 bar.update(epoch, _latest_logs(history))
-            stop = [cb.on_epoch_end(epoch, history, model) for cb in callbacks]
+            stop = [cb.on_epoch_end(epoch, history, model) for cb in hooks]
             if any(stop):
                 history.stopped_early = True
                 break
     except KeyboardInterrupt as interrupt:
         _keep_finished_epochs(history)
         history.interrupted = True
-        _finish(history, callbacks, model, was_training)
+        _finish(history, hooks, model, was_training)
         if on_interrupt == "raise":
             interrupt.history = history  # type: ignore[attr-defined]
             raise
@@ -357,7 +386,7 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
-    _finish(history, callbacks, model, was_training)
+    _finish(history, hooks, model, was_training)
     return history
 
 

@@ -122,6 +122,24 @@ def test_every_primitive_has_a_display_symbol():
     assert all(graph_module.OP_SYMBOLS.values())
 
 
+def test_how_an_op_is_drawn_comes_from_its_table_entry():
+    """An op the table marks infix is drawn as its formula, edges named as in it."""
+    from micrograd_plus.ops import PRIMITIVES
+
+    for prim in PRIMITIVES.values():
+        assert prim.operand_names == () or len(prim.operand_names) == prim.arity, prim.name
+        if prim.infix:
+            assert prim.graph_label == " ".join(
+                [prim.operand_names[0], prim.symbol, prim.operand_names[1]]
+            )
+        else:
+            assert prim.graph_label == prim.symbol
+    # what the drawing does with these fields: test_non_commutative_ops_label_their_operands
+    x = Value(1.0)
+    assert graph_module.OP_SYMBOLS["leaky_relu"] == "leaky_relu"
+    assert "label=slope" in draw_dot(x.leaky_relu(0.1)).source
+
+
 def test_output_is_deterministic_for_the_same_graph():
     assert draw_dot(lecture_neuron()).source == draw_dot(lecture_neuron()).source
 

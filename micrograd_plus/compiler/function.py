@@ -30,13 +30,15 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from types import FrameType, SimpleNamespace
+from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 import numpy as np
 
 from .. import engine
 from ..engine import Value
+from .graph import Graph
 from .tape import NUMPY, Tape, describe
 
 __all__ = ["NUMPY", "CompiledFunction", "CompiledResult", "GuardError", "compile"]
@@ -137,7 +139,7 @@ class CompiledFunction:
         self.last_tape: Tape | None = None  # the latest tape, for inspection and benchmarks
         self._last_ir: tuple | None = None  # what ir() formats, for a graph small enough
         self.last_trace_seconds = 0.0
-        self._cache: OrderedDict[tuple, list[SimpleNamespace]] = OrderedDict()
+        self._cache: OrderedDict[tuple, list[_Entry]] = OrderedDict()
         self._lock = threading.Lock()  # tracing and the cache; replays run unlocked
         self._structures_traced = 0
         self._variants_traced: dict[tuple, int] = {}
@@ -232,7 +234,7 @@ class CompiledFunction:
                 stacklevel=3,
             )
 
-    def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> SimpleNamespace:
+    def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> _Entry:
         start = time.perf_counter()
         with engine._gc_paused():  # millions of new nodes and no cycles: nothing to collect
             traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
@@ -245,13 +247,31 @@ class CompiledFunction:
             else (None, len(traced.graph.ops))
         )
         self.last_tape, self.last_trace_seconds = tape, time.perf_counter() - start
-        return SimpleNamespace(
-            tape=tape,
-            sites=traced.sites,
-            single=traced.single,
-            n_results=traced.n_results,
-            aux=traced.aux,
-        )
+        return _Entry(tape, traced.sites, traced.single, traced.n_results, traced.aux)
+
+
+@dataclass
+class _Traced:
+    """What one trace of fn recorded: its graph as integers and how to read the results."""
+
+    graph: Graph
+    leaf_values: list[Value]  # the constant leaves, in position order
+    guards: list[tuple]  # (symbol, position, other, outcome) per recorded comparison
+    sites: list[str]  # the user's source line of each guard
+    single: bool  # fn returned one Value (else a list)
+    n_results: int  # results before the aux Values among the roots
+    aux: Any  # the layout of fn's aux (has_aux=True), or None
+
+
+@dataclass
+class _Entry:
+    """One cached trace: its tape, and how to turn a replay into fn's results."""
+
+    tape: Tape
+    sites: list[str]
+    single: bool
+    n_results: int
+    aux: Any
 
 
 def compile(
@@ -342,7 +362,7 @@ def compile(
     return CompiledFunction(fn, cache_size, on_guard_failure, has_aux, max_variants, warn_after)
 
 
-def _results(entry: SimpleNamespace, vals, saved):
+def _results(entry: _Entry, vals, saved):
     """The CompiledResult(s) of a replay; with has_aux, paired with the aux floats."""
     grad_enabled = engine.is_grad_enabled()
     tape = entry.tape
@@ -409,15 +429,7 @@ def _trace_graph(
         for symbol, a, b, outcome, _ in records
     ]
     sites = [site for *_, site in records]
-    return SimpleNamespace(
-        graph=graph,
-        leaf_values=leaf_values,
-        guards=guards,
-        sites=sites,
-        single=single,
-        n_results=n_results,
-        aux=aux,
-    )
+    return _Traced(graph, leaf_values, guards, sites, single, n_results, aux)
 
 
 def _as_value_list(out) -> list[Value]:

@@ -11,7 +11,7 @@ was written, which keeps the graph shallow (depth is what costs when replaying).
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
+from dataclasses import dataclass, field
 
 from ..engine import Value, topological_order
 from ..ops import PRIMITIVES
@@ -25,12 +25,21 @@ def linear_ops() -> dict[str, str]:
 ONE, MINUS_ONE = -1, -2  # positions standing for the constants 1.0 and -1.0
 
 
-class Graph(SimpleNamespace):
+@dataclass
+class Graph:
     """A traced graph as integers: node i is ``ops[i]`` of ``parents[i]`` (positions).
 
     ``terms[i]`` lists the (a, b) position pairs of a linear node; ``inputs``
     maps a leaf position to its index among the flattened arguments.
     """
+
+    ops: list[str]  # the table op of each node ("" for a leaf)
+    parents: list[tuple[int, ...]]  # the positions of each node's inputs
+    terms: dict[int, list[tuple[int, int]]]  # linear node -> its (a, b) products
+    inputs: dict[int, int]  # leaf position -> index among the flattened arguments
+    roots: list[int]  # the function's results (and aux), in order
+    pinned: list[int]  # nodes a guard compares, kept as nodes of their own
+    leaves: list[int] = field(default_factory=list)  # the constant leaves (not inputs)
 
 
 def describe(roots: list[Value], pinned: list[Value], inputs: list[Value]):

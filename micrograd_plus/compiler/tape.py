@@ -17,6 +17,7 @@ and each leaf's gradient added into its ``.grad``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -352,7 +353,8 @@ def _group_by_depth(graph: Graph, slot: list[int], live_slots: set[int]):
         if op == "" or (op in fusion and i not in terms):
             continue  # a leaf, or spliced into its consumer
         if i in terms:
-            ins = flows = [p for t in terms[i] for p in t if p >= 0]
+            flows = [p for t in terms[i] for p in t if p >= 0]
+            ins: Sequence[int] = flows
             key: tuple = (0, "lin")
         else:
             const = PRIMITIVES[op].const_inputs

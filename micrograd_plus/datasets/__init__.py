@@ -49,10 +49,12 @@ def load_digits() -> tuple[list[list[float]], list[int]]:
     return X, y
 
 
-def to_images(X: Sequence[Sequence[float]], height: int = 8, width: int = 8) -> list:
+def to_images(
+    X: Sequence[Sequence[float]], height: int = 8, width: int = 8
+) -> list[list[list[list[float]]]]:
     """Rows of ``height * width`` pixels as one-channel images ``[1][height][width]``."""
     size = height * width
-    images = []
+    images: list[list[list[list[float]]]] = []
     for i, row in enumerate(X):
         if len(row) != size:
             raise ValueError(

@@ -6,6 +6,8 @@ imported on first use, so ``import micrograd_plus.viz`` works without it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .graph import GraphvizNotInstalledError, draw_dot, draw_module, render
 from .player import Player
 from .steps import BackwardExplainer, Step, backward_steps, explain_backward
@@ -33,7 +35,15 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+# What type checkers see (these names are in __all__ through _LAZY); at run time
+# __getattr__ loads them.
+if TYPE_CHECKING:
+    from .gradcheck_plot import plot_gradcheck  # noqa: F401
+    from .live import LivePlot, Snapshots, save_training_html  # noqa: F401
+    from .plots import plot_decision_boundary, plot_grad_flow, plot_history, plot_lr  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
     """Load the plots (and matplotlib) and the live views only when one is asked for."""
     for module, names in _LAZY.items():
         if name in names:

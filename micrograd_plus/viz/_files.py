@@ -10,7 +10,7 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def write_atomically(path: str | os.PathLike, content: bytes | str) -> None:
+def write_atomically(path: str | os.PathLike[str], content: bytes | str) -> None:
     """Write to a temporary file beside ``path``, then rename: never a half-written file."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))

@@ -10,10 +10,14 @@ like eps², on the left the round-off error grows like 1/eps.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..engine import Value
 from ..gradcheck import analytic_grad, numerical_grad
 from ._files import pyplot
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def gradcheck_errors(
@@ -34,7 +38,7 @@ def plot_gradcheck(
     eps: float = 1e-6,
     eps_values: Sequence[float] | None = None,
     names: Sequence[str] | None = None,
-):
+) -> Figure:
     """Analytic vs numerical gradient per input, and the error against eps (log-log).
 
     ``fn`` takes one Value per input and returns a Value (as for

@@ -25,23 +25,8 @@ INSTALL_HINT = (
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 
-# How each primitive is shown.  Ops not listed here are shown by their table name.
-_SYMBOL_OVERRIDES = {"sum": "Σ", "neg": "−a", "abs": "|a|", "pow": "**"}
-
-# Binary ops whose operand order matters: the op node shows the formula and the
-# edges are labelled with the operand names used in it.
-_OPERAND_NAMES = {
-    "-": ("a", "b"),
-    "/": ("a", "b"),
-    "**": ("a", "b"),
-    "pow": ("a", "b"),
-    "leaky_relu": ("x", "slope"),
-}
-_FORMULAS = {"-": "a − b", "/": "a / b", "**": "a ** b", "pow": "a ** b"}
-
-OP_SYMBOLS: dict[str, str] = {
-    name: _FORMULAS.get(name, _SYMBOL_OVERRIDES.get(name, name)) for name in PRIMITIVES
-}
+#: How each primitive's op node is labelled (from the table: ``Primitive.graph_label``).
+OP_SYMBOLS: dict[str, str] = {name: prim.graph_label for name, prim in PRIMITIVES.items()}
 
 # Colours: pale green for highlighted nodes, a white-to-orange ramp for |grad|.
 _HIGHLIGHT_FILL = "#b7e4c7"
@@ -63,13 +48,15 @@ class GraphvizNotInstalledError(graphviz.ExecutableNotFound):
 class Graph(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering errors explain how to install Graphviz."""
 
-    def pipe(self, *args: Any, **kwargs: Any):
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        """``graphviz.Digraph.pipe`` (the rendered bytes or text), with the install hint."""
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.ExecutableNotFound as missing:
             raise GraphvizNotInstalledError() from missing
 
-    def render(self, *args: Any, **kwargs: Any):
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        """``graphviz.Digraph.render`` (the path written), with the install hint."""
         try:
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound as missing:
@@ -267,8 +254,9 @@ def _add_op(
     graph, node: Value, nid: str, ids: dict, show_op_nodes: bool, emphasize, element_ids=None
 ) -> None:
     """The op node of ``node`` and one edge per operand, in operand order."""
-    symbol = OP_SYMBOLS.get(node._op, node._op)
-    names = _OPERAND_NAMES.get(node._op)
+    prim = PRIMITIVES.get(node._op)  # None for a micrograd-style node with its own op name
+    symbol = prim.graph_label if prim is not None else node._op
+    names = prim.operand_names if prim is not None else ()
     target = nid
     prefix = element_ids
     if show_op_nodes:

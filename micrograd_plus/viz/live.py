@@ -19,10 +19,14 @@ import json
 import math
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..train import predict
 from ._files import asset, pyplot, write_atomically
+
+if TYPE_CHECKING:
+    from ..history import History
+    from ..module import Model
 
 # One colour per class, legible on white and told apart by colour-blind readers
 # (Okabe-Ito blue, vermillion, bluish green, ... ).
@@ -35,7 +39,9 @@ def _check_every(every: Any) -> int:
     return every
 
 
-def _check_2d(X: Sequence, y: Sequence, who: str) -> tuple[list[list[float]], list[int]]:
+def _check_2d(
+    X: Sequence[Sequence[float]], y: Sequence[float], who: str
+) -> tuple[list[list[float]], list[int]]:
     points = [[float(c) for c in row] for row in X]
     labels = [int(v) for v in y]
     if not points:
@@ -59,12 +65,21 @@ class LivePlot:
     picture to a PNG file at each update (for scripts and terminals).
     """
 
+    every: int
+    metrics: list[str] | None
+    #: The decision-boundary panel's points and labels (None: no such panel).
+    data: tuple[list[list[float]], list[int]] | None
+    path: str | os.PathLike[str] | None
+    dpi: int
+    #: How many pictures were drawn (for tests and curious users).
+    updates: int
+
     def __init__(
         self,
         every: int = 1,
         metrics: Sequence[str] | None = None,
-        data: tuple[Sequence, Sequence] | None = None,
-        path: str | os.PathLike | None = None,
+        data: tuple[Sequence[Sequence[float]], Sequence[float]] | None = None,
+        path: str | os.PathLike[str] | None = None,
         dpi: int = 80,
     ) -> None:
         self.every = _check_every(every)
@@ -72,10 +87,11 @@ class LivePlot:
         self.data = None if data is None else _check_2d(*data, "LivePlot")
         self.path = path
         self.dpi = dpi
-        self.updates = 0  # how many pictures were drawn (tests and curious users)
-        self._handle = None
+        self.updates = 0
+        self._handle: Any = None
 
-    def on_train_begin(self, history, model) -> None:
+    def on_train_begin(self, history: History, model: Model) -> None:
+        """Open the picture's place in the notebook (nothing outside one)."""
         self.updates = 0
         self._handle = None
         if _in_notebook():
@@ -83,16 +99,18 @@ class LivePlot:
 
             self._handle = display(_blank(), display_id=True)
 
-    def on_epoch_end(self, epoch: int, history, model) -> bool:
+    def on_epoch_end(self, epoch: int, history: History, model: Model) -> bool:
+        """Redraw every ``every`` epochs; never stops training (returns False)."""
         if epoch % self.every == 0:
             self._update(history, model)
         return False
 
-    def on_train_end(self, history, model) -> None:
+    def on_train_end(self, history: History, model: Model) -> None:
+        """Draw the last epoch if it was not drawn yet, so the final state is always shown."""
         if self.updates == 0 or history.epochs and history.epochs[-1] % self.every:
             self._update(history, model)  # the last epoch is always shown
 
-    def _update(self, history, model) -> None:
+    def _update(self, history: History, model: Model) -> None:
         if self._handle is None and self.path is None:
             return
         png = self.render(history, model)
@@ -104,7 +122,7 @@ class LivePlot:
 
             self._handle.update(Image(data=png, format="png"))
 
-    def render(self, history, model) -> bytes:
+    def render(self, history: History, model: Model) -> bytes:
         """The current picture as PNG bytes."""
         from . import plots
 
@@ -136,7 +154,7 @@ def _in_notebook() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def _blank():
+def _blank() -> Any:
     from IPython.display import HTML
 
     return HTML("<i>training ...</i>")
@@ -153,8 +171,21 @@ class Snapshots:
     from the bottom).  ``save_training_html`` replays them with a slider.
     """
 
+    #: The data's 2-D points and class labels, as checked floats and ints.
+    points: list[list[float]]
+    labels: list[int]
+    every: int
+    resolution: int
+    #: ``(x_min, x_max, y_min, y_max)`` of the grid: the data's box plus ``margin``.
+    extent: tuple[float, float, float, float]
+
     def __init__(
-        self, X: Sequence, y: Sequence, every: int = 1, resolution: int = 40, margin: float = 0.5
+        self,
+        X: Sequence[Sequence[float]],
+        y: Sequence[float],
+        every: int = 1,
+        resolution: int = 40,
+        margin: float = 0.5,
     ) -> None:
         self.points, self.labels = _check_2d(X, y, "Snapshots")
         self.every = _check_every(every)
@@ -177,23 +208,26 @@ class Snapshots:
             for i in range(n)
         ]
 
-    def on_train_begin(self, history, model) -> None:
+    def on_train_begin(self, history: History, model: Model) -> None:
+        """Start a fresh recording (a second ``fit`` does not append to the first)."""
         self.snapshots = []
         self.curve = []
 
-    def on_epoch_end(self, epoch: int, history, model) -> bool:
+    def on_epoch_end(self, epoch: int, history: History, model: Model) -> bool:
+        """Log the epoch and, every ``every`` epochs, classify the grid; never stops training."""
         self.curve.append({"epoch": int(epoch), "logs": _latest_logs(history)})
         if epoch % self.every == 0:
             self.record(epoch, history, model)
         return False
 
-    def on_train_end(self, history, model) -> None:
+    def on_train_end(self, history: History, model: Model) -> None:
+        """Record the last epoch if it was not, so the replay ends where training ended."""
         if history.epochs and (
             not self.snapshots or self.snapshots[-1]["epoch"] != history.epochs[-1]
         ):
             self.record(history.epochs[-1], history, model)
 
-    def record(self, epoch: int, history, model) -> None:
+    def record(self, epoch: int, history: History, model: Model) -> None:
         """Classify the grid with the model as it is now (eval mode, no graph)."""
         classes, confidence = _classify(predict(model, self.grid()), min(self.labels) < 0)
         self.snapshots.append(
@@ -206,15 +240,16 @@ class Snapshots:
         )
 
 
-def _latest_logs(history) -> dict[str, float]:
+def _latest_logs(history: History) -> dict[str, float]:
     logs = {k: v[-1] for k, v in history.train.items() if v}
     logs.update({f"val_{k}": v[-1] for k, v in history.val.items() if v})
     return logs
 
 
-def _classify(outputs: list, sign_labels: bool) -> tuple[list[int], list[float]]:
+def _classify(outputs: list[Any], sign_labels: bool) -> tuple[list[int], list[float]]:
     """Class and confidence per output: sigmoid of a single score, softmax of a row."""
-    classes, confidence = [], []
+    classes: list[int] = []
+    confidence: list[float] = []
     for out in outputs:
         if isinstance(out, list) and len(out) > 1:
             top = max(out)
@@ -230,7 +265,7 @@ def _classify(outputs: list, sign_labels: bool) -> tuple[list[int], list[float]]
     return classes, confidence
 
 
-def save_training_html(source: Any, path: str | os.PathLike, title: str = "Training") -> str:
+def save_training_html(source: Any, path: str | os.PathLike[str], title: str = "Training") -> str:
     """Write a self-contained replay of training (slider, play, loss curve) to ``path``.
 
     ``source`` is a :class:`Snapshots` callback after ``fit`` (decision

@@ -23,12 +23,15 @@ import itertools
 import json
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value
 from ._files import asset, write_atomically
 from .graph import build_graph
 from .rules import format_number, forward_line
+
+if TYPE_CHECKING:
+    from .steps import BackwardExplainer
 
 _COUNTER = itertools.count(1)
 
@@ -43,9 +46,17 @@ class Player:
     wide graphs).  ``max_nodes`` is passed to the drawing.
     """
 
+    explainer: BackwardExplainer
+    forward: bool
+    quiz: bool
+    rankdir: str
+    tolerance: float
+    title: str
+    max_nodes: int
+
     def __init__(
         self,
-        explainer: Any,  # a BackwardExplainer (steps.py builds players, not the reverse)
+        explainer: BackwardExplainer,  # steps.py builds players (imported here for types only)
         *,
         forward: bool = True,
         quiz: bool = False,
@@ -135,6 +146,7 @@ class Player:
         return frames
 
     def data(self) -> dict[str, Any]:
+        """Everything the page's script needs (title, options, nodes, frames), JSON-ready."""
         ex = self.explainer
         return {
             "title": self.title,
@@ -213,7 +225,7 @@ class Player:
             "\n<script>document.querySelector('.mgp-player').focus();</script>\n</body></html>\n"
         )
 
-    def save(self, path: str | os.PathLike) -> str:
+    def save(self, path: str | os.PathLike[str]) -> str:
         """Write :meth:`to_html` to ``path`` (atomically); returns the path."""
         write_atomically(path, self.to_html())
         return os.fspath(path)

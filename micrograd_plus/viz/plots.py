@@ -12,16 +12,23 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ..train import grad_norm_per_layer, parameters_by_layer, predict
 from ._files import pyplot
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    from ..module import Model
 
 _TRAIN_COLOR = "#0072B2"  # the course palette (CLASS_COLORS below): blue
 _VAL_COLOR = "#D55E00"  # and vermillion
 
 
-def _axes(ax, **subplot_options):
+def _axes(ax: Axes | None, **subplot_options: Any) -> tuple[Figure | SubFigure, Axes]:
     """(figure, axes): the given axes' figure, or a new figure with one axes."""
     plt = pyplot()
     if ax is None:
@@ -30,7 +37,7 @@ def _axes(ax, **subplot_options):
     return ax.figure, ax
 
 
-def _history_dict(history: Any) -> Mapping:
+def _history_dict(history: Any) -> Mapping[str, Any]:
     if hasattr(history, "to_dict"):
         history = history.to_dict()
     if not isinstance(history, Mapping):
@@ -40,7 +47,7 @@ def _history_dict(history: Any) -> Mapping:
     return history
 
 
-def _epochs(history: Mapping, n: int) -> list:
+def _epochs(history: Mapping[str, Any], n: int) -> list[int]:
     epochs = list(history.get("epochs") or [])
     return epochs if len(epochs) == n else list(range(1, n + 1))
 
@@ -48,11 +55,34 @@ def _epochs(history: Mapping, n: int) -> list:
 # --- plot_history ---------------------------------------------------------------------
 
 
-def plot_history(history: Any, metrics: Sequence[str] | None = None, ax=None, logy: bool = False):
+@overload
+def plot_history(
+    history: Any, metrics: Sequence[str] | None = ..., ax: None = ..., logy: bool = ...
+) -> Figure: ...
+@overload
+def plot_history(
+    history: Any, metrics: Sequence[str] | None, ax: Axes | Iterable[Axes], logy: bool = ...
+) -> Figure | SubFigure: ...
+@overload
+def plot_history(
+    history: Any,
+    metrics: Sequence[str] | None = ...,
+    *,
+    ax: Axes | Iterable[Axes],
+    logy: bool = ...,
+) -> Figure | SubFigure: ...
+def plot_history(
+    history: Any,
+    metrics: Sequence[str] | None = None,
+    ax: Axes | Iterable[Axes] | None = None,
+    logy: bool = False,
+) -> Figure | SubFigure:
     """Loss and metrics per epoch, train (solid) vs validation (dashed), one panel each.
 
     ``metrics`` picks the panels (default: every training metric, loss first).
     ``ax`` is one axes (for one metric) or a sequence with one axes per metric.
+    ``history`` is a :class:`History` or its ``to_dict()``. Returns the figure drawn on
+    (a new one when ``ax`` is None).
     """
     history = _history_dict(history)
     train, val = dict(history.get("train") or {}), dict(history.get("val") or {})
@@ -93,7 +123,9 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None, ax=None, lo
     return fig
 
 
-def _history_axes(ax, count: int):
+def _history_axes(
+    ax: Axes | Iterable[Axes] | None, count: int
+) -> tuple[Figure | SubFigure, list[Axes]]:
     if ax is None:
         plt = pyplot()
         fig, axes = plt.subplots(
@@ -126,7 +158,13 @@ def class_color(index: int) -> str:
     return CLASS_COLORS[index % len(CLASS_COLORS)]
 
 
-def decision_grid(model, X, resolution: int = 60, margin: float = 0.5, sign_labels=False):
+def decision_grid(
+    model: Model,
+    X: Iterable[Iterable[float]],
+    resolution: int = 60,
+    margin: float = 0.5,
+    sign_labels: bool = False,
+) -> tuple[list[float], list[float], list[list[int]], list[list[float]]]:
     """What ``plot_decision_boundary`` draws: ``(xs, ys, classes, confidence)`` on a grid.
 
     ``classes[row][col]`` is the class at ``(xs[col], ys[row])``; ``confidence`` is the
@@ -137,9 +175,12 @@ def decision_grid(model, X, resolution: int = 60, margin: float = 0.5, sign_labe
     return (xs, ys, *_classes_and_confidence(probabilities, resolution, sign_labels))
 
 
-def _classes_and_confidence(probabilities, resolution: int, sign_labels: bool):
+def _classes_and_confidence(
+    probabilities: list[list[float]], resolution: int, sign_labels: bool
+) -> tuple[list[list[int]], list[list[float]]]:
     negative = -1 if sign_labels else 0
-    classes, confidence = [], []
+    classes: list[int] = []
+    confidence: list[float] = []
     for probs in probabilities:
         best = probs.index(max(probs))
         classes.append((1 if best else negative) if len(probs) == 2 else best)
@@ -150,7 +191,9 @@ def _classes_and_confidence(probabilities, resolution: int, sign_labels: bool):
     return grid, sure
 
 
-def _grid_probabilities(model, X, resolution: int, margin: float):
+def _grid_probabilities(
+    model: Model, X: Iterable[Iterable[float]], resolution: int, margin: float
+) -> tuple[list[float], list[float], list[list[float]]]:
     """The grid's xs and ys, and each grid point's class probabilities (row by row).
 
     One output gives ``[1 - sigmoid(score), sigmoid(score)]``; several give their softmax.
@@ -164,7 +207,7 @@ def _grid_probabilities(model, X, resolution: int, margin: float):
     ys = _linspace(
         min(p[1] for p in points) - margin, max(p[1] for p in points) + margin, resolution
     )
-    probabilities = []
+    probabilities: list[list[float]] = []
     for out in predict(model, [[gx, gy] for gy in ys for gx in xs]):
         scores = out if isinstance(out, list) else [out]
         if len(scores) == 1:
@@ -185,16 +228,43 @@ def _sigmoid(score: float) -> float:
     return z / (1.0 + z)
 
 
+@overload
 def plot_decision_boundary(
-    model, X, y, ax=None, resolution: int = 60, margin: float = 0.5, legend: bool = True
-):
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    ax: None = ...,
+    resolution: int = ...,
+    margin: float = ...,
+    legend: bool = ...,
+) -> Figure: ...
+@overload
+def plot_decision_boundary(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    ax: Axes,
+    resolution: int = ...,
+    margin: float = ...,
+    legend: bool = ...,
+) -> Figure | SubFigure: ...
+def plot_decision_boundary(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    ax: Axes | None = None,
+    resolution: int = 60,
+    margin: float = 0.5,
+    legend: bool = True,
+) -> Figure | SubFigure:
     """Regions a 2-input classifier assigns to each class, shaded by confidence, data on top.
 
     One output: class by the score's sign (score > 0 is the positive class, whether
     labels are 0/1 or -1/1), confidence ``sigmoid(score)``.  Several outputs: the argmax,
     confidence the top softmax probability.  A region is pale where the model is unsure
     and full where it is sure; a black line marks the boundary.  Every class keeps its
-    colour from ``CLASS_COLORS`` across figures, named in the legend.
+    colour from ``CLASS_COLORS`` across figures, named in the legend. Returns the figure
+    drawn on (a new one when ``ax`` is None).
     """
     from matplotlib.colors import to_rgb
     from matplotlib.lines import Line2D
@@ -225,7 +295,7 @@ def plot_decision_boundary(
         if min(lead) < 0.0 < max(lead):
             region = [lead[r * resolution : (r + 1) * resolution] for r in range(resolution)]
             axis.contour(xs, ys, region, levels=[0.0], colors="black", linewidths=1.0)
-    handles = []
+    handles: list[Artist] = []
     for c in classes:
         mine = [p for p, label in zip(points, labels) if label == c]
         if mine:
@@ -248,7 +318,7 @@ def plot_decision_boundary(
     return fig
 
 
-def _check_points(X, y) -> tuple[list[tuple[float, float]], list[int]]:
+def _check_points(X: Any, y: Any) -> tuple[list[tuple[float, float]], list[int]]:
     points = [_point(row, i) for i, row in enumerate(X)]
     labels = [_label(v, i) for i, v in enumerate(y)]
     if not points:
@@ -262,7 +332,7 @@ def _check_points(X, y) -> tuple[list[tuple[float, float]], list[int]]:
     return [(p[0], p[1]) for p in points], labels  # each row checked to hold 2 numbers
 
 
-def _point(row, i: int) -> tuple[float, ...]:
+def _point(row: Any, i: int) -> tuple[float, ...]:
     if isinstance(row, str | bytes) or not isinstance(row, Iterable):
         raise TypeError(f"plot_decision_boundary: X[{i}] must be a pair of numbers, got {row!r}")
     coords = tuple(row)
@@ -272,7 +342,7 @@ def _point(row, i: int) -> tuple[float, ...]:
     return tuple(float(c) for c in coords)
 
 
-def _label(value, i: int) -> int:
+def _label(value: Any, i: int) -> int:
     """A class label as an int; 1.0 is fine, 0.7 is not a class (never truncated to 0)."""
     if (
         isinstance(value, bool)
@@ -294,14 +364,32 @@ def _linspace(lo: float, hi: float, n: int) -> list[float]:
 # --- plot_grad_flow -------------------------------------------------------------------
 
 
+@overload
 def plot_grad_flow(
     source: Any,
-    ax=None,
+    ax: None = ...,
+    kind: str = ...,
+    layers: Sequence[str] | Mapping[str, str] | None = ...,
+    vmin: float | None = ...,
+    vmax: float | None = ...,
+) -> Figure: ...
+@overload
+def plot_grad_flow(
+    source: Any,
+    ax: Axes,
+    kind: str = ...,
+    layers: Sequence[str] | Mapping[str, str] | None = ...,
+    vmin: float | None = ...,
+    vmax: float | None = ...,
+) -> Figure | SubFigure: ...
+def plot_grad_flow(
+    source: Any,
+    ax: Axes | None = None,
     kind: str = "auto",
     layers: Sequence[str] | Mapping[str, str] | None = None,
     vmin: float | None = None,
     vmax: float | None = None,
-):
+) -> Figure | SubFigure:
     """Gradient norm per layer: over epochs from a history, or the current one from a model.
 
     Log scale, so vanishing (tiny) and exploding (huge) gradients stand out.  A history
@@ -432,8 +520,16 @@ def _positive(values: list) -> list[float]:
 # --- plot_lr --------------------------------------------------------------------------
 
 
-def plot_lr(history: Any, ax=None, logy: bool = False):
-    """The learning rate used at each epoch (to check a scheduler)."""
+@overload
+def plot_lr(history: Any, ax: None = ..., logy: bool = ...) -> Figure: ...
+@overload
+def plot_lr(history: Any, ax: Axes, logy: bool = ...) -> Figure | SubFigure: ...
+def plot_lr(history: Any, ax: Axes | None = None, logy: bool = False) -> Figure | SubFigure:
+    """The learning rate used at each epoch (to check a scheduler).
+
+    ``history`` is a :class:`History` or its ``to_dict()``. Returns the figure drawn on
+    (a new one when ``ax`` is None).
+    """
     history = _history_dict(history)
     lr = list(history.get("lr") or [])
     if not lr:

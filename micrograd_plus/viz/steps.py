@@ -37,6 +37,7 @@ from .rules import (
 )
 
 if TYPE_CHECKING:
+    from ..module import Module
     from .player import Player
 
 
@@ -88,7 +89,7 @@ class Step:
         return local[min(self.parent_index, len(local) - 1)]
 
 
-def backward_steps(root: Value, model: Any = None) -> Iterator[Step]:
+def backward_steps(root: Value, model: Module | None = None) -> Iterator[Step]:
     """Yield each chain-rule step of ``root.backward()``, in the order backward applies them.
 
     Constant operands (the exponent of ``a ** 2``, a leaky ReLU's slope) get
@@ -132,7 +133,7 @@ def backward_steps(root: Value, model: Any = None) -> Iterator[Step]:
             number += 1
 
 
-def _apply_rule(node: Value, upstream: float) -> tuple[tuple, tuple]:
+def _apply_rule(node: Value, upstream: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The local derivatives (rule at g=1) and the contributions (rule at g=upstream).
 
     The contributions are computed exactly as backward() does, so their sums
@@ -160,7 +161,7 @@ def _consumer_counts(topo: list[Value]) -> dict[int, int]:
     return counts
 
 
-def _names(topo: list[Value], root: Value, model: Any = None) -> dict[int, str]:
+def _names(topo: list[Value], root: Value, model: Module | None = None) -> dict[int, str]:
     """Labels where set; then a model's parameter names; numbers for the other unlabeled
     leaves (constants); v1, v2 ... otherwise.  An unlabeled root is called L, as the loss
     usually is.
@@ -197,7 +198,7 @@ _COLUMNS = (
 )
 
 
-class StepTable(list):
+class StepTable(list[dict[str, Any]]):
     """The steps as rows (dicts); prints as a text table, shows as HTML in notebooks."""
 
     def __str__(self) -> str:
@@ -219,7 +220,7 @@ class StepTable(list):
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     return format_number(value) if isinstance(value, float) else str(value)
 
 
@@ -235,7 +236,10 @@ class BackwardExplainer:
     (``ex[i]`` is plain list indexing, so ``ex[0]`` is step 1).
     """
 
-    def __init__(self, root: Value, model: Any = None) -> None:
+    root: Value
+    model: Module | None
+
+    def __init__(self, root: Value, model: Module | None = None) -> None:
         self.root = root
         self.model = model
         self.steps: list[Step] = list(backward_steps(root, model))
@@ -291,7 +295,7 @@ class BackwardExplainer:
             grads[id(step.parent)] = step.parent_grad
         return grads
 
-    def draw(self, number: int, **draw_options) -> Graph:
+    def draw(self, number: int, **draw_options: Any) -> Graph:
         """The graph after step ``number``: finished gradients green, that step's edge red.
 
         ``draw(0)`` is the graph before the first step (only the output's
@@ -311,17 +315,17 @@ class BackwardExplainer:
             **draw_options,
         )
 
-    def player(self, **options) -> Player:
+    def player(self, **options: Any) -> Player:
         """The step-through player (shows inline in notebooks); options: see ``Player``."""
         from .player import Player
 
         return Player(self, **options)
 
-    def quiz(self, **options) -> Player:
+    def quiz(self, **options: Any) -> Player:
         """The player in quiz mode: guess each step's contribution before it is shown."""
         return self.player(quiz=True, **options)
 
-    def save_html(self, path: str | os.PathLike, **options) -> str:
+    def save_html(self, path: str | os.PathLike[str], **options: Any) -> str:
         """Write the player (with its quiz) as one self-contained HTML file; returns the path."""
         return self.player(**options).save(path)
 
@@ -343,7 +347,7 @@ class BackwardExplainer:
         return number if number >= 0 else n + 1 + number
 
 
-def explain_backward(root: Value, model: Any = None) -> BackwardExplainer:
+def explain_backward(root: Value, model: Module | None = None) -> BackwardExplainer:
     """The backward pass of ``root`` as chain-rule steps (see ``BackwardExplainer``).
 
     Pass the ``model`` whose parameters are in the graph to name them by
