@@ -57,10 +57,10 @@ def _check_real(name: str, value: Any) -> float:
 
 
 def _check_noise(noise: Any, name: str = "noise") -> float:
-    noise = _check_real(name, noise)
-    if noise < 0.0:
-        raise ValueError(f"{name} must be a standard deviation >= 0, got {noise}")
-    return noise
+    std = _check_real(name, noise)
+    if std < 0.0:
+        raise ValueError(f"{name} must be a standard deviation >= 0, got {std}")
+    return std
 
 
 def check_xy(X: Sequence[Any], y: Sequence[Any]) -> int:
@@ -215,7 +215,7 @@ def make_blobs(
     return _finish(rng, X, y, noise)
 
 
-def _center_list(centers) -> list[Row]:
+def _center_list(centers: Any) -> list[Row]:
     if isinstance(centers, str | bytes) or not isinstance(centers, Iterable):
         raise TypeError(
             "centers must be a number of centers (int) or a list of coordinate lists, "
@@ -229,7 +229,7 @@ def _center_list(centers) -> list[Row]:
     return points
 
 
-def _check_box(center_box) -> tuple[float, float]:
+def _check_box(center_box: Any) -> tuple[float, float]:
     if isinstance(center_box, str | bytes) or not isinstance(center_box, Sequence):
         raise TypeError(f"center_box must be a pair (low, high), got {center_box!r}")
     if len(center_box) != 2:

@@ -53,7 +53,8 @@ def _like(x: Any, values: list[float]) -> Nested:
             return [fill(v) for v in item]
         return next(it)
 
-    return fill(x)
+    filled: Nested = fill(x)
+    return filled
 
 
 def _pick(out: Any, target: int | None, who: str) -> Value:
@@ -61,14 +62,18 @@ def _pick(out: Any, target: int | None, who: str) -> Value:
         if target not in (None, 0):
             raise ValueError(f"{who}: the model returns one Value, so target must be None")
         return out
-    out = list(out)
+    outputs: list[Value] = list(out)
     if target is None:
-        if len(out) != 1:
-            raise ValueError(f"{who}: the model returns {len(out)} outputs: say which (target=k)")
-        return out[0]
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(out):
-        raise ValueError(f"{who}: target must be an output index 0..{len(out) - 1}, got {target!r}")
-    return out[target]
+        if len(outputs) != 1:
+            raise ValueError(
+                f"{who}: the model returns {len(outputs)} outputs: say which (target=k)"
+            )
+        return outputs[0]
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(outputs):
+        raise ValueError(
+            f"{who}: target must be an output index 0..{len(outputs) - 1}, got {target!r}"
+        )
+    return outputs[target]
 
 
 def score(model: Model, x: Input, target: int | None = None) -> float:

@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from .engine import Value
+from .engine import Value, gc_paused
 
 # --- what the training and plotting functions accept -----------------------------------
 
@@ -62,8 +62,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(x) or __call__(x)")
 
     def forward_batch(self, X: Sequence[Any]) -> list[Any]:
-        """One output per sample of the batch ``X``."""
-        return [self(x) for x in X]
+        """One output per sample of the batch ``X``.
+
+        The garbage collector is paused meanwhile (and restored after): building a
+        graph makes no reference cycles, and the collector's scans of the growing
+        graph would otherwise take a quarter of the time."""
+        with gc_paused():
+            return [self(x) for x in X]
 
     # --- discovering sub-modules, parameters and buffers ---------------------------
     def children(self) -> list[tuple[str, Module]]:
@@ -205,7 +210,7 @@ class Module:
         return "\n".join(lines)
 
 
-def _public_attributes(module: Module):
+def _public_attributes(module: Module) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in vars(module).items() if not k.startswith("_")]
 
 
@@ -236,7 +241,7 @@ def _held(module: Module) -> list[tuple[str, object]]:
     return found
 
 
-def _refuse_set(module: Module, value, name: str = "") -> None:
+def _refuse_set(module: Module, value: Iterable[object], name: str = "") -> None:
     if any(isinstance(v, Value | Module) for v in value):
         name = name or next(k for k, v in vars(module).items() if v is value)
         raise TypeError(
@@ -245,7 +250,9 @@ def _refuse_set(module: Module, value, name: str = "") -> None:
         )
 
 
-def _walk_container(container, path: tuple, on_path: set):
+def _walk_container(
+    container: Any, path: tuple[Any, ...], on_path: set[int]
+) -> Iterator[tuple[tuple[Any, ...], Value | Module]]:
     """(path, item) for every Value or Module inside nested lists, tuples and dicts."""
     if id(container) in on_path:
         return  # a list that contains itself
@@ -259,7 +266,7 @@ def _walk_container(container, path: tuple, on_path: set):
     on_path.discard(id(container))
 
 
-def _collect_values(container, found: list, on_path: set) -> None:
+def _collect_values(container: Any, found: list[Value], on_path: set[int]) -> None:
     """``_walk_container`` for Values only, without building paths (the hot path)."""
     if id(container) in on_path:
         return
@@ -272,7 +279,7 @@ def _collect_values(container, found: list, on_path: set) -> None:
     on_path.discard(id(container))
 
 
-def _check_names(expected: list[str], state_dict: Mapping) -> None:
+def _check_names(expected: list[str], state_dict: Mapping[str, object]) -> None:
     missing = [n for n in expected if n not in state_dict]
     expected_set = set(expected)
     unexpected = [n for n in state_dict if n not in expected_set]
@@ -285,7 +292,7 @@ def _check_names(expected: list[str], state_dict: Mapping) -> None:
         raise ValueError("state dict does not fit the model (" + "; ".join(parts) + ")")
 
 
-def _check_number(name: str, value) -> None:
+def _check_number(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(
             f"state dict entry {name!r} must be a number, got {type(value).__name__} {value!r}"
@@ -330,8 +337,11 @@ def chain(modules: Sequence[Module], x: Any) -> Any:
 
 
 def chain_batch(modules: Sequence[Module], X: Sequence[Any]) -> list[Any]:
-    """Run a whole batch through modules, one module at a time (what BatchNorm needs)."""
-    X = [as_sample(x) for x in X]
-    for m in modules:
-        X = [as_sample(out) for out in m.forward_batch(X)]
-    return [unwrap(x) for x in X]
+    """Run a whole batch through modules, one module at a time (what BatchNorm needs).
+
+    The garbage collector is paused meanwhile, as in ``Module.forward_batch``."""
+    with gc_paused():
+        X = [as_sample(x) for x in X]
+        for m in modules:
+            X = [as_sample(out) for out in m.forward_batch(X)]
+        return [unwrap(x) for x in X]

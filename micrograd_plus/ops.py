@@ -370,9 +370,10 @@ primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
 primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
           doc="log(1 + e ** a), a smooth relu",
           symbol="softplus", local_grads=("sigmoid(a)",), numpy_forward=_np_softplus, **SAFE)
-primitive("relu", 1, _relu, lambda g, out, a, B: (g * B.step(a),),
+# relu's mask is PyTorch's: 0 where a <= 0, else 1, so a NaN input passes its gradient on.
+primitive("relu", 1, _relu, lambda g, out, a, B: (g * (1 - B.nonpositive(a)),),
           doc="max(a, 0)",
-          symbol="relu", local_grads=("1 if a > 0 else 0",),
+          symbol="relu", local_grads=("0 if a <= 0 else 1",),
           numpy_forward=_np_relu, numpy_out=True, **SAFE)
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
@@ -450,6 +451,7 @@ class Backend:
     cos: Callable[[Any], Any]
     sign: Callable[[Any], Any]  # -1, 0 or 1
     step: Callable[[Any], Any]  # 1 where positive, else 0
+    nonpositive: Callable[[Any], Any]  # 1 where <= 0, else 0 (so 0 at NaN)
     sigmoid: Callable[[Any], Any]
     first_equal: Callable[[Any, Sequence[Any]], list[Any]]  # a 1 for the first x == out
     one_hot: Callable[[Any, int], list[Any]]  # n masks, a 1 at index i
@@ -462,6 +464,7 @@ MATH = Backend(
     cos=math.cos,
     sign=_sign,
     step=_step,
+    nonpositive=lambda a: 1.0 if a <= 0.0 else 0.0,
     sigmoid=_sigmoid,
     first_equal=_first_equal,
     one_hot=_one_hot,
@@ -473,7 +476,9 @@ NUMPY = Backend(
     sin=_np("sin"),
     cos=_np("cos"),
     sign=_np("sign"),
-    step=lambda a: a > 0.0,  # a boolean mask: arithmetic with it is arithmetic with 0/1
+    # Boolean masks: arithmetic with them is arithmetic with 0/1, without a float copy.
+    step=lambda a: a > 0.0,
+    nonpositive=lambda a: a <= 0.0,
     sigmoid=_np_sigmoid,
     first_equal=_np_first_equal,
     one_hot=_np_one_hot,
@@ -487,7 +492,7 @@ def _value_log(v: Any) -> Any:
 
 
 #: The same functions on Values, for ``backward(create_graph=True)``: the rules then
-#: build the graph of the gradient.  Masks (sign, step, first_equal, one_hot) are
+#: build the graph of the gradient.  Masks (sign, step, nonpositive, first_equal, one_hot) are
 #: constants: their derivative is 0 wherever it exists.
 VALUES = Backend(
     log=_value_log,
@@ -496,6 +501,7 @@ VALUES = Backend(
     sigmoid=lambda v: v.sigmoid(),
     sign=lambda v: MATH.sign(float(v)),
     step=lambda v: MATH.step(float(v)),
+    nonpositive=lambda v: MATH.nonpositive(float(v)),
     first_equal=lambda out, xs: MATH.first_equal(float(out), [float(x) for x in xs]),
     one_hot=MATH.one_hot,
 )

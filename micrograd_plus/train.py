@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from .callbacks import EarlyStopping, Hooks
 from .data import batches, check_xy
-from .engine import Value, no_grad
+from .engine import Value, gc_paused, no_grad
 from .history import History
 from .metrics import (
     METRICS,
@@ -63,6 +63,9 @@ __all__ = [
 
 #: A loss: (the batch's outputs, its targets) -> one Value (every function in ``losses``).
 LossFunction: TypeAlias = Callable[[list[Any], list[Any]], Value]
+# (X batch, y batch) -> (loss, outputs): the loss is a Value, or under compile the replay's
+# CompiledResult (it has .data and .backward() too).
+_StepLoss: TypeAlias = Callable[[list[Any], list[Any]], tuple[Any, list[Any]]]
 
 
 class Optimizer(Protocol):
@@ -89,7 +92,8 @@ class Optimizer(Protocol):
 def _forward_batch(model: Model, X: Sequence[Any]) -> list[Any]:
     forward_batch = getattr(model, "forward_batch", None)
     if forward_batch is not None:
-        return forward_batch(X)
+        outputs: list[Any] = forward_batch(X)
+        return outputs
     return [model(x) for x in X]
 
 
@@ -350,7 +354,7 @@ def fit(
             for name, value in norms.items():
                 history.grad_norms[name].append(value)
             if val is not None:
-                if compile:
+                if val_loss is not None:  # made exactly when compile and val
                     logs = _evaluate_compiled(model, val_loss, val[0], val[1], table)
                 else:
                     logs = evaluate(model, loss_fn, val[0], val[1], table)
@@ -390,14 +394,16 @@ def fit(
     return history
 
 
-def _finish(history: History, callbacks, model, was_training: bool) -> None:
+def _finish(
+    history: History, callbacks: list[Hooks], model: TrainableModel, was_training: bool
+) -> None:
     history.best_epoch = _default_best_epoch(history)
     for cb in callbacks:
         cb.on_train_end(history, model)
     _restore_mode(model, was_training)
 
 
-def _restore_mode(model, was_training: bool) -> None:
+def _restore_mode(model: Model, was_training: bool) -> None:
     if not was_training and hasattr(model, "eval"):
         model.eval()
 
@@ -412,9 +418,18 @@ def _keep_finished_epochs(history: History) -> None:
 
 
 def _train_one_epoch(
-    model, step_loss, optimizer, epoch_batches, table, sign_labels, groups, clip, max_norm, params,
-    guard,
-):  # fmt: skip
+    model: TrainableModel,
+    step_loss: _StepLoss,
+    optimizer: Optimizer,
+    epoch_batches: Iterable[tuple[list[Any], list[Any]]],
+    table: dict[str, Callable[..., float]],
+    sign_labels: bool,
+    groups: dict[str, list[Value]],
+    clip: Callable[[list[Value], float], Any] | None,
+    max_norm: float | None,
+    params: list[Value],
+    guard: _NonFiniteGuard,
+) -> tuple[dict[str, float], dict[str, float]]:
     """One pass over the batches; returns the epoch's mean loss/metrics and mean grad norms.
 
     A batch the guard refuses (non-finite loss, gradient or step) is not applied
@@ -427,7 +442,8 @@ def _train_one_epoch(
     epoch_batches = list(epoch_batches)
     for batch, (Xb, yb) in enumerate(epoch_batches, start=1):
         optimizer.zero_grad()
-        loss, outputs = step_loss(Xb, yb)
+        with gc_paused():  # the forward builds no reference cycles: no collector scans
+            loss, outputs = step_loss(Xb, yb)
         loss_value = float(loss.data)
         if not math.isfinite(loss_value):
             guard.refuse(batch, len(epoch_batches), f"the loss is {loss_value}")
@@ -438,7 +454,7 @@ def _train_one_epoch(
             guard.refuse(batch, len(epoch_batches), guard.describe_gradient())
             continue
         if clip is not None:
-            clip(params, max_norm)
+            clip(params, max_norm)  # type: ignore[arg-type]  # max_norm is set when clip is
         before = [p.data for p in params]
         optimizer.step()
         if not all(math.isfinite(p.data) for p in params):
@@ -474,7 +490,9 @@ class NonFiniteError(FloatingPointError):
 class _NonFiniteGuard:
     """What fit does with a batch that would train on garbage (``on_nonfinite``)."""
 
-    def __init__(self, model, params: list[Value], mode: str, history: History) -> None:
+    def __init__(
+        self, model: TrainableModel, params: list[Value], mode: str, history: History
+    ) -> None:
         self.model, self.params, self.mode, self.history = model, params, mode, history
         self.epoch = 0
 
@@ -508,7 +526,7 @@ class _NonFiniteGuard:
         name, p = found if found is not None else ("(unknown)", self.params[0])
         return f"the optimizer step would make parameter {name} {p.data}"
 
-    def _first(self, read) -> tuple[str, Value] | None:
+    def _first(self, read: Callable[[Value], float]) -> tuple[str, Value] | None:
         named = (
             self.model.named_parameters()
             if hasattr(self.model, "named_parameters")
@@ -520,11 +538,11 @@ class _NonFiniteGuard:
         return None
 
 
-def _make_step_loss(model, loss_fn, compiled: bool):
+def _make_step_loss(model: TrainableModel, loss_fn: LossFunction, compiled: bool) -> _StepLoss:
     """A function (Xb, yb) -> (loss, outputs): eager (outputs are Values), or one
     replay of micrograd_plus.compile (outputs are the floats of that same replay)."""
 
-    def loss_and_outputs(Xb, yb):
+    def loss_and_outputs(Xb: list[Any], yb: list[Any]) -> tuple[Any, list[Any]]:
         outputs = _forward_batch(model, Xb)
         return loss_fn(outputs, yb), outputs
 
@@ -534,7 +552,9 @@ def _make_step_loss(model, loss_fn, compiled: bool):
 
     _refuse_frozen_randomness(model)
 
-    def model_loss_and_outputs(model, Xb, yb):
+    def model_loss_and_outputs(
+        model: TrainableModel, Xb: list[Any], yb: list[Any]
+    ) -> tuple[Any, list[Any]]:
         outputs = _forward_batch(model, Xb)
         return loss_fn(outputs, yb), outputs
 
@@ -544,7 +564,13 @@ def _make_step_loss(model, loss_fn, compiled: bool):
     return lambda Xb, yb: traced(model, Xb, yb)
 
 
-def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict[str, float]:
+def _evaluate_compiled(
+    model: Model,
+    val_loss: _StepLoss,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    table: dict[str, Callable[..., float]],
+) -> dict[str, float]:
     """``evaluate`` through a compiled loss used only in eval mode: one replay, no backward.
 
     Under ``no_grad`` the compiled result's ``backward()`` would do nothing, so no
@@ -557,7 +583,7 @@ def _evaluate_compiled(model, val_loss, X: Sequence, y: Sequence, table) -> dict
     return results
 
 
-def _refuse_frozen_randomness(model) -> None:
+def _refuse_frozen_randomness(model: Model) -> None:
     """Tracing would freeze a dropout mask or BatchNorm's batch statistics: refuse early."""
     walk = getattr(model, "_walk", None)
     for name, module in walk() if callable(walk) else [("", model)]:
@@ -572,18 +598,18 @@ def _refuse_frozen_randomness(model) -> None:
             )
 
 
-def _clip_function():
+def _clip_function() -> Callable[[list[Value], float], Any]:
     from .optim import clip_grad_norm_
 
     return clip_grad_norm_
 
 
-def _step_scheduler(scheduler, history: History) -> None:
+def _step_scheduler(scheduler: LRScheduler | None, history: History) -> None:
     if scheduler is None:
         return
     if type(scheduler).__name__ == "ReduceLROnPlateau":
         series = history.val["loss"] if history.val else history.train["loss"]
-        scheduler.step(series[-1])
+        scheduler.step(series[-1])  # type: ignore[call-arg]  # its step takes the metric
     else:
         scheduler.step()
 
@@ -605,7 +631,7 @@ def _default_best_epoch(history: History) -> int | None:
     return min(finite)[1] if finite else None
 
 
-def _check_positive_int(name: str, value) -> None:
+def _check_positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < 1:

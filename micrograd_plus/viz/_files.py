@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from types import ModuleType
 
 # The process's umask, read once at import (reading it means setting it, so not per write).
 _UMASK = os.umask(0)
@@ -34,7 +35,7 @@ def asset(name: str) -> str:
     return files(__package__).joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
-def pyplot():
+def pyplot() -> ModuleType:
     """matplotlib.pyplot, or an ImportError saying how to install it (it is an extra)."""
     try:
         import matplotlib.pyplot as plt

@@ -62,6 +62,7 @@ def plot_gradcheck(
     numeric = numerical_grad(fn, points, eps)
 
     plt = pyplot()
+    fig: Figure
     fig, (bars, curve) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
     width = 0.38
     positions = range(len(points))

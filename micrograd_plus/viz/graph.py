@@ -70,7 +70,8 @@ def render(graph: graphviz.Digraph, path: str, format: str | None = None) -> str
     ``render``; the intermediate DOT source file is removed.
     """
     try:
-        return graph.render(path, format=format, cleanup=True)
+        written: str = graph.render(path, format=format, cleanup=True)
+        return written
     except graphviz.ExecutableNotFound as missing:
         if isinstance(missing, GraphvizNotInstalledError):
             raise
@@ -206,7 +207,7 @@ def build_graph(
     return graph
 
 
-def _highlighted_ids(highlight) -> set[int]:
+def _highlighted_ids(highlight: Value | Iterable[Value] | None) -> set[int]:
     """ids of the nodes to fill green; ``highlight`` is a Value or a collection of Values."""
     if highlight is None:
         return set()
@@ -251,7 +252,13 @@ def _constant_inputs(nodes: list[Value]) -> set[int]:
 
 
 def _add_op(
-    graph, node: Value, nid: str, ids: dict, show_op_nodes: bool, emphasize, element_ids=None
+    graph: Graph,
+    node: Value,
+    nid: str,
+    ids: dict[int, str],
+    show_op_nodes: bool,
+    emphasize: tuple[Value, int] | None,
+    element_ids: str | None = None,
 ) -> None:
     """The op node of ``node`` and one edge per operand, in operand order."""
     prim = PRIMITIVES.get(node._op)  # None for a micrograd-style node with its own op name
@@ -279,7 +286,9 @@ def _add_op(
         graph.edge(ids[id(parent)], target, **attrs)
 
 
-def _record_label(label: str, data: float, grad, show_grad: bool, braces: bool = True) -> str:
+def _record_label(
+    label: str, data: float, grad: float, show_grad: bool, braces: bool = True
+) -> str:
     fields = [_escape(label)] if label else []
     fields.append(f"data {_four(data)}")
     if show_grad:
@@ -288,7 +297,9 @@ def _record_label(label: str, data: float, grad, show_grad: bool, braces: bool =
     return "{ " + text + " }" if braces else text
 
 
-def _value_style(node, highlighted, color_by_grad, grad: float, max_abs_grad: float) -> dict:
+def _value_style(
+    node: Value, highlighted: set[int], color_by_grad: bool, grad: float, max_abs_grad: float
+) -> dict[str, str]:
     if id(node) in highlighted:
         return {"style": "filled", "fillcolor": _HIGHLIGHT_FILL, "color": _HIGHLIGHT_BORDER}
     if color_by_grad and max_abs_grad > 0.0 and grad == grad:
@@ -372,7 +383,7 @@ def draw_module(
     return graph
 
 
-def _input_count(layers: list) -> int:
+def _input_count(layers: list[Any]) -> int:
     for layer in layers:
         neurons = getattr(layer, "neurons", None)
         if neurons:
@@ -387,7 +398,9 @@ def _draw_inputs(graph: Graph, nin: int) -> list[str]:
     return names
 
 
-def _column(graph, key: str, title: str, names: list[str], labels: list[str], fill: str) -> None:
+def _column(
+    graph: Graph, key: str, title: str, names: list[str], labels: list[str], fill: str
+) -> None:
     """One layer as a column: a title on top, then the nodes in order.
 
     Same rank plus invisible edges between neighbours is what makes Graphviz
@@ -404,7 +417,9 @@ def _column(graph, key: str, title: str, names: list[str], labels: list[str], fi
             sub.edge(a, b, style="invis")
 
 
-def _draw_layer(graph, layer, index: int, previous: list[str], is_last: bool, weights: bool):
+def _draw_layer(
+    graph: Graph, layer: Any, index: int, previous: list[str], is_last: bool, weights: bool
+) -> list[str]:
     """One layer as a column; returns the names of its nodes (inputs of the next)."""
     neurons = getattr(layer, "neurons", None)
     if not neurons:  # an activation, dropout, ...: one box the signal passes through
@@ -424,7 +439,7 @@ def _draw_layer(graph, layer, index: int, previous: list[str], is_last: bool, we
     return names
 
 
-def _weight_style(neuron, i: int, weights: bool) -> dict:
+def _weight_style(neuron: Any, i: int, weights: bool) -> dict[str, str]:
     if not weights or i >= len(neuron.w):
         return {"color": "#bbbbbb"}
     w = float(getattr(neuron.w[i], "data", neuron.w[i]))
@@ -432,7 +447,7 @@ def _weight_style(neuron, i: int, weights: bool) -> dict:
     return {"color": "#d62728" if w > 0 else "#1f77b4", "penwidth": f"{width:.2f}"}
 
 
-def _activation_name(layer, neuron) -> str:
+def _activation_name(layer: Any, neuron: Any) -> str:
     """The activation's name from the attributes the nn modules commonly use."""
     for owner in (layer, neuron):
         for attr in ("activation", "act", "nonlin"):
@@ -441,7 +456,7 @@ def _activation_name(layer, neuron) -> str:
     return "?"
 
 
-def _describe_activation(act) -> str:
+def _describe_activation(act: object) -> str:
     if act is None or act is False:
         return "linear"
     if act is True:  # micrograd's Neuron(nonlin=True) means ReLU

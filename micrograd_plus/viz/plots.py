@@ -437,7 +437,9 @@ def plot_grad_flow(
     return fig
 
 
-def _select_layers(norms: Mapping, layers) -> dict:
+def _select_layers(
+    norms: Mapping[str, Any], layers: Sequence[str] | Mapping[str, str] | None
+) -> dict[str, Any]:
     if layers is None:
         return dict(norms)
     names = dict(layers) if isinstance(layers, Mapping) else {name: name for name in layers}
@@ -447,7 +449,13 @@ def _select_layers(norms: Mapping, layers) -> dict:
     return {shown: norms[name] for name, shown in names.items()}
 
 
-def _grad_flow_heatmap(history: Mapping, norms: dict, ax, vmin, vmax):
+def _grad_flow_heatmap(
+    history: Mapping[str, Any],
+    norms: dict[str, Any],
+    ax: Axes | None,
+    vmin: float | None,
+    vmax: float | None,
+) -> Figure | SubFigure:
     from matplotlib.colors import LogNorm
 
     fig, axis = _axes(ax, figsize=(6.5, 0.3 * len(norms) + 2))
@@ -472,7 +480,9 @@ def _grad_flow_heatmap(history: Mapping, norms: dict, ax, vmin, vmax):
     return fig
 
 
-def _grad_flow_bars(by_layer: dict, ax, vmin, vmax):
+def _grad_flow_bars(
+    by_layer: dict[str, float], ax: Axes | None, vmin: float | None, vmax: float | None
+) -> Figure | SubFigure:
     names = list(by_layer)
     norms = list(by_layer.values())
     fig, axis = _axes(ax, figsize=(max(5.0, 0.8 * len(names)), 4))
@@ -491,7 +501,9 @@ def _grad_flow_bars(by_layer: dict, ax, vmin, vmax):
     return fig
 
 
-def _honest_log_range(axis, values, vmin, vmax) -> None:
+def _honest_log_range(
+    axis: Axes, values: Iterable[float], vmin: float | None, vmax: float | None
+) -> None:
     """Given limits, or the data's range widened to at least one decade around its middle."""
     positive = [float(v) for v in values if float(v) > 0.0]
     if not positive:
@@ -505,14 +517,14 @@ def _honest_log_range(axis, values, vmin, vmax) -> None:
     axis.set_ylim(vmin or low, vmax or high)
 
 
-def _whole_epochs(axis) -> None:
+def _whole_epochs(axis: Axes) -> None:
     """Epochs are whole numbers: no 2.5 ticks on short runs."""
     from matplotlib.ticker import MaxNLocator
 
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _positive(values: list) -> list[float]:
+def _positive(values: Iterable[float]) -> list[float]:
     """Zeros cannot be drawn on a log scale: they become NaN (a gap) instead of an error."""
     return [float(v) if float(v) > 0.0 else math.nan for v in values]
 

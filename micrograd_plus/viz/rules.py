@@ -8,6 +8,7 @@ extra work: ``1 - out**2`` becomes ``1 − o²`` and then ``1 − 0.7071²``.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..engine import Value
 from ..ops import PRIMITIVES, VARIADIC
@@ -40,10 +41,11 @@ def input_names(node: Value, texts: list[str], k: int = 0) -> dict[str, str]:
 def render_rule(text: str, names: dict[str, str]) -> str:
     """``1 - out**2`` with out = o as ``1 − o²``: names substituted, blackboard operators."""
 
-    def substitute(match: re.Match) -> str:
-        token = match.group(0)
-        if match.group(1):
-            return match.group(1).translate(_SUPERSCRIPT)
+    def substitute(match: re.Match[str]) -> str:
+        token: str = match.group(0)
+        exponent: str | None = match.group(1)
+        if exponent:
+            return exponent.translate(_SUPERSCRIPT)
         return {"**": "^", "*": "·", "-": "−"}.get(token) or names.get(token, token)
 
     return _DOUBLE_PARENS.sub(r"(\1)", _TOKEN.sub(substitute, text))
@@ -92,7 +94,7 @@ def forward_line(node: Value, names: dict[int, str]) -> str:
     return f"{out} = {_formula(node, symbols)} = {_formula(node, numbers)} = {result}"
 
 
-def _formula(node: Value, args: list) -> str:
+def _formula(node: Value, args: list[Any]) -> str:
     """The op applied to ``args`` (names, or numbers to print), as written by hand."""
     prim = PRIMITIVES[node._op]
     plain = [format_number(a) if isinstance(a, float) else a for a in args]  # function arguments
