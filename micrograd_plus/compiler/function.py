@@ -236,7 +236,7 @@ class CompiledFunction:
 
     def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> _Entry:
         start = time.perf_counter()
-        with engine._gc_paused():  # millions of new nodes and no cycles: nothing to collect
+        with engine.gc_paused():  # millions of new nodes and no cycles: nothing to collect
             traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
             self.traces += 1
             tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
