@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from .engine import Value
+from .engine import Value, gc_paused
 
 # --- what the training and plotting functions accept -----------------------------------
 
@@ -62,8 +62,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(x) or __call__(x)")
 
     def forward_batch(self, X: Sequence[Any]) -> list[Any]:
-        """One output per sample of the batch ``X``."""
-        return [self(x) for x in X]
+        """One output per sample of the batch ``X``.
+
+        The garbage collector is paused meanwhile (and restored after): building a
+        graph makes no reference cycles, and the collector's scans of the growing
+        graph would otherwise take a quarter of the time."""
+        with gc_paused():
+            return [self(x) for x in X]
 
     # --- discovering sub-modules, parameters and buffers ---------------------------
     def children(self) -> list[tuple[str, Module]]:
@@ -332,8 +337,11 @@ def chain(modules: Sequence[Module], x: Any) -> Any:
 
 
 def chain_batch(modules: Sequence[Module], X: Sequence[Any]) -> list[Any]:
-    """Run a whole batch through modules, one module at a time (what BatchNorm needs)."""
-    X = [as_sample(x) for x in X]
-    for m in modules:
-        X = [as_sample(out) for out in m.forward_batch(X)]
-    return [unwrap(x) for x in X]
+    """Run a whole batch through modules, one module at a time (what BatchNorm needs).
+
+    The garbage collector is paused meanwhile, as in ``Module.forward_batch``."""
+    with gc_paused():
+        X = [as_sample(x) for x in X]
+        for m in modules:
+            X = [as_sample(out) for out in m.forward_batch(X)]
+        return [unwrap(x) for x in X]

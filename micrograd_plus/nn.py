@@ -55,7 +55,7 @@ from typing import Any
 from .attention import CausalSelfAttention, FeedForward, TransformerBlock
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .embedding import Embedding
-from .engine import Value, sum_values
+from .engine import Value, weighted_sum
 from .init import Seed, check_init, init_weights, make_rng
 from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module, as_sample, chain, chain_batch, check_width, unwrap
@@ -192,7 +192,9 @@ class Neuron(Module):
         return self._fire(x)
 
     def _fire(self, x: list[Any]) -> Value:
-        act = sum_values([wi * xi for wi, xi in zip(self.w, x)] + [self.b])
+        # w . x + b, i.e. sum_values([wi * xi for wi, xi in zip(self.w, x)] + [self.b]):
+        # the engine builds the same nodes in one loop, without a call per product.
+        act = weighted_sum(self.w, x, self.b)
         return activate(act, self.activation, self.negative_slope)
 
     def extra_repr(self) -> str:

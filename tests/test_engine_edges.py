@@ -42,7 +42,7 @@ def same(a, b):
         (
             "leaky_relu",
             lambda v: v.leaky_relu(0.1),
-            lambda t: t.clamp(min=0) + 0.1 * t.clamp(max=0),
+            lambda t: __import__("torch").nn.functional.leaky_relu(t, 0.1),
         ),
         ("tanh", lambda v: v.tanh(), lambda t: t.tanh()),
         ("sigmoid", lambda v: v.sigmoid(), lambda t: t.sigmoid()),
@@ -52,6 +52,11 @@ def same(a, b):
         ("abs", lambda v: abs(v), lambda t: t.abs()),
         ("sin", lambda v: v.sin(), lambda t: t.sin()),
         ("pow", lambda v: v**2, lambda t: t**2),
+        ("mul", lambda v: v * 2.0, lambda t: t * 2.0),
+        ("add", lambda v: v + 1.0, lambda t: t + 1.0),
+        ("div", lambda v: 1.0 / v, lambda t: 1.0 / t),
+        ("neg", lambda v: -v, lambda t: -t),
+        ("cos", lambda v: v.cos(), lambda t: t.cos()),
         (
             "softplus",
             lambda v: v.softplus(),
@@ -60,9 +65,16 @@ def same(a, b):
     ],
 )
 def test_nan_goes_through_every_op_like_pytorch(name, ours, theirs):
-    out, _, _ = torch_grads(theirs, nan)
+    out, _, (expected,) = torch_grads(theirs, nan)
     assert math.isnan(out.item())
-    assert math.isnan(ours(Value(nan)).data), name
+    x = Value(nan)
+    y = ours(x)
+    assert math.isnan(y.data), name
+    y.backward()  # PyTorch's masks: relu passes the gradient on at NaN (1), abs gives 0
+    assert same(x.grad, expected.item()), (name, x.grad, expected.item())
+    x = Value(nan)
+    (dx,) = mp.grad(ours(x), [x], create_graph=True)  # the create_graph pass agrees
+    assert same(dx, expected.item()), name
 
 
 def test_a_nan_weight_no_longer_trains_silently_through_relu():
@@ -157,7 +169,13 @@ def test_a_pole_gives_the_same_error_in_every_backward_path():
         y.grad = 1.0
         y._backward()
 
-    messages = {_pole_message(run) for run in (plain, checked, second_order, by_hand)}
+    def explained():  # the explainer applies the rules through local_vjp too
+        from micrograd_plus.viz import backward_steps
+
+        list(backward_steps(Value(0.0).sqrt()))
+
+    runs = (plain, checked, second_order, by_hand, explained)
+    messages = {_pole_message(run) for run in runs}
     assert messages == {"the gradient of 'sqrt' is infinite at its inputs [0.0]"}
 
 

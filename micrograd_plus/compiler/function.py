@@ -58,15 +58,31 @@ class GuardError(RuntimeError):
     """A comparison on a traced Value came out differently than when it was traced."""
 
 
+class _Lease:
+    """A replay's arrays, held by its results; when the last result is gone, the tape
+    gets the value array back for its next call (``Tape.release``)."""
+
+    __slots__ = ("tape", "vals")
+
+    def __init__(self, tape: Tape, vals) -> None:
+        self.tape, self.vals = tape, vals
+
+    def __del__(self) -> None:
+        self.tape.release(self.vals)
+
+
 class CompiledResult:
     """The output of a compiled call: ``.data`` and ``.backward()``, like a Value."""
 
-    __slots__ = ("data", "_tape", "_vals", "_saved", "_root", "_grad_enabled")
+    __slots__ = ("data", "_tape", "_vals", "_saved", "_root", "_grad_enabled", "_lease")
 
-    def __init__(self, tape: Tape, vals, saved, root: int, grad_enabled: bool) -> None:
+    def __init__(
+        self, tape: Tape, vals, saved, root: int, grad_enabled: bool, lease: _Lease | None = None
+    ) -> None:
         self.data = float(vals[root])
         self._tape, self._vals, self._saved = tape, vals, saved
         self._root, self._grad_enabled = root, grad_enabled
+        self._lease = lease
 
     def backward(self, create_graph: bool = False) -> None:
         """Add d(self)/d(p) into ``p.grad`` for every Value p the function read."""
@@ -232,9 +248,10 @@ class CompiledFunction:
 
     def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> _Entry:
         start = time.perf_counter()
-        traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
-        self.traces += 1
-        tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
+        with engine.gc_paused():  # millions of new nodes and no cycles: nothing to collect
+            traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
+            self.traces += 1
+            tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
         small = len(traced.graph.ops) <= _IR_MAX_NODES
         self._last_ir = (
             (traced.graph, _input_kinds(structure), traced.guards)
@@ -367,9 +384,10 @@ def aux_floats(entry: _Entry, vals: np.ndarray):
 def _results(entry: _Entry, vals, saved):
     """The CompiledResult(s) of a replay; with has_aux, paired with the aux floats."""
     grad_enabled = engine.is_grad_enabled()
-    roots = entry.tape.roots
+    tape = entry.tape
+    roots, lease = tape.roots, _Lease(tape, vals)
     results = [
-        CompiledResult(entry.tape, vals, saved, r, grad_enabled) for r in roots[: entry.n_results]
+        CompiledResult(tape, vals, saved, r, grad_enabled, lease) for r in roots[: entry.n_results]
     ]
     result = results[0] if entry.single else results
     if entry.aux is None:

@@ -135,7 +135,9 @@ class CompiledStep:
                 self.grads[where.held] = live[where.held_slots]
                 for v, g in zip(where.others, live[where.other_slots].tolist()):
                     v.grad += g
-            return float(vals[root]), aux_floats(entry, vals)
+            loss, aux = float(vals[root]), aux_floats(entry, vals)
+            entry.tape.release(vals)  # read in full: the next replay may reuse the array
+            return loss, aux
 
     def apply(self) -> None:
         """The optimizer's step on the held arrays (``Optimizer.step_arrays``)."""

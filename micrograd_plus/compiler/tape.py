@@ -27,12 +27,11 @@ from ..engine import AnomalyError, Value, is_anomaly_enabled
 from ..ops import PRIMITIVES
 from .floats import LINEAR, FloatSegment
 from .graph import MINUS_ONE, ONE, Graph, describe, linear_ops, referenced_elsewhere
-from .vectorised import NUMPY, MapGroup, MatmulGroup, RowsGroup
+from .vectorised import MINUS_ONE_SLOT, NUMPY, ONE_SLOT, MapGroup, MatmulGroup, RowsGroup
 
 __all__ = ["NUMPY", "Tape", "describe"]
 
 _DATA = attrgetter("_data")
-ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first two slots
 
 # Costs in units of one float op call (about 0.3 us), measured on deep chains of
 # several widths (benchmarks/bench_compile.py, narrow_table): a NumPy group costs
@@ -40,6 +39,7 @@ ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first 
 # float node costs its work, and switching from NumPy to floats costs one
 # segment's reads and writes.
 NUMPY_GROUP_COST = 24
+_POOL_SIZE = 2  # value arrays kept for reuse per tape (a result alive while the next call runs)
 FLOAT_SEGMENT_COST = 10
 
 _COMPARE = {
@@ -96,18 +96,25 @@ class Tape:
         self.template[self.live_hi : self.live_hi + len(values) - 2] = values[2:]
         self.roots = [slot[r] for r in graph.roots]
         self._prepare_guards(guards, slot, iter(guard_consts))
+        # Arrays kept for the next calls (list.pop and append are atomic: threads may share).
+        self._vals_pool: list[np.ndarray] = []
+        self._grad_pool: list[np.ndarray] = []
 
     def _place_nodes(self, graph: Graph, slot: list[int], live_slots: set[int]) -> None:
         """Give every node a slot and make the groups, shallowest first.
 
-        Consecutive narrow groups are gathered into one float segment.
+        Consecutive narrow groups are gathered into one float segment.  The
+        groups are first planned with the parameters in the order they were
+        met, then the parameters are laid out again so that each matrix product
+        reads its weights as one block (``_lay_out_parameters``), and only then
+        are the groups built.
         """
         groups, grad_flow = _group_by_depth(graph, slot, live_slots)
         size = self.const_hi
         total = size + sum(len(nodes) for nodes in groups.values())
         need = np.zeros(total, dtype=bool)  # does a parameter's gradient flow through a slot?
         need[self.live_lo : self.live_hi] = True
-        self.groups: list[Any] = []  # FloatSegments and NumPy groups, in order
+        plans: list[tuple] = []  # (group class, its arguments): FloatSegments and NumPy groups
         narrow: list[tuple] = []  # (op, operand slots) of the float segment being gathered
         keys = sorted(groups)
         works = [_work(groups[key], graph, key[1] == 0) for key in keys]
@@ -120,29 +127,81 @@ class Tape:
                     narrow.append(_float_node(i, graph, slot, is_linear))
             else:
                 if narrow:
-                    self.groups.append(FloatSegment(size - len(narrow), narrow, need))
+                    plans.append((FloatSegment, size - len(narrow), narrow))
                     narrow = []
                 if is_linear:
-                    size = self._place_linear(nodes, graph.terms, slot, live_slots, size, need)
+                    size = self._place_linear(nodes, graph.terms, slot, live_slots, size, plans)
                 else:
-                    size = self._place_map(key[2], nodes, graph.parents, slot, size, need)
+                    size = self._place_map(key[2], nodes, graph.parents, slot, size, plans)
             for i in nodes:
                 need[slot[i]] = grad_flow[i]
         if narrow:
-            self.groups.append(FloatSegment(size - len(narrow), narrow, need))
+            plans.append((FloatSegment, size - len(narrow), narrow))
         self.size = size
+        new_slot = self._lay_out_parameters(plans)
+        for pos in graph.leaves:
+            if self.live_lo <= slot[pos] < self.live_hi:
+                slot[pos] = int(new_slot[slot[pos]])
+        self.groups: list[Any] = []
+        for plan in plans:
+            if plan[0] is FloatSegment:
+                _, lo, nodes = plan
+                moved = [_moved_float_node(op, ins, new_slot) for op, ins in nodes]
+                self.groups.append(FloatSegment(lo, moved, need))
+            elif plan[0] is MapGroup:
+                _, op, lo, operand_slots = plan
+                self.groups.append(MapGroup(op, lo, new_slot[operand_slots], need))
+            else:
+                cls, lo, a_slots, b_slots = plan
+                self.groups.append(cls(lo, new_slot[a_slots], new_slot[b_slots], need))
 
-    def _place_map(self, op: str, nodes, parents, slot, size: int, need) -> int:
+    def _lay_out_parameters(self, plans: list[tuple]) -> np.ndarray:
+        """Reorder the parameters' slots so that each matrix product's weights are one block.
+
+        Returns ``new_slot``: for every slot, where it moves (only parameter slots
+        move).  The weights of the first matrix product that reads them are laid
+        out row by row (neuron by neuron, a neuron's weights then its bias: the
+        order of ``parameters()`` in an MLP), so the replay reads them as a view;
+        parameters read by no product keep their order, after the others.
+        ``self.live`` is reordered to match.
+        """
+        lo, hi = self.live_lo, self.live_hi
+        new_slot = np.arange(self.size, dtype=np.intp)
+        if hi == lo:
+            return new_slot
+        moved = np.full(hi - lo, -1, dtype=np.intp)
+        next_slot = lo
+        for plan in plans:
+            if plan[0] is not MatmulGroup:
+                continue
+            block = np.asarray(plan[2], dtype=np.intp).ravel()
+            if block.size == 0 or block.min() < lo or block.max() >= hi:
+                continue
+            block = block - lo
+            if (moved[block] >= 0).any() or np.unique(block).size != block.size:
+                continue
+            moved[block] = np.arange(next_slot, next_slot + block.size)
+            next_slot += block.size
+        rest = np.flatnonzero(moved < 0)
+        moved[rest] = np.arange(next_slot, next_slot + rest.size)
+        new_slot[lo:hi] = moved
+        live: list[Value] = [None] * len(self.live)  # type: ignore[list-item]
+        for v, s in zip(self.live, moved.tolist()):
+            live[s - lo] = v
+        self.live = live
+        return new_slot
+
+    def _place_map(self, op: str, nodes, parents, slot, size: int, plans: list) -> int:
         """Nodes of one non-linear op at one depth: one MapGroup, ordered by first operand."""
         nodes.sort(key=lambda i: slot[parents[i][0]])
         for k, i in enumerate(nodes):
             slot[i] = size + k
         arity = len(parents[nodes[0]])
-        operand_slots = [[slot[parents[i][j]] for i in nodes] for j in range(arity)]
-        self.groups.append(MapGroup(op, size, operand_slots, need))
+        operand_slots = np.array([[slot[parents[i][j]] for i in nodes] for j in range(arity)])
+        plans.append((MapGroup, op, size, operand_slots))
         return size + len(nodes)
 
-    def _place_linear(self, nodes, terms, slot, live_slots, size, need) -> int:
+    def _place_linear(self, nodes, terms, slot, live_slots, size, plans: list) -> int:
         """Linear nodes of one depth: a matmul per grid of equal-length nodes, else rows."""
 
         def rank(s: int) -> int:  # weights on the "A" side of a product, data on "B"
@@ -166,13 +225,13 @@ class Tape:
                 a_rows, b_rows, cell = grid
                 for i, r, k in cell:
                     slot[i] = size + r * len(a_rows) + k
-                self.groups.append(MatmulGroup(size, a_rows, b_rows, need))
+                plans.append((MatmulGroup, size, np.array(a_rows), np.array(b_rows)))
             else:
                 for k, (i, _, _) in enumerate(rows):
                     slot[i] = size + k
-                a_slots = [a for _, a, _ in rows]
-                b_slots = [b for _, _, b in rows]
-                self.groups.append(RowsGroup(size, a_slots, b_slots, need))
+                a_slots = np.array([a for _, a, _ in rows])
+                b_slots = np.array([b for _, _, b in rows])
+                plans.append((RowsGroup, size, a_slots, b_slots))
             size += len(rows)
         return size
 
@@ -203,8 +262,12 @@ class Tape:
 
         ``live``: the values of ``self.live`` in order, when the caller holds them in
         an array (``compile_step``); by default each Value's ``.data`` is read.
+        The array comes from the tape's pool when a released one is there
+        (``release``): every slot past the constants is written before it is read,
+        so a reused array carries nothing over from the call that had it.
         """
-        vals = self.template.copy()
+        pool = self._vals_pool
+        vals = pool.pop() if pool else self.template.copy()
         vals[2 : self.live_lo] = inputs
         if live is None:  # the slot itself, read in C (the .data property is a Python call)
             live = np.fromiter(map(_DATA, self.live), np.float64, len(self.live))
@@ -233,8 +296,10 @@ class Tape:
             v.grad += g
 
     def leaf_grads(self, vals: np.ndarray, saved: list, root: int) -> np.ndarray:
-        """d(root)/d(leaf) for every leaf of ``self.live``, in order, as one array."""
-        G = np.zeros(self.size)
+        """d(root)/d(leaf) for every leaf of ``self.live``, in order, as a new array."""
+        pool = self._grad_pool
+        G = pool.pop() if pool else np.empty(self.size)
+        G.fill(0.0)
         G[root] = 1.0
         checked = is_anomaly_enabled()
         with np.errstate(all="ignore"):
@@ -246,7 +311,16 @@ class Tape:
                             f"NaN gradient in the backward of '{_op_name(group)}' "
                             "(a compiled replay)"
                         )
-        return G[self.live_lo : self.live_hi]
+        grads = G[self.live_lo : self.live_hi].copy()
+        pool.append(G)
+        return grads
+
+    def release(self, vals: np.ndarray) -> None:
+        """Give back an array ``forward`` returned, once nothing will read it again
+        (its results are gone): the next forward reuses it instead of copying the
+        template, which at 10,000 samples is most of the cost of a small step."""
+        if len(self._vals_pool) < _POOL_SIZE and vals.shape == self.template.shape:
+            self._vals_pool.append(vals)
 
 
 def _op_name(group, slot: int | None = None) -> str:
@@ -343,6 +417,13 @@ def _slot_of(position: int, slot: list[int]) -> int:
     if position == MINUS_ONE:
         return MINUS_ONE_SLOT
     return slot[position]
+
+
+def _moved_float_node(op: str, ins, new_slot: np.ndarray) -> tuple:
+    """A float node's (op, operand slots) after the parameters moved."""
+    if op == LINEAR:
+        return op, [(int(new_slot[a]), int(new_slot[b])) for a, b in ins]
+    return op, [int(new_slot[s]) for s in ins]
 
 
 def _float_node(i: int, graph: Graph, slot: list[int], is_linear: bool) -> tuple:

@@ -24,60 +24,125 @@ import numpy as np
 from ..ops import NUMPY, PRIMITIVES
 from .floats import float_forward, float_rule
 
-__all__ = ["NUMPY", "MapGroup", "MatmulGroup", "RowsGroup"]
+__all__ = ["NUMPY", "ONE_SLOT", "MINUS_ONE_SLOT", "MapGroup", "MatmulGroup", "RowsGroup"]
+
+ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first two slots
 
 
 def _all_finite(arrays) -> bool:
     return all(bool(np.isfinite(a).all()) for a in arrays)
 
 
-def _is_range(flat: np.ndarray) -> bool:
-    return (
-        flat.size > 0
-        and int(flat[-1]) - int(flat[0]) == flat.size - 1
-        and (flat.size == 1 or bool((np.diff(flat) == 1).all()))
-    )
+def _layout(idx: np.ndarray) -> tuple[int, tuple[int, ...]] | None:
+    """(first slot, slot strides) if idx is an evenly spaced (1-d or 2-d) block of slots.
+
+    Such a block is read as a view of the tape's array instead of a copy: a
+    layer's weights laid out row by row, a batch of activations, a column of biases.
+    Only positive strides are accepted, so a block never names one slot twice.
+    """
+    if idx.size == 0 or idx.ndim > 2:
+        return None
+    base = int(idx.flat[0])
+    strides = []
+    expected = np.full(idx.shape, base, dtype=np.intp)
+    for d, n in enumerate(idx.shape):
+        if n == 1:
+            strides.append(1)
+            continue
+        step = int(idx[(0,) * d + (1,) + (0,) * (idx.ndim - d - 1)]) - base
+        if step <= 0:
+            return None
+        strides.append(step)
+        shape = [1] * idx.ndim
+        shape[d] = n
+        expected = expected + (step * np.arange(n, dtype=np.intp)).reshape(shape)
+    if not np.array_equal(idx, expected):
+        return None
+    if idx.ndim == 2 and idx.shape[0] > 1 and idx.shape[1] > 1:
+        (r, c), (s0, s1) = idx.shape, strides
+        if not (s1 * c <= s0 or s0 * r <= s1):
+            return None  # the rows overlap: some slot would be named twice
+    return base, tuple(strides)
 
 
-class Gather:
-    """``vals[idx]``, as a cheap slice when idx is a run of consecutive slots."""
+class Block:
+    """A fixed, shaped set of slots of a tape-sized array: read as a view where it can be.
+
+    ``read(arr)`` is ``arr[idx]``; when the slots are evenly spaced (see ``_layout``)
+    it is a view (no copy), which also lets a scatter add into it in place.
+    """
 
     def __init__(self, idx) -> None:
         idx = np.asarray(idx, dtype=np.intp)
-        self.shape = idx.shape
-        flat = idx.ravel()
-        self.index = slice(int(flat[0]), int(flat[0]) + flat.size) if _is_range(flat) else idx
+        self.shape, self.index = idx.shape, idx
+        self.size = idx.size
+        layout = _layout(idx)
+        self.kind = 0  # 0: gather, 1: a slice, 2: a reshaped slice, 3: a strided view
+        if layout is not None:
+            base, strides = layout
+            self.lo = base
+            contiguous = idx.ndim == 1 and strides[0] == 1
+            row_major = idx.ndim == 2 and strides == (idx.shape[1], 1)
+            if contiguous or idx.size == 1:
+                self.kind, self.hi = 1, base + idx.size
+            elif row_major:
+                self.kind, self.hi = 2, base + idx.size
+            else:
+                self.kind = 3
+                self.offset = base * 8
+                self.strides = tuple(8 * s for s in strides)
+
+    @property
+    def is_view(self) -> bool:
+        return self.kind != 0
+
+    def read(self, arr: np.ndarray) -> np.ndarray:
+        kind = self.kind
+        if kind == 1:
+            return arr[self.lo : self.hi].reshape(self.shape)
+        if kind == 2:
+            return arr[self.lo : self.hi].reshape(self.shape)
+        if kind == 3:
+            return np.ndarray(self.shape, buffer=arr, offset=self.offset, strides=self.strides)
+        return arr[self.index]
+
+
+class Gather(Block):
+    """``vals[idx]``, as a view when idx is a regular block of slots."""
 
     def __call__(self, vals: np.ndarray) -> np.ndarray:
-        if self.index.__class__ is slice:
-            return vals[self.index].reshape(self.shape)
-        return vals[self.index]
+        return self.read(vals)
 
 
 class Scatter:
     """``G[targets] += contribution``, counting repeated targets correctly.
 
-    Entries whose target needs no gradient are dropped; a repeated target uses
-    ``np.bincount`` over the distinct targets, a run of consecutive targets a slice.
+    Entries whose target needs no gradient are dropped; a regular block of
+    distinct targets is added into in place (a view), a repeated target uses
+    ``np.bincount`` over the distinct targets.
     """
 
     def __init__(self, targets, wanted) -> None:
         targets = np.asarray(targets, dtype=np.intp)
         self.shape = targets.shape
-        flat, wanted = targets.ravel(), np.asarray(wanted, dtype=bool).ravel()
+        wanted = np.asarray(wanted, dtype=bool)
+        self.block: Block | None = None
+        if wanted.all():
+            block = Block(targets)
+            if block.is_view:
+                self.block = block
+                return
+        flat, wanted = targets.ravel(), wanted.ravel()
         self.pick = None if wanted.all() else np.flatnonzero(wanted)
         if self.pick is not None:
             flat = flat[self.pick]
         self.inverse: Any = None
         self.index: Any  # a slice for a contiguous range, else an index array
-        if _is_range(flat):
-            self.index = slice(int(flat[0]), int(flat[0]) + flat.size)
+        distinct, inverse = np.unique(flat, return_inverse=True)
+        if distinct.size < flat.size:
+            self.index, self.inverse = distinct, inverse
         else:
-            distinct, inverse = np.unique(flat, return_inverse=True)
-            if distinct.size < flat.size:
-                self.index, self.inverse = distinct, inverse
-            else:
-                self.index = flat
+            self.index = flat
 
     @classmethod
     def make(cls, targets, need: np.ndarray):
@@ -87,6 +152,10 @@ class Scatter:
         return cls(targets, wanted) if wanted.any() else None
 
     def add(self, G: np.ndarray, contribution) -> None:
+        if self.block is not None:
+            view = self.block.read(G)
+            np.add(view, contribution, out=view)
+            return
         c: Any = np.asarray(contribution, dtype=np.float64)
         if c.shape != self.shape:
             c = np.broadcast_to(c, self.shape)
@@ -114,15 +183,34 @@ class MatmulGroup(_ProductGroup):
 
     An MLP layer over a batch is such a grid (k: neuron, r: sample, A: the
     weights and bias, B: the sample's inputs and a 1), so it runs as one matmul.
+    A column of B that holds one slot in every row (the 1 that multiplies a
+    bias) is taken out of the product and added as a row vector: ``X @ W.T + b``,
+    not a matmul against a column of ones, so that A and B stay plain views.
     """
 
     def __init__(self, lo, a_slots, b_slots, need) -> None:
+        a_slots = np.asarray(a_slots, dtype=np.intp)
+        b_slots = np.asarray(b_slots, dtype=np.intp)
         self.K, self.R = len(a_slots), len(b_slots)
+        self.bias: list[tuple[Gather, int, Scatter | None, bool]] = []
+        if self.R > 1 and b_slots.shape[1] > 1:
+            same = (b_slots == b_slots[0]).all(axis=0)
+            if same.any() and not same.all():
+                for col in np.flatnonzero(same):
+                    s = int(b_slots[0, col])
+                    column = a_slots[:, col]
+                    self.bias.append((Gather(column), s, Scatter.make(column, need), bool(need[s])))
+                a_slots, b_slots = a_slots[:, ~same], b_slots[:, ~same]
         super().__init__(lo, lo + self.K * self.R, a_slots, b_slots, need)
+        self.flows = self.flows or any(sc is not None or ns for _, _, sc, ns in self.bias)
 
     def forward(self, vals):
         av, bv = self.a(vals), self.b(vals)
-        vals[self.lo : self.hi] = (bv @ av.T).ravel()
+        out = vals[self.lo : self.hi].reshape(self.R, self.K)
+        np.matmul(bv, av.T, out=out)
+        for column, s, _, _ in self.bias:
+            c = column(vals)
+            out += c if s == ONE_SLOT else vals[s] * c
         return av, bv
 
     def backward(self, vals, G, saved) -> None:
@@ -132,6 +220,13 @@ class MatmulGroup(_ProductGroup):
             self.a_grad.add(G, g.T @ bv)
         if self.b_grad is not None:
             self.b_grad.add(G, g @ av)
+        if self.bias:
+            total = g.sum(axis=0)
+            for column, s, scatter, needs in self.bias:
+                if scatter is not None:
+                    scatter.add(G, total if s == ONE_SLOT else total * vals[s])
+                if needs:
+                    G[s] += float(total @ column(vals))
 
 
 class RowsGroup(_ProductGroup):
@@ -139,10 +234,15 @@ class RowsGroup(_ProductGroup):
 
     def __init__(self, lo, a_slots, b_slots, need) -> None:
         super().__init__(lo, lo + len(a_slots), a_slots, b_slots, need)
+        self.single = self.a.shape[1] == 1
 
     def forward(self, vals):
         av, bv = self.a(vals), self.b(vals)
-        vals[self.lo : self.hi] = (av * bv).sum(axis=1)
+        out = vals[self.lo : self.hi]
+        if self.single:
+            np.multiply(av[:, 0], bv[:, 0], out=out)
+        else:
+            np.multiply(av, bv).sum(axis=1, out=out)
         return av, bv
 
     def backward(self, vals, G, saved) -> None:
@@ -172,15 +272,21 @@ class MapGroup:
         prim = PRIMITIVES[op]
         self.numpy_forward = prim.numpy_forward
         self.vectorised = prim.numpy_forward is not None
+        self.writes_out = prim.numpy_out  # numpy_forward(*ins, out=...) writes in place
         self.check_forward = prim.forward_may_raise
         self.check_rule = prim.rule_may_raise
 
     def forward(self, vals):
         ins = [gather(vals) for gather in self.operands]
-        out = self.numpy_forward(*ins) if self.vectorised else None
+        out: Any = None
+        if self.writes_out:
+            out = self.numpy_forward(*ins, out=vals[self.lo : self.hi])
+        elif self.vectorised:
+            out = self.numpy_forward(*ins)
         if out is None or (self.check_forward and not _all_finite([out])):
             out = float_forward(self.op, [a.tolist() for a in ins])
-        vals[self.lo : self.hi] = out
+        if not self.writes_out or out.__class__ is list:
+            vals[self.lo : self.hi] = out
         return ins
 
     def backward(self, vals, G, ins) -> None:

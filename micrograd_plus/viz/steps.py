@@ -3,7 +3,7 @@
 ``backward()`` visits the graph outputs-first and, for every operand of every
 node, adds ``upstream gradient × local derivative`` into the operand's
 gradient.  ``backward_steps`` replays exactly that loop — same order, same
-rules from ``ops.VJP``, same additions — and yields one ``Step`` per
+rules applied by ``engine.local_vjp``, same additions — and yields one ``Step`` per
 addition, without touching any ``.grad`` of the graph.
 
 Steps are numbered from 1 everywhere: ``print(ex)``, ``ex.table()``,
@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..engine import Value, topological_order
-from ..ops import MATH, PRIMITIVES, VJP
+from ..engine import Value, local_vjp, topological_order
+from ..ops import PRIMITIVES
 from .graph import Graph, build_graph, parameter_names
 from .rules import (
     bracket,
@@ -136,18 +136,13 @@ def backward_steps(root: Value, model: Module | None = None) -> Iterator[Step]:
 def _apply_rule(node: Value, upstream: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The local derivatives (rule at g=1) and the contributions (rule at g=upstream).
 
-    The contributions are computed exactly as backward() does, so their sums
-    match it to the last bit; rules are linear in g, so local · upstream
+    Both come from ``engine.local_vjp``, the one function every backward pass
+    applies rules with: the contributions are computed exactly as backward()
+    does (their sums match it to the last bit) and a failing rule raises the
+    same error, naming the op; rules are linear in g, so local · upstream
     equals the contribution up to rounding.
     """
-    rule = VJP[node._op]
-    args = [p.data for p in node._prev]
-    try:
-        return rule(1.0, node.data, *args, MATH), rule(upstream, node.data, *args, MATH)
-    except ZeroDivisionError:
-        raise ZeroDivisionError(
-            f"the gradient of '{node._op}' is infinite at its inputs {args}"
-        ) from None
+    return local_vjp(node, 1.0), local_vjp(node, upstream)
 
 
 def _consumer_counts(topo: list[Value]) -> dict[int, int]:
