@@ -42,7 +42,9 @@ class Graph:
     leaves: list[int] = field(default_factory=list)  # the constant leaves (not inputs)
 
 
-def describe(roots: list[Value], pinned: list[Value], inputs: list[Value]):
+def describe(
+    roots: list[Value], pinned: list[Value], inputs: list[Value]
+) -> tuple[Graph, list[Value]]:
     """Number the nodes reachable from roots and pinned, fuse linear chains.
 
     Returns the Graph plus the non-input leaf Values (in position order), which

@@ -47,7 +47,7 @@ parameters.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any
 
@@ -64,7 +64,13 @@ class CompiledStep:
     optimizer.step()`` as one compiled call, with the parameters held in arrays."""
 
     def __init__(
-        self, loss_fn: Callable, model: Any, optimizer: Any, *, has_aux: bool = False, **options
+        self,
+        loss_fn: Callable[..., Any],
+        model: Any,
+        optimizer: Any,
+        *,
+        has_aux: bool = False,
+        **options: Any,
     ) -> None:
         if not callable(getattr(model, "parameters", None)):
             raise TypeError(
@@ -76,16 +82,18 @@ class CompiledStep:
                 "compile_step: optimizer must be one of micrograd_plus.optim's optimizers "
                 f"(it steps arrays with step_arrays), got {type(optimizer).__name__}"
             )
-        self.function = CompiledFunction(loss_fn, has_aux=has_aux, **options)
-        self.model, self.optimizer, self.has_aux = model, optimizer, has_aux
-        self.steps = 0  # calls that updated the parameters
-        self.holds = 0  # times the step took hold of the parameters (for tests and the curious)
+        self.function: CompiledFunction = CompiledFunction(loss_fn, has_aux=has_aux, **options)
+        self.model: Any = model
+        self.optimizer: Any = optimizer
+        self.has_aux: bool = has_aux
+        self.steps: int = 0  # calls that updated the parameters
+        self.holds: int = 0  # times the step took hold of the parameters (tests, the curious)
         self._lock = threading.RLock()
         self._held = _held_class(self)
         self._holding = False
         self._model_key: tuple = ()
-        self.params = np.zeros(0)  # while held: every parameter's data, in optimizer order
-        self.grads = np.zeros(0)  # while held: the last step's gradients
+        self.params: np.ndarray = np.zeros(0)  # while held: every parameter's data, in order
+        self.grads: np.ndarray = np.zeros(0)  # while held: the last step's gradients
         self._param_list: list[Value] = []  # the held parameters, in optimizer order
         self._states: list[dict[str, Any]] = []  # per param group: its state as arrays
         self._bounds: list[tuple[int, int]] = []  # per param group: its slice of params
@@ -94,7 +102,7 @@ class CompiledStep:
         self._live_maps: dict[int, _LiveMap] = {}  # id(tape) -> where its leaves are held
 
     # --- the step ----------------------------------------------------------------------
-    def __call__(self, *args: Any):
+    def __call__(self, *args: Any) -> Any:
         """One training step on this batch; returns the loss (with has_aux, (loss, aux))."""
         with self._lock:
             loss, aux = self.forward_backward(*args)
@@ -155,7 +163,7 @@ class CompiledStep:
             )
             self.steps += 1
 
-    def positions(self, values) -> np.ndarray:
+    def positions(self, values: Iterable[Value]) -> np.ndarray:
         """Where these held parameters sit in ``params`` and ``grads`` (fit's per-layer norms)."""
         if not self._holding:
             raise RuntimeError("compile_step: positions() while the parameters are not held")
@@ -217,7 +225,7 @@ class CompiledStep:
     def _groups_changed(self) -> bool:
         return self._group_signature() != self._signature
 
-    def _read_live(self, tape):
+    def _read_live(self, tape: Any) -> np.ndarray | None:
         """The values of ``tape.live`` from the held array (None: read each ``.data``)."""
         if not self._holding:
             return None
@@ -229,7 +237,7 @@ class CompiledStep:
         live[where.other_slots] = [v.data for v in where.others]
         return live
 
-    def _live_map(self, tape) -> _LiveMap:
+    def _live_map(self, tape: Any) -> _LiveMap:
         where = self._live_maps.get(id(tape))
         if where is None or where.tape is not tape:
             where = self._live_maps[id(tape)] = _LiveMap(tape, self._index)
@@ -239,7 +247,7 @@ class CompiledStep:
 class _LiveMap:
     """Where a tape's live leaves sit in the held array (and which are not held)."""
 
-    def __init__(self, tape, index: dict[int, int]) -> None:
+    def __init__(self, tape: Any, index: dict[int, int]) -> None:
         self.tape = tape
         positions = [index.get(id(v), -1) for v in tape.live]
         slots = np.arange(len(positions))
@@ -260,7 +268,7 @@ def _is_run(index: np.ndarray) -> bool:
     return bool(index[-1] - index[0] == index.size - 1 and (np.diff(index) == 1).all())
 
 
-def _held_class(step: CompiledStep) -> type:
+def _held_class(step: CompiledStep) -> type[Value]:
     """The class a step's parameters wear while it holds them (one class per step)."""
 
     class HeldValue(Value):
@@ -291,7 +299,12 @@ def _held_class(step: CompiledStep) -> type:
 
 
 def compile_step(
-    loss_fn: Callable, model: Any, optimizer: Any, *, has_aux: bool = False, **options
+    loss_fn: Callable[..., Any],
+    model: Any,
+    optimizer: Any,
+    *,
+    has_aux: bool = False,
+    **options: Any,
 ) -> CompiledStep:
     """A compiled training step: ``step(*batch)`` does ``optimizer.zero_grad()``,
     ``loss = loss_fn(model, *batch)``, ``loss.backward()`` and ``optimizer.step()``,

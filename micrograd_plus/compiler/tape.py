@@ -65,7 +65,29 @@ class Tape:
     (parameters), the baked constants, then each group's outputs, contiguous.
     """
 
-    def __init__(self, graph: Graph, leaf_values: list[Value], n_inputs: int, guards=()) -> None:
+    n_nodes: int
+    n_inputs: int
+    #: The leaves read again at each call (the parameters), in slot order.
+    live: list[Value]
+    live_lo: int
+    live_hi: int
+    const_hi: int
+    #: Slots in all: the length of the value array.
+    size: int
+    #: The value array before the inputs and parameters are written in.
+    template: np.ndarray
+    #: The slot of each root (the results, then the aux Values).
+    roots: list[int]
+    #: Per comparison symbol: (numpy comparison, a slots, b slots, outcomes, guard numbers).
+    guards: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+    def __init__(
+        self,
+        graph: Graph,
+        leaf_values: list[Value],
+        n_inputs: int,
+        guards: Sequence[tuple[str, int, Any, bool]] = (),
+    ) -> None:
         alive = referenced_elsewhere(leaf_values)
         n = self.n_nodes = len(graph.ops)
         self.n_inputs = n_inputs
@@ -257,7 +279,7 @@ class Tape:
                 return int(numbers[changed].min())
         return None
 
-    def forward(self, inputs: np.ndarray, live: Any = None) -> tuple[np.ndarray, list]:
+    def forward(self, inputs: np.ndarray, live: Any = None) -> tuple[np.ndarray, list[Any]]:
         """Every slot's value for these inputs and the parameters' current data.
 
         ``live``: the values of ``self.live`` in order, when the caller holds them in
@@ -289,13 +311,13 @@ class Tape:
                 "(a compiled replay; call the function without compile to see its inputs)"
             )
 
-    def backward(self, vals: np.ndarray, saved: list, root: int) -> None:
+    def backward(self, vals: np.ndarray, saved: list[Any], root: int) -> None:
         """Add d(root)/d(leaf) into ``.grad`` of every leaf read at each call."""
         grads = self.leaf_grads(vals, saved, root)
         for v, g in zip(self.live, grads.tolist()):
             v.grad += g
 
-    def leaf_grads(self, vals: np.ndarray, saved: list, root: int) -> np.ndarray:
+    def leaf_grads(self, vals: np.ndarray, saved: list[Any], root: int) -> np.ndarray:
         """d(root)/d(leaf) for every leaf of ``self.live``, in order, as a new array."""
         pool = self._grad_pool
         G = pool.pop() if pool else np.empty(self.size)
