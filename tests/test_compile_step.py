@@ -363,3 +363,26 @@ def test_fit_compiled_with_a_frozen_layer_replays_the_loss_instead():
         fit(model, losses.cross_entropy, opt, X, Y, epochs=2, progress=False, compile=compiled)
         runs.append([p.data for p in model.parameters()])
     assert runs[1] == pytest.approx(runs[0], abs=1e-12)
+
+
+def test_subclassed_parameters_keep_their_class_and_copies_are_current():
+    import copy
+
+    class Tagged(Value):
+        """A user's Value subclass (extra attributes live in __dict__)."""
+
+    model = nn.MLP(5, [3], seed=0)
+    neuron = model.layers[0].neurons[0]
+    neuron.b = Tagged(0.25)
+    neuron.b.note = "bias"
+    twin = copy.deepcopy(model)
+    opt, opt_twin = SGD(model.parameters(), lr=0.1), SGD(twin.parameters(), lr=0.1)
+    step = mp.compile_step(loss_fn, model, opt)
+    for Xb, yb in BATCHES:
+        assert step(Xb, yb) == pytest.approx(eager_step(twin, opt_twin, Xb, yb), abs=1e-12)
+    copied = copy.deepcopy(model)  # a copy of a held model: current numbers, plain classes
+    assert type(copied.layers[0].neurons[0].b) is Tagged
+    assert copied.layers[0].neurons[0].b.note == "bias"
+    close(twin, copied)
+    assert type(neuron.b) is Tagged and neuron.b.__class__ is Tagged
+    close(twin, model)

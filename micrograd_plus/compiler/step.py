@@ -89,7 +89,7 @@ class CompiledStep:
         self.steps: int = 0  # calls that updated the parameters
         self.holds: int = 0  # times the step took hold of the parameters (tests, the curious)
         self._lock = threading.RLock()
-        self._held = _held_class(self)
+        self._held: dict[type, type] = {}  # a parameter's class -> the class it wears held
         self._holding = False
         self._model_key: tuple = ()
         self.params: np.ndarray = np.zeros(0)  # while held: every parameter's data, in order
@@ -184,7 +184,7 @@ class CompiledStep:
             self._holding = False
             set_attribute = object.__setattr__
             for p, data, grad in zip(self._param_list, self.params.tolist(), self.grads.tolist()):
-                set_attribute(p, "__class__", Value)
+                set_attribute(p, "__class__", type(p).__bases__[0])  # its own class again
                 p._data = data
                 p.grad = grad
             optimizer = self.optimizer
@@ -214,7 +214,11 @@ class CompiledStep:
         self._live_maps = {}
         held = self._held
         for p in params:
-            p.__class__ = held
+            cls = type(p)
+            wear = held.get(cls)
+            if wear is None:
+                wear = held[cls] = _held_class(self, cls)
+            p.__class__ = wear
         optimizer._holder = self
         self._holding = True
         self.holds += 1
@@ -268,22 +272,23 @@ def _is_run(index: np.ndarray) -> bool:
     return bool(index[-1] - index[0] == index.size - 1 and (np.diff(index) == 1).all())
 
 
-def _held_class(step: CompiledStep) -> type[Value]:
-    """The class a step's parameters wear while it holds them (one class per step)."""
+def _held_class(step: CompiledStep, base: type) -> type[Value]:
+    """The class a step's parameters of class ``base`` (Value, or a user's subclass)
+    wear while it holds them: a subclass of ``base`` with no state of its own."""
 
-    class HeldValue(Value):
+    class HeldValue(base):
         """A parameter held by a compiled step: its numbers are in ``step.params``.
 
         Using it in any way first hands every parameter of the step back (``sync``),
-        so what you see is always current.  ``__class__`` answers ``Value``, so
-        isinstance checks and ``type`` tests see an ordinary Value.
+        so what you see is always current.  ``__class__`` answers the parameter's own
+        class, so isinstance checks and ``__class__`` tests see an ordinary Value.
         """
 
         __slots__ = ()
 
         def __getattribute__(self, name: str) -> Any:
             if name == "__class__":
-                return Value
+                return base
             step.sync()
             return object.__getattribute__(self, name)
 
