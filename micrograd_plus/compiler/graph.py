@@ -144,7 +144,7 @@ def _number(tops: list[Value]):
     append_nargs, append_par = nargs.append, par.append
 
     def position(p: Value) -> int:
-        return p.grad if p._a is not None else leaf_pos[p]  # type: ignore[return-value]
+        return p.grad if p._a is not None else leaf_pos[p]
 
     def seen(p: Value) -> bool:
         if p._a is None:
