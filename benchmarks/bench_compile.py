@@ -8,9 +8,11 @@ compiled micrograd_plus, PyTorch float64 and float32 on one thread, JAX ``jit``
 NumPy (the floor: what a replay of NumPy calls could at best reach).  Also:
 trace time, peak memory per node while tracing (tracemalloc), the trace's cost
 per node against an eager step's, the cost per graph node as the graph grows,
-deep narrow graphs (eager vs compiled), and a profile of the compiled step.
+deep narrow graphs (eager vs compiled), a profile of the compiled step, and an
+MNIST-sized MLP 784-128-10 training step (``compile_step``) against PyTorch, JAX
+and hand-written NumPy (``--mlp``: that section alone).
 
-    python benchmarks/bench_compile.py [--quick]
+    python benchmarks/bench_compile.py [--quick] [--demo-only | --mlp]
 """
 
 from __future__ import annotations
@@ -433,11 +435,262 @@ def profile_step(n=100, top=8):
     print("\n".join(lines[start : start + top + 1]))
 
 
+# --- an MNIST-sized MLP: where the number of parameters, not of nodes, is the cost -----------
+
+MLP_SIZES, MLP_BATCH, MLP_LR = (784, 128, 10), 32, 0.01
+
+
+def mlp_data(seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((MLP_BATCH, MLP_SIZES[0]))
+    y = rng.integers(0, MLP_SIZES[-1], MLP_BATCH)
+    return X, y
+
+
+def mlp_loss(model, X, y):
+    return losses.cross_entropy(model.forward_batch(X), y)
+
+
+def plus_optimizer(name, params):
+    from micrograd_plus.optim import SGD, Adam
+
+    return SGD(params, lr=MLP_LR, momentum=0.9) if name == "sgd" else Adam(params, lr=MLP_LR)
+
+
+def mlp_plus_step(name, X, y, compiled):
+    """micrograd_plus: compile_step (parameters held in one array, compiled="step"), a
+    compiled loss with the usual loop over the Values (compiled="loss"), or eager."""
+    from micrograd_plus.compiler import compile_step
+
+    model = micrograd_plus.nn.MLP(MLP_SIZES[0], list(MLP_SIZES[1:]), seed=0)
+    opt = plus_optimizer(name, model.parameters())
+    if compiled == "step":
+        step = compile_step(mlp_loss, model, opt)
+        return (lambda: step(X, y)), model
+    if compiled == "loss":
+        fast = compile(mlp_loss)
+
+        def loop():
+            loss = fast(model, X, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.data
+
+        return loop, model
+
+    def eager():
+        opt.zero_grad()
+        loss = mlp_loss(model, X.tolist(), y.tolist())
+        loss.backward()
+        opt.step()
+        return loss.data
+
+    return eager, model
+
+
+def mlp_torch_step(name, X, y, dtype_name, model=None):
+    import torch
+
+    torch.set_num_threads(1)
+    dtype = getattr(torch, dtype_name)
+    if model is not None:  # the same initial weights as micrograd_plus's model
+        net = model.to_torch().to(dtype)
+    else:
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(
+            torch.nn.Linear(MLP_SIZES[0], MLP_SIZES[1]), torch.nn.ReLU(),
+            torch.nn.Linear(MLP_SIZES[1], MLP_SIZES[2]),
+        ).to(dtype)  # fmt: skip
+    opt = (
+        torch.optim.SGD(net.parameters(), lr=MLP_LR, momentum=0.9)
+        if name == "sgd"
+        else torch.optim.Adam(net.parameters(), lr=MLP_LR)
+    )
+    Xt, yt = torch.tensor(X, dtype=dtype), torch.tensor(y)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(Xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def mlp_init(seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sizes = list(zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+    return [(rng.uniform(-1, 1, (o, i)) / i**0.5, np.zeros(o)) for i, o in sizes]
+
+
+def mlp_numpy_step(name, X, y):
+    """Hand-written NumPy f64: forward, backward and the update over one flat array."""
+    import numpy as np
+
+    (W1, b1), (W2, b2) = mlp_init()
+    flat = np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
+    shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
+    views, grads, lo = [], np.zeros_like(flat), 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        views.append((flat[lo : lo + n].reshape(shape), grads[lo : lo + n].reshape(shape)))
+        lo += n
+    (W1, gW1), (b1, gb1), (W2, gW2), (b2, gb2) = views
+    onehot = np.eye(MLP_SIZES[-1])[y]
+    state = {"m": np.zeros_like(flat), "v": np.zeros_like(flat), "t": 0}
+
+    def step():
+        h = X @ W1.T + b1
+        a = np.maximum(h, 0.0)
+        z = a @ W2.T + b2
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(s[:, 0]) - z[np.arange(len(y)), y]))
+        dz = (e / s - onehot) / len(y)
+        np.matmul(dz.T, a, out=gW2)
+        gb2[:] = dz.sum(axis=0)
+        dh = (dz @ W2) * (h > 0)
+        np.matmul(dh.T, X, out=gW1)
+        gb1[:] = dh.sum(axis=0)
+        if name == "sgd":
+            m = state["m"]
+            m *= 0.9
+            m += grads
+            flat[:] -= MLP_LR * m
+        else:
+            state["t"] += 1
+            t, m, v = state["t"], state["m"], state["v"]
+            m += 0.1 * (grads - m)
+            v *= 0.999
+            v += 0.001 * grads * grads
+            denom = np.sqrt(v) / (1 - 0.999**t) ** 0.5 + 1e-8
+            flat[:] -= MLP_LR / (1 - 0.9**t) * (m / denom)
+        return loss
+
+    return step
+
+
+def mlp_jax_step(name, X, y):
+    """JAX jit, float64 (x64 enabled): loss, gradients and the update in one jitted call."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in mlp_init()]
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+    def loss_fn(params, X, y):
+        (W1, b1), (W2, b2) = params
+        z = jnp.maximum(X @ W1.T + b1, 0.0) @ W2.T + b2
+        return -jnp.mean(jax.nn.log_softmax(z)[jnp.arange(len(y)), y])
+
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+
+    @jax.jit
+    def sgd(params, m, X, y):
+        loss, g = jax.value_and_grad(loss_fn)(params, X, y)
+        m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + g, m, g)
+        return jax.tree_util.tree_map(lambda p, m: p - MLP_LR * m, params, m), m, loss
+
+    @jax.jit
+    def adam(params, m, v, t, X, y):
+        loss, g = jax.value_and_grad(loss_fn)(params, X, y)
+        m = jax.tree_util.tree_map(lambda m, g: m + 0.1 * (g - m), m, g)
+        v = jax.tree_util.tree_map(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
+
+        def update(p, m, v):
+            return p - MLP_LR / (1 - 0.9**t) * (m / (jnp.sqrt(v) / (1 - 0.999**t) ** 0.5 + 1e-8))
+
+        return jax.tree_util.tree_map(update, params, m, v), m, v, loss
+
+    state = {"params": params, "m": zeros, "v": zeros, "t": 0}
+
+    def step():
+        if name == "sgd":
+            state["params"], state["m"], loss = sgd(state["params"], state["m"], Xj, yj)
+        else:
+            state["t"] += 1
+            state["params"], state["m"], state["v"], loss = adam(
+                state["params"], state["m"], state["v"], float(state["t"]), Xj, yj
+            )
+        return float(loss.block_until_ready())
+
+    return step
+
+
+def mlp_table(quick):
+    """MLP 784-128-10, cross-entropy, batch 32: ms per training step, and the ratio to torch."""
+    X, y = mlp_data()
+    nparams = sum(i * o + o for i, o in zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+    print()
+    sizes = "-".join(map(str, MLP_SIZES))
+    print(f"MLP {sizes} ({nparams:,} parameters), cross-entropy, batch {MLP_BATCH}: "
+          "one training step (zero_grad, forward, backward, update)")  # fmt: skip
+    cols = ["eager", "loss", "compiled", "float64", "float32", "jax", "numpy"]
+    names = ["mg_plus eager", "compile+loop", "compile_step", "torch f64", "torch f32",
+             "jax jit f64", "numpy f64"]  # fmt: skip
+    print(f"{'optimizer':>14}" + "".join(f"{h:>15}" for h in names) + f"{'ours/torch f64':>16}")
+    checks = []
+    for name in ("sgd", "adam"):
+        row = {}
+        if not quick:  # one eager step is seconds: time a single one
+            eager, _ = mlp_plus_step(name, X, y, compiled=False)
+            start = time.perf_counter()
+            eager()
+            row["eager"] = time.perf_counter() - start
+            loop, _ = mlp_plus_step(name, X, y, compiled="loss")
+            row["loss"] = median_time(loop, 3)
+        step, model = mlp_plus_step(name, X, y, compiled="step")
+        try:  # the same start, three steps each: the compiled step is PyTorch's step
+            torch_twin = mlp_torch_step(name, X, y, "float64", model=model)
+        except ImportError:
+            torch_twin = None
+        start = time.perf_counter()
+        loss = step()
+        first_call = time.perf_counter() - start
+        if torch_twin is not None:
+            differences = [loss - torch_twin()] + [step() - torch_twin() for _ in range(2)]
+            checks.append(max(map(abs, differences)))
+        row["compiled"] = median_time(step, 50 if quick else 200, budget=10)
+        try:
+            for dtype in ("float64", "float32"):
+                row[dtype] = median_time(mlp_torch_step(name, X, y, dtype), 200, budget=10)
+        except ImportError:
+            pass
+        try:
+            row["jax"] = median_time(mlp_jax_step(name, X, y), 200, budget=10)
+        except ImportError:
+            pass
+        row["numpy"] = median_time(mlp_numpy_step(name, X, y), 200, budget=10)
+        cells = [f"{row[c] * 1e3:>12.3f} ms" if c in row else f"{'-':>15}" for c in cols]
+        ratio = f"{row['compiled'] / row['float64']:.2f}x" if "float64" in row else "-"
+        label = "SGD(mom. 0.9)" if name == "sgd" else "Adam"
+        print(f"{label:>14}" + "".join(cells) + f"{ratio:>16}")
+        print(f"{'':>14}  (compile_step's first call, which traces: {first_call:.1f} s)")
+    if checks:
+        print(f"  compile_step vs torch f64 from the same weights, 3 steps: max |loss difference| "
+              f"{max(checks):.1e}")  # fmt: skip
+    print("  (target: compile_step <= 3x torch f64. compile+loop: compile(loss) with the usual")
+    print("   zero_grad/backward/step loop over the Values; it and eager, one step each, are")
+    print("   skipped with --quick)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no batch 10,000")
     parser.add_argument("--demo-only", action="store_true", help="only the demo-step tables")
+    parser.add_argument("--mlp", action="store_true", help="only the MLP 784-128-10 section")
     args = parser.parse_args()
+    if args.mlp:
+        mlp_table(args.quick)
+        return
     sys.setrecursionlimit(20_000)  # micrograd's recursive backward at batch 1,000
     sizes = [10, 100, 1000] if args.quick else [10, 100, 1000, 10000]
     print_demo_table(demo_table(sizes, args.quick))
@@ -447,6 +700,7 @@ def main():
     narrow_table(args.quick)
     breakdown()
     profile_step()
+    mlp_table(args.quick)
 
 
 if __name__ == "__main__":

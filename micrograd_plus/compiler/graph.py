@@ -89,7 +89,9 @@ class _Terms:
         return list(zip(g.term_a[lo:hi].tolist(), g.term_b[lo:hi].tolist()))
 
 
-def describe(roots: list[Value], pinned: list[Value], inputs: list[Value]):
+def describe(
+    roots: list[Value], pinned: list[Value], inputs: list[Value]
+) -> tuple[Graph, list[Value]]:
     """Number the nodes reachable from roots and pinned, fuse linear chains.
 
     Returns the Graph plus the non-input leaf Values (in position order), which

@@ -17,6 +17,8 @@ and each leaf's gradient added into its ``.grad``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,7 @@ from .vectorised import MINUS_ONE_SLOT, NUMPY, ONE_SLOT, MapGroup, MatmulGroup, 
 
 __all__ = ["NUMPY", "Tape", "describe"]
 
+_DATA = attrgetter("_data")
 
 # Costs in units of one float op call (about 0.3 us), measured on deep chains of
 # several widths (benchmarks/bench_compile.py, narrow_table): a NumPy group costs
@@ -62,7 +65,29 @@ class Tape:
     (parameters), the baked constants, then each group's outputs, contiguous.
     """
 
-    def __init__(self, graph: Graph, leaf_values: list[Value], n_inputs: int, guards=()) -> None:
+    n_nodes: int
+    n_inputs: int
+    #: The leaves read again at each call (the parameters), in slot order.
+    live: list[Value]
+    live_lo: int
+    live_hi: int
+    const_hi: int
+    #: Slots in all: the length of the value array.
+    size: int
+    #: The value array before the inputs and parameters are written in.
+    template: np.ndarray
+    #: The slot of each root (the results, then the aux Values).
+    roots: list[int]
+    #: Per comparison symbol: (numpy comparison, a slots, b slots, outcomes, guard numbers).
+    guards: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+    def __init__(
+        self,
+        graph: Graph,
+        leaf_values: list[Value],
+        n_inputs: int,
+        guards: Sequence[tuple[str, int, Any, bool]] = (),
+    ) -> None:
         alive = referenced_elsewhere(leaf_values)
         n = self.n_nodes = len(graph.ops)
         self.n_inputs = n_inputs
@@ -247,9 +272,11 @@ class Tape:
                 return int(numbers[changed].min())
         return None
 
-    def forward(self, inputs: np.ndarray) -> tuple[np.ndarray, list]:
+    def forward(self, inputs: np.ndarray, live: Any = None) -> tuple[np.ndarray, list[Any]]:
         """Every slot's value for these inputs and the parameters' current data.
 
+        ``live``: the values of ``self.live`` in order, when the caller holds them in
+        an array (``compile_step``); by default each Value's ``.data`` is read.
         The array comes from the tape's pool when a released one is there
         (``release``): every slot past the constants is written before it is read,
         so a reused array carries nothing over from the call that had it.
@@ -257,7 +284,9 @@ class Tape:
         pool = self._vals_pool
         vals = pool.pop() if pool else self.template.copy()
         vals[2 : self.live_lo] = inputs
-        vals[self.live_lo : self.live_hi] = [v.data for v in self.live]
+        if live is None:  # the slot itself, read in C (the .data property is a Python call)
+            live = np.fromiter(map(_DATA, self.live), np.float64, len(self.live))
+        vals[self.live_lo : self.live_hi] = live
         with np.errstate(all="ignore"):
             saved = [group.forward(vals) for group in self.groups]
         if is_anomaly_enabled():
@@ -275,8 +304,14 @@ class Tape:
                 "(a compiled replay; call the function without compile to see its inputs)"
             )
 
-    def backward(self, vals: np.ndarray, saved: list, root: int) -> None:
+    def backward(self, vals: np.ndarray, saved: list[Any], root: int) -> None:
         """Add d(root)/d(leaf) into ``.grad`` of every leaf read at each call."""
+        grads = self.leaf_grads(vals, saved, root)
+        for v, g in zip(self.live, grads.tolist()):
+            v.grad += g
+
+    def leaf_grads(self, vals: np.ndarray, saved: list[Any], root: int) -> np.ndarray:
+        """d(root)/d(leaf) for every leaf of ``self.live``, in order, as a new array."""
         pool = self._grad_pool
         G = pool.pop() if pool else np.empty(self.size)
         G.fill(0.0)
@@ -291,10 +326,9 @@ class Tape:
                             f"NaN gradient in the backward of '{_op_name(group)}' "
                             "(a compiled replay)"
                         )
-        grads = G[self.live_lo : self.live_hi].tolist()
+        grads = G[self.live_lo : self.live_hi].copy()
         pool.append(G)
-        for v, g in zip(self.live, grads):
-            v.grad += g
+        return grads
 
     def release(self, vals: np.ndarray) -> None:
         """Give back an array ``forward`` returned, once nothing will read it again

@@ -17,9 +17,11 @@ forwards, rules and flags all come from ``ops.PRIMITIVES``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..ops import NUMPY, PRIMITIVES
 from .floats import float_forward, float_rule
@@ -29,7 +31,7 @@ __all__ = ["NUMPY", "ONE_SLOT", "MINUS_ONE_SLOT", "MapGroup", "MatmulGroup", "Ro
 ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first two slots
 
 
-def _all_finite(arrays) -> bool:
+def _all_finite(arrays: Iterable[Any]) -> bool:
     return all(bool(np.isfinite(a).all()) for a in arrays)
 
 
@@ -72,7 +74,19 @@ class Block:
     it is a view (no copy), which also lets a scatter add into it in place.
     """
 
-    def __init__(self, idx) -> None:
+    shape: tuple[int, ...]
+    index: np.ndarray
+    size: int
+    #: 0: a gather, 1: a slice, 2: a reshaped slice, 3: a strided view.
+    kind: int
+    #: The slice ``lo:hi`` (kinds 1 and 2; ``lo`` for kind 3 as well).
+    lo: int
+    hi: int
+    #: The strided view's byte offset and strides (kind 3).
+    offset: int
+    strides: tuple[int, ...]
+
+    def __init__(self, idx: ArrayLike) -> None:
         idx = np.asarray(idx, dtype=np.intp)
         self.shape, self.index = idx.shape, idx
         self.size = idx.size
@@ -94,9 +108,11 @@ class Block:
 
     @property
     def is_view(self) -> bool:
+        """Whether ``read`` gives a view (no copy) that a scatter can add into in place."""
         return self.kind != 0
 
     def read(self, arr: np.ndarray) -> np.ndarray:
+        """``arr[idx]`` in the block's shape, as a view when the slots allow."""
         kind = self.kind
         if kind == 1:
             return arr[self.lo : self.hi].reshape(self.shape)
@@ -122,7 +138,13 @@ class Scatter:
     ``np.bincount`` over the distinct targets.
     """
 
-    def __init__(self, targets, wanted) -> None:
+    shape: tuple[int, ...]
+    #: The targets as a view-able block, when every target needs its gradient.
+    block: Block | None
+    #: The positions of the entries kept (None: all of them).
+    pick: np.ndarray | None
+
+    def __init__(self, targets: ArrayLike, wanted: ArrayLike) -> None:
         targets = np.asarray(targets, dtype=np.intp)
         self.shape = targets.shape
         wanted = np.asarray(wanted, dtype=bool)
@@ -145,13 +167,14 @@ class Scatter:
             self.index = flat
 
     @classmethod
-    def make(cls, targets, need: np.ndarray):
+    def make(cls, targets: ArrayLike, need: np.ndarray) -> Scatter | None:
         """A scatter for the targets that need a gradient, or None if none does."""
         targets = np.asarray(targets, dtype=np.intp)
         wanted = need[targets]
         return cls(targets, wanted) if wanted.any() else None
 
-    def add(self, G: np.ndarray, contribution) -> None:
+    def add(self, G: np.ndarray, contribution: ArrayLike) -> None:
+        """``G[targets] += contribution`` (broadcast to the targets' shape)."""
         if self.block is not None:
             view = self.block.read(G)
             np.add(view, contribution, out=view)
@@ -170,7 +193,18 @@ class Scatter:
 class _ProductGroup:
     """Shared by the two kinds of linear group: gather A and B, scatter their gradients."""
 
-    def __init__(self, lo, hi, a_slots, b_slots, need) -> None:
+    lo: int
+    hi: int
+    a: Gather
+    b: Gather
+    a_grad: Scatter | None
+    b_grad: Scatter | None
+    #: Whether any gradient flows back through the group.
+    flows: bool
+
+    def __init__(
+        self, lo: int, hi: int, a_slots: ArrayLike, b_slots: ArrayLike, need: np.ndarray
+    ) -> None:
         self.lo, self.hi = lo, hi
         self.a, self.b = Gather(a_slots), Gather(b_slots)
         self.a_grad = Scatter.make(a_slots, need)
@@ -188,11 +222,17 @@ class MatmulGroup(_ProductGroup):
     not a matmul against a column of ones, so that A and B stay plain views.
     """
 
-    def __init__(self, lo, a_slots, b_slots, need) -> None:
+    K: int
+    R: int
+    flows: bool
+    #: The bias columns taken out of the product: (A's column, B's slot, scatter, needs grad).
+    bias: list[tuple[Gather, int, Scatter | None, bool]]
+
+    def __init__(self, lo: int, a_slots: ArrayLike, b_slots: ArrayLike, need: np.ndarray) -> None:
         a_slots = np.asarray(a_slots, dtype=np.intp)
         b_slots = np.asarray(b_slots, dtype=np.intp)
         self.K, self.R = len(a_slots), len(b_slots)
-        self.bias: list[tuple[Gather, int, Scatter | None, bool]] = []
+        self.bias = []
         if self.R > 1 and b_slots.shape[1] > 1:
             same = (b_slots == b_slots[0]).all(axis=0)
             if same.any() and not same.all():
@@ -204,7 +244,8 @@ class MatmulGroup(_ProductGroup):
         super().__init__(lo, lo + self.K * self.R, a_slots, b_slots, need)
         self.flows = self.flows or any(sc is not None or ns for _, _, sc, ns in self.bias)
 
-    def forward(self, vals):
+    def forward(self, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All the grid's nodes in one matmul, written into ``vals``; returns (A, B)."""
         av, bv = self.a(vals), self.b(vals)
         out = vals[self.lo : self.hi].reshape(self.R, self.K)
         np.matmul(bv, av.T, out=out)
@@ -213,7 +254,10 @@ class MatmulGroup(_ProductGroup):
             out += c if s == ONE_SLOT else vals[s] * c
         return av, bv
 
-    def backward(self, vals, G, saved) -> None:
+    def backward(
+        self, vals: np.ndarray, G: np.ndarray, saved: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """Add the grid's gradients into ``G``: two matmuls (and the bias columns' sums)."""
         av, bv = saved
         g = G[self.lo : self.hi].reshape(self.R, self.K)
         if self.a_grad is not None:
@@ -232,11 +276,15 @@ class MatmulGroup(_ProductGroup):
 class RowsGroup(_ProductGroup):
     """Linear nodes with the same number of terms: node s = sum_l A[s, l] * B[s, l]."""
 
-    def __init__(self, lo, a_slots, b_slots, need) -> None:
-        super().__init__(lo, lo + len(a_slots), a_slots, b_slots, need)
+    #: Each node has one term (a product, no sum).
+    single: bool
+
+    def __init__(self, lo: int, a_slots: ArrayLike, b_slots: ArrayLike, need: np.ndarray) -> None:
+        super().__init__(lo, lo + len(a_slots), a_slots, b_slots, need)  # type: ignore[arg-type]
         self.single = self.a.shape[1] == 1
 
-    def forward(self, vals):
+    def forward(self, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every node's sum of products at once, written into ``vals``; returns (A, B)."""
         av, bv = self.a(vals), self.b(vals)
         out = vals[self.lo : self.hi]
         if self.single:
@@ -245,7 +293,10 @@ class RowsGroup(_ProductGroup):
             np.multiply(av, bv).sum(axis=1, out=out)
         return av, bv
 
-    def backward(self, vals, G, saved) -> None:
+    def backward(
+        self, vals: np.ndarray, G: np.ndarray, saved: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """Add the nodes' gradients into ``G`` (the upstream gradient times the other side)."""
         av, bv = saved
         g = G[self.lo : self.hi, None]
         if self.a_grad is not None:
@@ -257,7 +308,22 @@ class RowsGroup(_ProductGroup):
 class MapGroup:
     """Nodes of one non-linear op: one vectorised forward, the table's rule on arrays."""
 
-    def __init__(self, op, lo, operand_slots, need) -> None:
+    op: str
+    lo: int
+    hi: int
+    operands: list[Gather]
+    #: Per operand, where its gradient goes (None: a constant input, or none needed).
+    grads: list[Scatter | None]
+    flows: bool
+    #: Per node, whether a parameter's gradient flows through it (its rule runs).
+    wanted: list[bool]
+    numpy_forward: Callable[..., object] | None
+    vectorised: bool
+    writes_out: bool
+    check_forward: bool
+    check_rule: bool
+
+    def __init__(self, op: str, lo: int, operand_slots: Sequence[Any], need: np.ndarray) -> None:
         self.op, self.lo, self.hi = op, lo, lo + len(operand_slots[0])
         self.operands = [Gather(s) for s in operand_slots]
         const = PRIMITIVES[op].const_inputs
@@ -276,20 +342,22 @@ class MapGroup:
         self.check_forward = prim.forward_may_raise
         self.check_rule = prim.rule_may_raise
 
-    def forward(self, vals):
+    def forward(self, vals: np.ndarray) -> list[np.ndarray]:
+        """The op on every node at once (floats where NumPy would differ); returns the inputs."""
         ins = [gather(vals) for gather in self.operands]
         out: Any = None
         if self.writes_out:
-            out = self.numpy_forward(*ins, out=vals[self.lo : self.hi])
+            out = self.numpy_forward(*ins, out=vals[self.lo : self.hi])  # type: ignore[misc]
         elif self.vectorised:
-            out = self.numpy_forward(*ins)
+            out = self.numpy_forward(*ins)  # type: ignore[misc]  # set when vectorised
         if out is None or (self.check_forward and not _all_finite([out])):
             out = float_forward(self.op, [a.tolist() for a in ins])
         if not self.writes_out or out.__class__ is list:
             vals[self.lo : self.hi] = out
         return ins
 
-    def backward(self, vals, G, ins) -> None:
+    def backward(self, vals: np.ndarray, G: np.ndarray, ins: list[np.ndarray]) -> None:
+        """The table's rule on arrays (floats where NumPy would differ), scattered into ``G``."""
         g, out = G[self.lo : self.hi], vals[self.lo : self.hi]
         grads: Any = PRIMITIVES[self.op].vjp(g, out, *ins, NUMPY) if self.vectorised else None
         if grads is None or (self.check_rule and not _all_finite(self._scattered(grads))):
@@ -298,10 +366,12 @@ class MapGroup:
             if scatter is not None:
                 scatter.add(G, grad)
 
-    def _scattered(self, grads):
+    def _scattered(self, grads: Sequence[Any]) -> list[Any]:
         return [grad for scatter, grad in zip(self.grads, grads) if scatter is not None]
 
-    def _float_backward(self, g, out, ins) -> list[np.ndarray]:
+    def _float_backward(
+        self, g: np.ndarray, out: np.ndarray, ins: list[np.ndarray]
+    ) -> list[np.ndarray]:
         """The float rule at every node a gradient flows through: eager's numbers and errors."""
         zeros = (0.0,) * len(ins)
         columns = zip(self.wanted, g.tolist(), out.tolist(), *[a.tolist() for a in ins])
