@@ -89,38 +89,61 @@ class _Terms:
         return list(zip(g.term_a[lo:hi].tolist(), g.term_b[lo:hi].tolist()))
 
 
-def describe(
-    roots: list[Value], pinned: list[Value], inputs: list[Value]
-) -> tuple[Graph, list[Value]]:
+def describe(roots: list[Value], pinned: list[Value], inputs: list[Value]):
     """Number the nodes reachable from roots and pinned, fuse linear chains.
 
     Returns the Graph plus the non-input leaf Values (in position order), which
-    is all the caller still needs from the traced objects.  One walk over the
-    Values numbers them (``_number``); the rest is NumPy on the numbers.
+    is all the caller still needs from the traced objects.  ``number`` then
+    ``build``: a caller that can drop the traced Values in between (as compile
+    does) frees them before the NumPy part runs, which halves the peak memory.
     """
-    tops = [*roots, *pinned]
-    ops, nargs, par, leaf_pos, top_pos = _number(tops)
-    n = len(ops)
-    nargs_np = np.frombuffer(nargs, dtype=np.int32) if n else np.zeros(0, np.int32)
-    par_np = np.frombuffer(par, dtype=np.int32) if len(par) else np.zeros(0, np.int32)
-    par_off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(nargs_np, out=par_off[1:])
-    uses = np.bincount(par_np, minlength=n)
-    np.add.at(uses, np.asarray(top_pos, dtype=np.intp), 1)  # kept as nodes of their own
-    linear, spliced, term_a, term_b, term_off = _fuse_linear(ops, nargs_np, par_np, par_off, uses)
+    return build(number(roots, pinned, inputs))
+
+
+class Numbered:
+    """The traced graph numbered (``number``): plain ints and arrays, and the leaves.
+
+    ``top_pos`` are the positions of the roots, then of the pinned Values.
+    """
+
+    def __init__(self, ops, nargs, par, leaf_pos, top_pos, n_roots, input_pos) -> None:
+        self.ops, self.nargs, self.par = ops, nargs, par
+        self.leaf_pos, self.top_pos, self.n_roots = leaf_pos, top_pos, n_roots
+        self.input_pos = input_pos
+
+
+def number(roots: list[Value], pinned: list[Value], inputs: list[Value]) -> Numbered:
+    """The one walk over the Values: every node's op and inputs as positions."""
+    ops, nargs, par, leaf_pos, top_pos = _number([*roots, *pinned])
     input_pos = {}
     for index, v in enumerate(inputs):
         pos = leaf_pos.get(v)
         if pos is not None:
             input_pos[pos] = index
+    return Numbered(ops, nargs, par, leaf_pos, top_pos, len(roots), input_pos)
+
+
+def build(numbered: Numbered):
+    """The Graph of a numbered trace (NumPy: uses, linear fusion) and its leaf Values."""
+    ops, top_pos, input_pos = numbered.ops, numbered.top_pos, numbered.input_pos
+    n = len(ops)
+    nargs_np = np.array(numbered.nargs, dtype=np.int32)
+    par_np = np.array(numbered.par, dtype=np.int32)
+    numbered.nargs = numbered.par = None
+    par_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(nargs_np, out=par_off[1:])
+    uses = np.bincount(par_np, minlength=n)
+    np.add.at(uses, np.asarray(top_pos, dtype=np.intp), 1)  # kept as nodes of their own
+    linear, spliced, term_a, term_b, term_off = _fuse_linear(ops, nargs_np, par_np, par_off, uses)
+    leaf_pos = numbered.leaf_pos
     leaves = [pos for pos in leaf_pos.values() if pos not in input_pos]
-    leaf_values = list(leaf_pos)
-    leaf_values = [v for v in leaf_values if leaf_pos[v] not in input_pos]
+    leaf_values = [v for v, pos in leaf_pos.items() if pos not in input_pos]
+    numbered.leaf_pos = {}  # the caller's list is then the leaves' only holder
     graph = Graph(
         ops, par_np, par_off, linear, spliced, term_a, term_b, term_off,
         inputs=dict(sorted(input_pos.items())),
-        roots=top_pos[: len(roots)],
-        pinned=top_pos[len(roots) :],
+        roots=top_pos[: numbered.n_roots],
+        pinned=top_pos[numbered.n_roots :],
         leaves=leaves,
     )  # fmt: skip
     return graph, leaf_values

@@ -396,34 +396,32 @@ def _group_by_depth(graph: Graph, slot: np.ndarray, live_lo: int, live_hi: int):
     leaves = np.asarray(graph.leaves, dtype=np.intp)
     if leaves.size:
         grad_flow[leaves] = (slot[leaves] >= live_lo) & (slot[leaves] < live_hi)
-    # Each placed node's operands, and which of them a gradient flows back to.
+    # Each placed node's operands (consumer, operand) and whether a gradient flows back.
     nodes = np.flatnonzero(placed)
     ops = graph.ops
     const = {name: p.const_inputs for name, p in PRIMITIVES.items() if p.const_inputs}
-    depth_list = [0] * n
-    flow_list = grad_flow.tolist()
-    par, par_off = graph.par.tolist(), graph.par_off.tolist()
-    ta, tb, term_off = graph.term_a.tolist(), graph.term_b.tolist(), graph.term_off.tolist()
-    for i in nodes.tolist():
-        if linear[i]:
-            lo, hi = term_off[i], term_off[i + 1]
-            ins = [p for p in ta[lo:hi] if p >= 0] + [p for p in tb[lo:hi] if p >= 0]
-            flows = ins
-        else:
-            ins = par[par_off[i] : par_off[i + 1]]
-            skip = const.get(ops[i])
-            flows = [p for j, p in enumerate(ins) if j not in skip] if skip else ins
-        d = 0
-        for p in ins:
-            if depth_list[p] > d:
-                d = depth_list[p]
-        depth_list[i] = d + 1
-        for p in flows:
-            if flow_list[p]:
-                flow_list[i] = True
-                break
-    depth = np.array(depth_list, dtype=np.int64)[nodes]
-    grad_flow = np.array(flow_list, dtype=bool)
+    nonlinear = placed & ~linear
+    consumer = np.repeat(np.arange(n), nargs)
+    keep = nonlinear[consumer]
+    p_c, p_p = consumer[keep], graph.par[keep].astype(np.int64)
+    p_flow = np.ones(len(p_c), dtype=bool)
+    if const:  # inputs that are constants (leaky_relu's slope, take's index) pass no gradient
+        arg = np.flatnonzero(keep) - graph.par_off[p_c]
+        for name in sorted(set(ops)):
+            if name in const:
+                is_op = np.fromiter((ops[c] == name for c in p_c.tolist()), bool, len(p_c))
+                for j in const[name]:
+                    p_flow[is_op & (arg == j)] = False
+    t_c = np.repeat(np.arange(n), np.diff(graph.term_off))
+    t_c, t_p = np.concatenate([t_c, t_c]), np.concatenate([graph.term_a, graph.term_b])
+    real = t_p >= 0
+    dep_c = np.concatenate([p_c, t_c[real]])
+    dep_p = np.concatenate([p_p, t_p[real]])
+    dep_flow = np.concatenate([p_flow, np.ones(int(real.sum()), dtype=bool)])
+    order = np.argsort(dep_c, kind="stable")
+    dep_c, dep_p, dep_flow = dep_c[order], dep_p[order], dep_flow[order]
+    depth_all, grad_flow = _depth_and_flow(n, nodes, dep_c, dep_p, dep_flow, grad_flow)
+    depth = depth_all[nodes]
     names = sorted(set(ops))
     code = {name: k for k, name in enumerate(names)}
     op_code = np.fromiter((code[ops[i]] for i in nodes.tolist()), np.int64, len(nodes))
@@ -443,6 +441,50 @@ def _group_by_depth(graph: Graph, slot: np.ndarray, live_lo: int, live_hi: int):
             k = (int(depth[a]), 1, names[int(op_code[a])], int(arity[a]))
         groups.append((k, nodes[a:b]))
     return groups, grad_flow
+
+
+def _depth_and_flow(n, nodes, dep_c, dep_p, dep_flow, leaf_flow, rounds: int = 64):
+    """Every node's depth (1 + its deepest operand's; leaves 0) and gradient flow.
+
+    ``dep_c``/``dep_p``: the (consumer, operand) pairs, sorted by consumer.
+    Whole-array rounds, each pushing depths one level up, until nothing changes
+    (a network is a few levels deep); a deeper graph (a long chain, which is
+    narrow and small) finishes with one pass in position order instead.
+    """
+    starts = np.flatnonzero(np.r_[True, dep_c[1:] != dep_c[:-1]]) if len(dep_c) else dep_c
+    heads = dep_c[starts]
+    base = np.zeros(n, dtype=np.int64)
+    base[nodes] = 1  # a node whose operands are all constants 1 and -1 is at depth 1
+    depth = base.copy()
+    flow = leaf_flow.copy()
+    flowing = dep_flow.astype(np.int8)
+    for _ in range(rounds):
+        new_depth = base.copy()
+        new_flow = leaf_flow.copy()
+        if len(dep_c):
+            new_depth[heads] = np.maximum.reduceat(depth[dep_p], starts) + 1
+            new_flow[heads] |= np.maximum.reduceat(flow[dep_p] * flowing, starts) > 0
+        if np.array_equal(new_depth, depth) and np.array_equal(new_flow, flow):
+            return depth, flow
+        depth, flow = new_depth, new_flow
+    depth_list, flow_list = depth.tolist(), flow.tolist()
+    bounds = np.r_[starts, len(dep_c)].tolist()
+    ps, fs = dep_p.tolist(), dep_flow.tolist()
+    segment = dict(zip(heads.tolist(), range(len(starts))))
+    for i in nodes.tolist():
+        k = segment.get(i)
+        if k is None:
+            depth_list[i] = 1
+            continue
+        d, f = 0, flow_list[i]
+        for j in range(bounds[k], bounds[k + 1]):
+            p = ps[j]
+            if depth_list[p] > d:
+                d = depth_list[p]
+            if fs[j] and flow_list[p]:
+                f = True
+        depth_list[i], flow_list[i] = d + 1, f
+    return np.array(depth_list, dtype=np.int64), np.array(flow_list, dtype=bool)
 
 
 def _cheapest_plan(works: list[int]) -> list[bool]:
