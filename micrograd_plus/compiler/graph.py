@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..engine import _MANY, Value
+from ..engine import Value, sum_values
 from ..ops import PRIMITIVES
 
 
@@ -26,6 +26,10 @@ def linear_ops() -> dict[str, str]:
 
 
 ONE, MINUS_ONE = -1, -2  # positions standing for the constants 1.0 and -1.0
+
+#: What an n-ary node keeps in ``_b`` (its parents are the tuple in ``_a``): read off
+#: a node the engine makes, so the walk below can read ``_a``/``_b`` directly.
+_MANY = sum_values([Value(0.0), Value(0.0), Value(0.0)])._b
 
 
 class Graph:
@@ -55,6 +59,7 @@ class Graph:
 
     @property
     def n(self) -> int:
+        """The number of nodes."""
         return len(self.ops)
 
 
