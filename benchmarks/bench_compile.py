@@ -296,7 +296,7 @@ def print_demo_table(rows):
     print(f"{'batch':>7}" + "".join(f"{h:>15}" for _, h in others))
     for row in rows:
         cells = [
-            f"{row['compiled'] / row[c]:>15.2f}" if c in row else f"{'-':>15}" for c, _ in others
+            f"{row['compiled'] / row[c]:>15.3g}" if c in row else f"{'-':>15}" for c, _ in others
         ]
         print(f"{row['batch']:>7}" + "".join(cells))
     print()

@@ -38,8 +38,8 @@ import numpy as np
 
 from .. import engine
 from ..engine import Value
-from .graph import Graph
-from .tape import NUMPY, Tape, describe
+from .graph import Graph, build, number
+from .tape import NUMPY, Tape
 
 __all__ = ["NUMPY", "CompiledFunction", "CompiledResult", "GuardError", "compile"]
 
@@ -476,13 +476,19 @@ def _trace_graph(
             if v.__class__ is Value and id(v) not in pinned_index:
                 pinned_index[id(v)] = len(pinned)
                 pinned.append(v)
-    graph, leaf_values = describe(roots, pinned, inputs)
-    position = {key: graph.pinned[i] for key, i in pinned_index.items()}
+    numbered = number(roots, pinned, inputs)
+    pinned_pos = numbered.top_pos[len(roots) :]
+    position = {key: pinned_pos[i] for key, i in pinned_index.items()}
     guards = [
         (symbol, position[id(a)], position[id(b)] if b.__class__ is Value else b, outcome)
         for symbol, a, b, outcome, _ in records
     ]
     sites = [site for *_, site in records]
+    # The traced Values are no longer needed: free them before the NumPy part.
+    del out, roots, pinned, records, args, values
+    if has_aux:
+        del aux_out, aux_values
+    graph, leaf_values = build(numbered)
     return _Traced(graph, leaf_values, guards, sites, single, n_results, aux)
 
 

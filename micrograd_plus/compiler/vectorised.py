@@ -262,8 +262,8 @@ class MatmulGroup(_ProductGroup):
         g = G[self.lo : self.hi].reshape(self.R, self.K)
         if self.a_grad is not None:
             self.a_grad.add(G, g.T @ bv)
-        if self.b_grad is not None:
-            self.b_grad.add(G, g @ av)
+        if self.b_grad is not None:  # one neuron: an outer product, cheaper broadcast
+            self.b_grad.add(G, g * av if self.K == 1 else g @ av)
         if self.bias:
             total = g.sum(axis=0)
             for column, s, scatter, needs in self.bias:
