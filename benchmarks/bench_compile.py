@@ -1,11 +1,18 @@
-"""micrograd vs micrograd_plus (eager and compiled) vs PyTorch on micrograd's demo step.
+"""micrograd vs micrograd_plus (eager, compiled) vs PyTorch, JAX, NumPy: micrograd's demo step.
 
 The step: MLP 2 -> 16 -> 16 -> 1 on two-moons points, hinge loss plus
-1e-4 * L2, forward + backward + SGD update, at batch sizes 100, 1,000 and
-10,000, all in one process.  Also: trace time, the cost per graph node as the
-graph grows, deep narrow graphs (eager vs compiled), and a profile of the compiled step.
+1e-4 * L2, forward + backward + SGD update, at batch sizes 10, 100, 1,000 and
+10,000, all in one process: micrograd and eager micrograd_plus (small batches),
+compiled micrograd_plus, PyTorch float64 and float32 on one thread, JAX ``jit``
+(CPU, one thread; float64 and float32), and the same step written by hand in
+NumPy (the floor: what a replay of NumPy calls could at best reach).  Also:
+trace time, peak memory per node while tracing (tracemalloc), the trace's cost
+per node against an eager step's, the cost per graph node as the graph grows,
+deep narrow graphs (eager vs compiled), a profile of the compiled step, and an
+MNIST-sized MLP 784-128-10 training step (``compile_step``) against PyTorch, JAX
+and hand-written NumPy (``--mlp``: that section alone).
 
-    python benchmarks/bench_compile.py [--quick]
+    python benchmarks/bench_compile.py [--quick] [--demo-only | --mlp]
 """
 
 from __future__ import annotations
@@ -16,6 +23,11 @@ import os
 # machine threads mostly wait for each other (set the variable yourself to override).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# JAX (XLA) on one thread too, and float64 allowed (the f64 line; f32 arrays stay f32).
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import argparse
 import cProfile
@@ -25,9 +37,11 @@ import random
 import statistics
 import sys
 import time
+import tracemalloc
 
 import micrograd.engine
 import micrograd.nn
+import numpy as np
 
 import micrograd_plus.losses as losses
 import micrograd_plus.nn
@@ -87,10 +101,14 @@ def plus_loss(model):
 
 
 def plus_step(X, Y, compiled):
+    """micrograd_plus's step; compiled, it is given NumPy arrays (the fast path for
+    batches, as the tensors PyTorch and JAX are given), eager the lists micrograd gets."""
     model = micrograd_plus.nn.MLP(2, [16, 16, 1], seed=1337)
     params = model.parameters()
     loss_fn = plus_loss(model)
     fast = compile(loss_fn) if compiled else loss_fn
+    if compiled:
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
 
     def step():
         loss = fast(X, Y)
@@ -127,59 +145,184 @@ def torch_step(X, Y, dtype_name):
     return step
 
 
-# --- sections ----------------------------------------------------------------------------------
+def init_mlp(seed=0):
+    """Weights and biases (W1, b1, W2, b2, W3, b3) of a 2-16-16-1 MLP, PyTorch's init."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for nin, nout in [(2, 16), (16, 16), (16, 1)]:
+        bound = 1.0 / np.sqrt(nin)
+        params += [rng.uniform(-bound, bound, (nout, nin)), rng.uniform(-bound, bound, nout)]
+    return params
+
+
+def numpy_step(X, Y, dtype_name="float64"):
+    """The same step written by hand in NumPy: forward, the gradients by the chain
+    rule, SGD.  No tape, no gathers: the floor for a replay of NumPy calls."""
+    dtype = np.dtype(dtype_name)
+    X, Y = np.asarray(X, dtype=dtype), np.asarray(Y, dtype=dtype)
+    W1, b1, W2, b2, W3, b3 = params = [p.astype(dtype) for p in init_mlp()]
+    n = len(Y)
+
+    def step():
+        Z1 = X @ W1.T + b1
+        H1 = np.maximum(Z1, 0.0)
+        Z2 = H1 @ W2.T + b2
+        H2 = np.maximum(Z2, 0.0)
+        s = H2 @ W3[0] + b3[0]
+        margin = 1.0 - Y * s
+        loss = np.maximum(margin, 0.0).mean() + 1e-4 * sum(float((p * p).sum()) for p in params)
+        gs = -Y * (margin > 0.0) / n
+        gZ2 = np.outer(gs, W3[0]) * (Z2 > 0.0)
+        gZ1 = (gZ2 @ W2) * (Z1 > 0.0)
+        grads = [
+            gZ1.T @ X,
+            gZ1.sum(0),
+            gZ2.T @ H1,
+            gZ2.sum(0),
+            (gs @ H2)[None, :],
+            gs.sum(keepdims=True),
+        ]
+        for p, g in zip(params, grads):
+            p -= 0.05 * (g + 2e-4 * p)
+        return loss
+
+    return step
+
+
+def jax_step(X, Y, dtype_name="float64"):
+    """The same step under ``jax.jit``: value_and_grad of the loss, then SGD, one jitted call."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    dtype = getattr(jnp, dtype_name)
+    Xj, Yj = jnp.asarray(X, dtype=dtype), jnp.asarray(Y, dtype=dtype)
+    params = [jnp.asarray(p, dtype=dtype) for p in init_mlp()]
+
+    def loss_fn(params, X, Y):
+        W1, b1, W2, b2, W3, b3 = params
+        h = jax.nn.relu(X @ W1.T + b1)
+        h = jax.nn.relu(h @ W2.T + b2)
+        s = (h @ W3.T + b3)[:, 0]
+        return jax.nn.relu(1.0 - Y * s).mean() + 1e-4 * sum((p * p).sum() for p in params)
+
+    @jax.jit
+    def update(params, X, Y):
+        loss, grads = jax.value_and_grad(loss_fn)(params, X, Y)
+        return [p - 0.05 * g for p, g in zip(params, grads)], loss
+
+    state = [params]
+
+    def step():
+        state[0], loss = update(state[0], Xj, Yj)
+        loss.block_until_ready()
+
+    return step
+
+
+def has_module(name):
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
+def trace_memory(X, Y):
+    """Peak bytes allocated while tracing (tracemalloc), per node of the traced graph."""
+    _, fast = plus_step(X, Y, True)
+    Xa, Ya = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    tracemalloc.start()
+    try:
+        fast(Xa, Ya)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak / fast.last_tape.n_nodes
 
 
 def demo_table(sizes, quick):
-    try:
-        import torch  # noqa: F401
-
-        has_torch = True
-    except ImportError:
-        has_torch = False
+    has_torch, has_jax = has_module("torch"), has_module("jax")
     rows = []
     for n in sizes:
         X, Y = moons(n)
         row = {"batch": n}
-        slow_ok = n <= 1000
-        if slow_ok:
-            row["micrograd"] = median_time(micrograd_step(X, Y), 1 if quick or n > 100 else 3)
-            row["eager"] = median_time(plus_step(X, Y, False)[0], 1 if quick or n > 100 else 5)
+        if n <= 100:
+            row["micrograd"] = median_time(micrograd_step(X, Y), 1 if quick or n > 10 else 5)
+        if n <= 1000:
+            row["eager"] = median_time(plus_step(X, Y, False)[0], 1 if quick or n > 10 else 5)
         step, fast = plus_step(X, Y, True)
         start = time.perf_counter()
         step()
         row["trace"] = time.perf_counter() - start
         row["nodes"] = fast.last_tape.n_nodes
         row["groups"] = len(fast.last_tape.groups)
-        row["compiled"] = median_time(step, 50 if quick else 200, budget=10)
-        if has_torch:
-            for dtype in ("float64", "float32"):
-                row[dtype] = median_time(torch_step(X, Y, dtype), 50 if quick else 200, budget=10)
+        row["bytes/node"] = trace_memory(X, Y)
+        repeats, budget = (50, 5) if quick else (300, 10)
+        row["compiled"] = median_time(step, repeats, budget)
+        row["numpy"] = median_time(numpy_step(X, Y), repeats, budget)
+        for dtype in ("float64", "float32"):
+            if has_torch:
+                row[f"torch {dtype}"] = median_time(torch_step(X, Y, dtype), repeats, budget)
+            if has_jax:
+                row[f"jax {dtype}"] = median_time(jax_step(X, Y, dtype), repeats, budget)
         rows.append(row)
     return rows
 
 
+DEMO_COLUMNS = [
+    ("micrograd", "micrograd"),
+    ("eager", "mg+ eager"),
+    ("compiled", "mg+ compiled"),
+    ("torch float64", "torch f64"),
+    ("torch float32", "torch f32"),
+    ("jax float64", "jax f64"),
+    ("jax float32", "jax f32"),
+    ("numpy", "NumPy by hand"),
+]
+
+
 def print_demo_table(rows):
     print("micrograd's demo step: MLP 2-16-16-1, hinge + 1e-4*L2, forward + backward + SGD")
-    cols = ["micrograd", "eager", "compiled", "float64", "float32"]
-    names = ["micrograd", "mg_plus eager", "mg_plus compiled", "torch f64", "torch f32"]
-    print(f"{'batch':>7}{'graph nodes':>13}" + "".join(f"{h:>18}" for h in names)
-          + f"{'trace':>10}{'compiled vs micrograd':>24}")  # fmt: skip
+    print("(ms per step, median; PyTorch, JAX and BLAS on one thread; compiled and the others")
+    print(" get NumPy arrays / tensors made once, micrograd and eager their lists)")
+    print(f"{'batch':>7}{'nodes':>11}" + "".join(f"{h:>15}" for _, h in DEMO_COLUMNS))
     for row in rows:
-        cells = [f"{row[c] * 1e3:>15.3f} ms" if c in row else f"{'(skipped)':>18}" for c in cols]
-        ratio = f"{row['micrograd'] / row['compiled']:,.0f}x" if "micrograd" in row else "-"
-        print(f"{row['batch']:>7}{row['nodes']:>13,}" + "".join(cells)
-              + f"{row['trace']:>9.2f}s{ratio:>24}")  # fmt: skip
-    print("(micrograd and eager are skipped at batch 10,000: seconds per step; trace = the")
-    print(" first compiled call, i.e. one eager forward plus building the tape)")
+        cells = [f"{row[c] * 1e3:>15.3f}" if c in row else f"{'-':>15}" for c, _ in DEMO_COLUMNS]
+        print(f"{row['batch']:>7}{row['nodes']:>11,}" + "".join(cells))
+    print()
+    print("ratios: compiled's time / theirs (below 1: compiled is faster)")
+    others = [(c, h) for c, h in DEMO_COLUMNS if c != "compiled"]
+    print(f"{'batch':>7}" + "".join(f"{h:>15}" for _, h in others))
     for row in rows:
-        parts = [f"batch {row['batch']}: {row['groups']} groups"]
-        if "eager" in row:
-            parts.append(f"{row['eager'] / row['compiled']:,.0f}x eager")
-        if "float64" in row:
-            parts.append(f"{row['compiled'] / row['float64']:.2f}x torch f64's time")
-            parts.append(f"{row['compiled'] / row['float32']:.2f}x torch f32's time")
-        print("  " + ", ".join(parts))
+        cells = [
+            f"{row['compiled'] / row[c]:>15.3g}" if c in row else f"{'-':>15}" for c, _ in others
+        ]
+        print(f"{row['batch']:>7}" + "".join(cells))
+    print()
+    print(
+        "targets (issue 12): compiled <= 1.0x torch f64 at batch 10, 100, 1,000; <= 1.5x at 10,000"
+    )
+    for row in rows:
+        if "torch float64" in row:
+            ratio, limit = (
+                row["compiled"] / row["torch float64"],
+                1.5 if row["batch"] > 1000 else 1.0,
+            )
+            verdict = "met" if ratio <= limit else "NOT met"
+            print(f"  batch {row['batch']:>6,}: {ratio:.2f}x torch f64 (<= {limit}x): {verdict}")
+    print()
+    print("tracing (the first compiled call: one eager forward, then building the tape)")
+    print(f"{'batch':>7}{'nodes':>11}{'trace':>10}{'us/node':>9}{'eager us/node':>15}"
+          f"{'trace/eager':>13}{'peak B/node':>13}{'groups':>8}")  # fmt: skip
+    for row in rows:
+        per_node = row["trace"] / row["nodes"] * 1e6
+        eager = row["eager"] / row["nodes"] * 1e6 if "eager" in row else None
+        cells = f"{eager:>15.2f}{per_node / eager:>13.2f}" if eager else f"{'-':>15}{'-':>13}"
+        print(f"{row['batch']:>7}{row['nodes']:>11,}{row['trace']:>9.2f}s{per_node:>9.2f}{cells}"
+              f"{row['bytes/node']:>13.0f}{row['groups']:>8}")  # fmt: skip
+    print("(eager us/node: one eager step (forward + backward + SGD) per graph node; targets at")
+    print(" batch 10,000: trace <= 10 s and <= 250 bytes per node)")
 
 
 def parallel_chains(width, length):
@@ -248,6 +391,7 @@ def breakdown(n=100, repeats=300):
     model = micrograd_plus.nn.MLP(2, [16, 16, 1], seed=1337)
     params = model.parameters()
     fast = compile(plus_loss(model))
+    X, Y = np.asarray(X), np.asarray(Y)
     fast(X, Y)
     parts = {"forward (fast(X, y))": [], "backward": [], "model.zero_grad()": [], "SGD update": []}
     for _ in range(repeats):
@@ -291,17 +435,272 @@ def profile_step(n=100, top=8):
     print("\n".join(lines[start : start + top + 1]))
 
 
+# --- an MNIST-sized MLP: where the number of parameters, not of nodes, is the cost -----------
+
+MLP_SIZES, MLP_BATCH, MLP_LR = (784, 128, 10), 32, 0.01
+
+
+def mlp_data(seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((MLP_BATCH, MLP_SIZES[0]))
+    y = rng.integers(0, MLP_SIZES[-1], MLP_BATCH)
+    return X, y
+
+
+def mlp_loss(model, X, y):
+    return losses.cross_entropy(model.forward_batch(X), y)
+
+
+def plus_optimizer(name, params):
+    from micrograd_plus.optim import SGD, Adam
+
+    return SGD(params, lr=MLP_LR, momentum=0.9) if name == "sgd" else Adam(params, lr=MLP_LR)
+
+
+def mlp_plus_step(name, X, y, compiled):
+    """micrograd_plus: compile_step (parameters held in one array, compiled="step"), a
+    compiled loss with the usual loop over the Values (compiled="loss"), or eager."""
+    from micrograd_plus.compiler import compile_step
+
+    model = micrograd_plus.nn.MLP(MLP_SIZES[0], list(MLP_SIZES[1:]), seed=0)
+    opt = plus_optimizer(name, model.parameters())
+    if compiled == "step":
+        step = compile_step(mlp_loss, model, opt)
+        return (lambda: step(X, y)), model
+    if compiled == "loss":
+        fast = compile(mlp_loss)
+
+        def loop():
+            loss = fast(model, X, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.data
+
+        return loop, model
+
+    def eager():
+        opt.zero_grad()
+        loss = mlp_loss(model, X.tolist(), y.tolist())
+        loss.backward()
+        opt.step()
+        return loss.data
+
+    return eager, model
+
+
+def mlp_torch_step(name, X, y, dtype_name, model=None):
+    import torch
+
+    torch.set_num_threads(1)
+    dtype = getattr(torch, dtype_name)
+    if model is not None:  # the same initial weights as micrograd_plus's model
+        net = model.to_torch().to(dtype)
+    else:
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(
+            torch.nn.Linear(MLP_SIZES[0], MLP_SIZES[1]), torch.nn.ReLU(),
+            torch.nn.Linear(MLP_SIZES[1], MLP_SIZES[2]),
+        ).to(dtype)  # fmt: skip
+    opt = (
+        torch.optim.SGD(net.parameters(), lr=MLP_LR, momentum=0.9)
+        if name == "sgd"
+        else torch.optim.Adam(net.parameters(), lr=MLP_LR)
+    )
+    Xt, yt = torch.tensor(X, dtype=dtype), torch.tensor(y)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(Xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def mlp_init(seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sizes = list(zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+    return [(rng.uniform(-1, 1, (o, i)) / i**0.5, np.zeros(o)) for i, o in sizes]
+
+
+def mlp_numpy_step(name, X, y):
+    """Hand-written NumPy f64: forward, backward and the update over one flat array."""
+    import numpy as np
+
+    (W1, b1), (W2, b2) = mlp_init()
+    flat = np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
+    shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
+    views, grads, lo = [], np.zeros_like(flat), 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        views.append((flat[lo : lo + n].reshape(shape), grads[lo : lo + n].reshape(shape)))
+        lo += n
+    (W1, gW1), (b1, gb1), (W2, gW2), (b2, gb2) = views
+    onehot = np.eye(MLP_SIZES[-1])[y]
+    state = {"m": np.zeros_like(flat), "v": np.zeros_like(flat), "t": 0}
+
+    def step():
+        h = X @ W1.T + b1
+        a = np.maximum(h, 0.0)
+        z = a @ W2.T + b2
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(s[:, 0]) - z[np.arange(len(y)), y]))
+        dz = (e / s - onehot) / len(y)
+        np.matmul(dz.T, a, out=gW2)
+        gb2[:] = dz.sum(axis=0)
+        dh = (dz @ W2) * (h > 0)
+        np.matmul(dh.T, X, out=gW1)
+        gb1[:] = dh.sum(axis=0)
+        if name == "sgd":
+            m = state["m"]
+            m *= 0.9
+            m += grads
+            flat[:] -= MLP_LR * m
+        else:
+            state["t"] += 1
+            t, m, v = state["t"], state["m"], state["v"]
+            m += 0.1 * (grads - m)
+            v *= 0.999
+            v += 0.001 * grads * grads
+            denom = np.sqrt(v) / (1 - 0.999**t) ** 0.5 + 1e-8
+            flat[:] -= MLP_LR / (1 - 0.9**t) * (m / denom)
+        return loss
+
+    return step
+
+
+def mlp_jax_step(name, X, y):
+    """JAX jit, float64 (x64 enabled): loss, gradients and the update in one jitted call."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in mlp_init()]
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+    def loss_fn(params, X, y):
+        (W1, b1), (W2, b2) = params
+        z = jnp.maximum(X @ W1.T + b1, 0.0) @ W2.T + b2
+        return -jnp.mean(jax.nn.log_softmax(z)[jnp.arange(len(y)), y])
+
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+
+    @jax.jit
+    def sgd(params, m, X, y):
+        loss, g = jax.value_and_grad(loss_fn)(params, X, y)
+        m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + g, m, g)
+        return jax.tree_util.tree_map(lambda p, m: p - MLP_LR * m, params, m), m, loss
+
+    @jax.jit
+    def adam(params, m, v, t, X, y):
+        loss, g = jax.value_and_grad(loss_fn)(params, X, y)
+        m = jax.tree_util.tree_map(lambda m, g: m + 0.1 * (g - m), m, g)
+        v = jax.tree_util.tree_map(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
+
+        def update(p, m, v):
+            return p - MLP_LR / (1 - 0.9**t) * (m / (jnp.sqrt(v) / (1 - 0.999**t) ** 0.5 + 1e-8))
+
+        return jax.tree_util.tree_map(update, params, m, v), m, v, loss
+
+    state = {"params": params, "m": zeros, "v": zeros, "t": 0}
+
+    def step():
+        if name == "sgd":
+            state["params"], state["m"], loss = sgd(state["params"], state["m"], Xj, yj)
+        else:
+            state["t"] += 1
+            state["params"], state["m"], state["v"], loss = adam(
+                state["params"], state["m"], state["v"], float(state["t"]), Xj, yj
+            )
+        return float(loss.block_until_ready())
+
+    return step
+
+
+def mlp_table(quick):
+    """MLP 784-128-10, cross-entropy, batch 32: ms per training step, and the ratio to torch."""
+    X, y = mlp_data()
+    nparams = sum(i * o + o for i, o in zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+    print()
+    sizes = "-".join(map(str, MLP_SIZES))
+    print(f"MLP {sizes} ({nparams:,} parameters), cross-entropy, batch {MLP_BATCH}: "
+          "one training step (zero_grad, forward, backward, update)")  # fmt: skip
+    cols = ["eager", "loss", "compiled", "float64", "float32", "jax", "numpy"]
+    names = ["mg_plus eager", "compile+loop", "compile_step", "torch f64", "torch f32",
+             "jax jit f64", "numpy f64"]  # fmt: skip
+    print(f"{'optimizer':>14}" + "".join(f"{h:>15}" for h in names) + f"{'ours/torch f64':>16}")
+    checks = []
+    for name in ("sgd", "adam"):
+        row = {}
+        if not quick:  # one eager step is seconds: time a single one
+            eager, _ = mlp_plus_step(name, X, y, compiled=False)
+            start = time.perf_counter()
+            eager()
+            row["eager"] = time.perf_counter() - start
+            loop, _ = mlp_plus_step(name, X, y, compiled="loss")
+            row["loss"] = median_time(loop, 3)
+        step, model = mlp_plus_step(name, X, y, compiled="step")
+        try:  # the same start, three steps each: the compiled step is PyTorch's step
+            torch_twin = mlp_torch_step(name, X, y, "float64", model=model)
+        except ImportError:
+            torch_twin = None
+        start = time.perf_counter()
+        loss = step()
+        first_call = time.perf_counter() - start
+        if torch_twin is not None:
+            differences = [loss - torch_twin()] + [step() - torch_twin() for _ in range(2)]
+            checks.append(max(map(abs, differences)))
+        row["compiled"] = median_time(step, 50 if quick else 200, budget=10)
+        try:
+            for dtype in ("float64", "float32"):
+                row[dtype] = median_time(mlp_torch_step(name, X, y, dtype), 200, budget=10)
+        except ImportError:
+            pass
+        try:
+            row["jax"] = median_time(mlp_jax_step(name, X, y), 200, budget=10)
+        except ImportError:
+            pass
+        row["numpy"] = median_time(mlp_numpy_step(name, X, y), 200, budget=10)
+        cells = [f"{row[c] * 1e3:>12.3f} ms" if c in row else f"{'-':>15}" for c in cols]
+        ratio = f"{row['compiled'] / row['float64']:.2f}x" if "float64" in row else "-"
+        label = "SGD(mom. 0.9)" if name == "sgd" else "Adam"
+        print(f"{label:>14}" + "".join(cells) + f"{ratio:>16}")
+        print(f"{'':>14}  (compile_step's first call, which traces: {first_call:.1f} s)")
+    if checks:
+        print(f"  compile_step vs torch f64 from the same weights, 3 steps: max |loss difference| "
+              f"{max(checks):.1e}")  # fmt: skip
+    print("  (target: compile_step <= 3x torch f64. compile+loop: compile(loss) with the usual")
+    print("   zero_grad/backward/step loop over the Values; it and eager, one step each, are")
+    print("   skipped with --quick)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no batch 10,000")
+    parser.add_argument("--demo-only", action="store_true", help="only the demo-step tables")
+    parser.add_argument("--mlp", action="store_true", help="only the MLP 784-128-10 section")
     args = parser.parse_args()
+    if args.mlp:
+        mlp_table(args.quick)
+        return
     sys.setrecursionlimit(20_000)  # micrograd's recursive backward at batch 1,000
-    sizes = [100, 1000] if args.quick else [100, 1000, 10000]
+    sizes = [10, 100, 1000] if args.quick else [10, 100, 1000, 10000]
     print_demo_table(demo_table(sizes, args.quick))
+    if args.demo_only:
+        return
     per_node_table(args.quick)
     narrow_table(args.quick)
     breakdown()
     profile_step()
+    mlp_table(args.quick)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
     from . import data, losses, nn, optim, train
-    from .compiler import CompiledFunction, GuardError, compile
+    from .compiler import CompiledFunction, CompiledStep, GuardError, compile, compile_step
     from .engine import (
         AnomalyError,
         Value,
@@ -57,6 +57,8 @@ _NAMES = {
     "CompiledFunction": "compiler",
     "GuardError": "compiler",
     "compile": "compiler",  # the function; its package is micrograd_plus.compiler
+    "CompiledStep": "compiler",
+    "compile_step": "compiler",
     "GradcheckError": "gradcheck",
     "gradcheck": "gradcheck",  # the function, likewise
     "load": "io",
@@ -74,12 +76,14 @@ _SUBMODULES = ("data", "losses", "nn", "optim", "train")
 __all__ = [
     "AnomalyError",
     "CompiledFunction",
+    "CompiledStep",
     "EarlyStopping",
     "GradcheckError",
     "GuardError",
     "History",
     "Value",
     "compile",
+    "compile_step",
     "data",
     "detect_anomaly",
     "draw_dot",

@@ -108,6 +108,7 @@ class Value:
     # --- data: always a Python float --------------------------------------------
     @property
     def data(self) -> float:
+        """The number this node holds: always a Python float (a number assigned is converted)."""
         return self._data
 
     @data.setter
@@ -253,33 +254,43 @@ class Value:
         return _apply1("abs", self)
 
     def exp(self) -> Value:
+        """``e ** self``; its gradient is the output itself."""
         return _apply1("exp", self)
 
     def log(self) -> Value:
+        """The natural logarithm; a ValueError for x <= 0 (it is defined for positive x only)."""
         return _apply1("log", self)
 
     def sqrt(self) -> Value:
+        """The square root; a ValueError for x < 0 (its gradient ``1 / (2 sqrt(x))``)."""
         return _apply1("sqrt", self)
 
     def sin(self) -> Value:
+        """``sin(self)`` in radians; its gradient is ``cos``."""
         return _apply1("sin", self)
 
     def cos(self) -> Value:
+        """``cos(self)`` in radians; its gradient is ``-sin``."""
         return _apply1("cos", self)
 
     def tanh(self) -> Value:
+        """The hyperbolic tangent, micrograd's classic activation; gradient ``1 - out**2``."""
         return _apply1("tanh", self)
 
     def sigmoid(self) -> Value:
+        """``1 / (1 + e**-x)``, computed without overflow; gradient ``out * (1 - out)``."""
         return _apply1("sigmoid", self)
 
     def softplus(self) -> Value:
+        """``log(1 + e**x)`` without overflow (``binary_cross_entropy_with_logits`` uses it)."""
         return _apply1("softplus", self)
 
     def relu(self) -> Value:
+        """``max(x, 0)``; the gradient is 0 where x <= 0, as in PyTorch."""
         return _apply1("relu", self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """``x`` where x > 0, else ``negative_slope * x``: ReLU that keeps a small gradient."""
         if isinstance(negative_slope, Value) or not isinstance(negative_slope, numbers.Real):
             raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
         return _apply2("leaky_relu", self, negative_slope)

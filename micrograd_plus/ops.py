@@ -26,15 +26,23 @@ VARIADIC = -1
 
 
 def _np(name: str) -> Callable[..., Any]:
-    """``numpy.<name>``, imported at the first call: importing the engine loads no NumPy."""
+    """``numpy.<name>``, imported at the first call: importing the engine loads no NumPy.
 
-    def call(*args: Any) -> Any:
+    It passes ``out=`` on (a ufunc writes its result in place), so entries built
+    with it say ``numpy_out=True``."""
+
+    def call(*args: Any, out: Any = None) -> Any:
         import numpy
 
-        return getattr(numpy, name)(*args)
+        return getattr(numpy, name)(*args, out=out)
 
     call.__name__ = call.__qualname__ = f"numpy.{name}"
     return call
+
+
+def _ufunc(name: str) -> dict[str, Any]:
+    """The compile fields of an op whose NumPy forward is the ufunc ``numpy.<name>``."""
+    return {"numpy_forward": _np(name), "numpy_out": True}
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,9 @@ class Primitive:
     #: Whether the rule may raise on floats once the forward succeeded (a
     #: division by an output that can be 0): compile checks its NumPy result too.
     rule_may_raise: bool = True
+    #: Whether ``numpy_forward`` takes ``out=`` (an array it writes the result into,
+    #: as a ufunc does): compile's replay then writes straight into its buffer.
+    numpy_out: bool = False
     #: How the op fuses into a sum of products (compile's linear nodes):
     #: "add" (every input a term), "sub" (a - b), "neg" (-a), "mul" (one product).
     linear: str = ""
@@ -173,10 +184,10 @@ def _np_softplus(a: Any) -> Any:
     return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
 
 
-def _np_relu(a: Any) -> Any:
+def _np_relu(a: Any, out: Any = None) -> Any:
     import numpy as np
 
-    return np.maximum(a, 0.0)
+    return np.maximum(a, 0.0, out=out)  # 3x faster than np.where(a > 0, a, 0)
 
 
 def _np_leaky_relu(a: Any, s: Any) -> Any:
@@ -289,7 +300,7 @@ def primitive(
     """Register one op in the table (used below, and by extensions).
 
     ``fields`` are Primitive's other fields: how it is drawn (``operand_names``,
-    ``infix``) and what compile needs (``numpy_forward``, ``forward_may_raise``,
+    ``infix``) and what compile needs (``numpy_forward``, ``numpy_out``, ``forward_may_raise``,
     ``rule_may_raise``, ``linear``)."""
     PRIMITIVES[name] = Primitive(
         name,
@@ -313,46 +324,46 @@ SAFE: dict[str, Any] = {"forward_may_raise": False, "rule_may_raise": False}
 # Binary ops whose operand order matters are drawn as a formula, edges named a and b.
 ORDERED: dict[str, Any] = {"operand_names": ("a", "b"), "infix": True}
 primitive("+", 2, lambda a, b: a + b, lambda g, out, a, b, B: (g, g), doc="a + b",
-          symbol="+", local_grads=("1", "1"), linear="add", numpy_forward=_np("add"), **SAFE)
+          symbol="+", local_grads=("1", "1"), linear="add", **_ufunc("add"), **SAFE)
 primitive("-", 2, lambda a, b: a - b, lambda g, out, a, b, B: (g, -g), doc="a - b",
-          symbol="−", local_grads=("1", "-1"), linear="sub", numpy_forward=_np("subtract"),
+          symbol="−", local_grads=("1", "-1"), linear="sub", **_ufunc("subtract"),
           **ORDERED, **SAFE)
 primitive("*", 2, lambda a, b: a * b, lambda g, out, a, b, B: (g * b, g * a), doc="a * b",
-          symbol="*", local_grads=("b", "a"), linear="mul", numpy_forward=_np("multiply"),
+          symbol="*", local_grads=("b", "a"), linear="mul", **_ufunc("multiply"),
           **SAFE)
 primitive("/", 2, _div, lambda g, out, a, b, B: (g / b, -g * out / b), doc="a / b",
-          symbol="/", local_grads=("1 / b", "-out / b"), numpy_forward=_np("divide"),
+          symbol="/", local_grads=("1 / b", "-out / b"), **_ufunc("divide"),
           rule_may_raise=False, **ORDERED)
 # As PyTorch masks them: x ** 0 has derivative 0 even at x = 0 (the exponent is
 # nudged to 0 there, so 0 ** -1 is never formed), and the exponent's gradient is 0
 # where the base is 0 (log is taken of 1 there).
 primitive("**", 2, _pow, lambda g, out, a, b, B: (g * b * a ** (b - 1 + (b == 0)), 0.0),
           const_inputs=(1,), doc="a ** c, c a number",
-          symbol="**", local_grads=("b * a**(b - 1)", "0"), numpy_forward=_np("power"),
+          symbol="**", local_grads=("b * a**(b - 1)", "0"), **_ufunc("power"),
           **ORDERED)
 primitive("pow", 2, _pow,
           lambda g, out, a, b, B: (g * b * a ** (b - 1 + _is_zero(b, B)),
                                    g * out * B.log(a + _is_zero(a, B))),
           doc="a ** b, b a Value",
           symbol="**", local_grads=("b * a**(b - 1)", "out * log(a)"),
-          numpy_forward=_np("power"), **ORDERED)
+          **_ufunc("power"), **ORDERED)
 primitive("neg", 1, lambda a: -a, lambda g, out, a, B: (-g,), doc="-a",
-          symbol="−a", local_grads=("-1",), linear="neg", numpy_forward=_np("negative"),
+          symbol="−a", local_grads=("-1",), linear="neg", **_ufunc("negative"),
           **SAFE)
 primitive("abs", 1, abs, lambda g, out, a, B: (g * B.sign(a),), doc="|a|",
-          symbol="|a|", local_grads=("sign(a)",), numpy_forward=_np("abs"), **SAFE)
+          symbol="|a|", local_grads=("sign(a)",), **_ufunc("abs"), **SAFE)
 primitive("exp", 1, _exp, lambda g, out, a, B: (g * out,), doc="e ** a",
-          symbol="exp", local_grads=("out",), numpy_forward=_np("exp"), **SAFE)
+          symbol="exp", local_grads=("out",), **_ufunc("exp"), **SAFE)
 primitive("log", 1, _log, lambda g, out, a, B: (g / a,), doc="natural log",
-          symbol="log", local_grads=("1 / a",), numpy_forward=_np("log"), rule_may_raise=False)
+          symbol="log", local_grads=("1 / a",), **_ufunc("log"), rule_may_raise=False)
 primitive("sqrt", 1, _sqrt, lambda g, out, a, B: (g * 0.5 / out,), doc="square root",
-          symbol="sqrt", local_grads=("0.5 / out",), numpy_forward=_np("sqrt"))
+          symbol="sqrt", local_grads=("0.5 / out",), **_ufunc("sqrt"))
 primitive("sin", 1, _sin, lambda g, out, a, B: (g * B.cos(a),), doc="sine",
-          symbol="sin", local_grads=("cos(a)",), numpy_forward=_np("sin"), rule_may_raise=False)
+          symbol="sin", local_grads=("cos(a)",), **_ufunc("sin"), rule_may_raise=False)
 primitive("cos", 1, _cos, lambda g, out, a, B: (-g * B.sin(a),), doc="cosine",
-          symbol="cos", local_grads=("-sin(a)",), numpy_forward=_np("cos"), rule_may_raise=False)
+          symbol="cos", local_grads=("-sin(a)",), **_ufunc("cos"), rule_may_raise=False)
 primitive("tanh", 1, math.tanh, lambda g, out, a, B: (g * (1 - out * out),), doc="tanh",
-          symbol="tanh", local_grads=("1 - out**2",), numpy_forward=_np("tanh"), **SAFE)
+          symbol="tanh", local_grads=("1 - out**2",), **_ufunc("tanh"), **SAFE)
 primitive("sigmoid", 1, _sigmoid, lambda g, out, a, B: (g * out * (1 - out),),
           doc="1 / (1 + e ** -a)",
           symbol="sigmoid", local_grads=("out * (1 - out)",), numpy_forward=_np_sigmoid, **SAFE)
@@ -363,7 +374,7 @@ primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
 primitive("relu", 1, _relu, lambda g, out, a, B: (g * (1 - B.nonpositive(a)),),
           doc="max(a, 0)",
           symbol="relu", local_grads=("0 if a <= 0 else 1",),
-          numpy_forward=_np_relu, **SAFE)
+          numpy_forward=_np_relu, numpy_out=True, **SAFE)
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
           const_inputs=(1,), doc="a if a > 0 else slope * a",
@@ -465,8 +476,9 @@ NUMPY = Backend(
     sin=_np("sin"),
     cos=_np("cos"),
     sign=_np("sign"),
-    step=lambda a: (a > 0.0).astype(float),
-    nonpositive=lambda a: (a <= 0.0).astype(float),
+    # Boolean masks: arithmetic with them is arithmetic with 0/1, without a float copy.
+    step=lambda a: a > 0.0,
+    nonpositive=lambda a: a <= 0.0,
     sigmoid=_np_sigmoid,
     first_equal=_np_first_equal,
     one_hot=_np_one_hot,

@@ -23,6 +23,8 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
+import numpy as np
+
 from .callbacks import EarlyStopping, Hooks
 from .data import batches, check_xy
 from .engine import Value, gc_paused, no_grad
@@ -42,6 +44,7 @@ from .metrics import (
 from .module import Model, TrainableModel
 
 if TYPE_CHECKING:
+    from .compiler.step import CompiledStep
     from .optim.lr_scheduler import LRScheduler
 
 __all__ = [
@@ -318,16 +321,19 @@ def fit(
         raise ValueError(f"clip_grad_norm must be a number > 0 or None, got {clip_grad_norm!r}")
     table = metric_table(default_metrics(loss_fn, y) if metrics is None else metrics)
     hooks = [Hooks(cb) for cb in callbacks]
-    step_loss = _make_step_loss(model, loss_fn, compile)
+    groups = parameters_by_layer(model)
+    params = [p for group in groups.values() for p in group]
+    # compile=True: the whole step compiled (compile_step, parameters held in arrays) where
+    # it applies, else a compiled loss whose replay fills each Value's .grad
+    held_step = _make_held_step(model, loss_fn, optimizer, params) if compile else None
+    step_loss = _make_step_loss(model, loss_fn, compile) if held_step is None else None
     # Validation gets its own compiled function, traced in eval mode: a trace made in
     # training mode must never answer for eval mode (a module may branch on .training).
     val_loss = _make_step_loss(model, loss_fn, compile) if compile and val is not None else None
     clip = _clip_function() if clip_grad_norm is not None else None
 
     history = History(list(table), has_val=val is not None)
-    groups = parameters_by_layer(model)
     history.grad_norms = {name: [] for name in groups}
-    params = [p for group in groups.values() for p in group]
     guard = _NonFiniteGuard(model, params, on_nonfinite, history)
     sign_labels = uses_sign_labels(y) or (val is not None and uses_sign_labels(val[1]))
     rng = random.Random(seed)
@@ -345,10 +351,17 @@ def fit(
             size = n if batch_size is None else batch_size
             shuffle = batch_size is not None
             epoch_batches = batches(X, y, size, shuffle=shuffle, seed=rng.getrandbits(64))
-            train_logs, norms = _train_one_epoch(
-                model, step_loss, optimizer, epoch_batches, table, sign_labels, groups,
-                clip, clip_grad_norm, params, guard.at_epoch(epoch),
-            )  # fmt: skip
+            if held_step is not None:
+                train_logs, norms = _train_one_epoch_held(
+                    held_step, epoch_batches, table, sign_labels, groups, clip_grad_norm,
+                    guard.at_epoch(epoch),
+                )  # fmt: skip
+            else:
+                assert step_loss is not None  # made exactly when there is no held step
+                train_logs, norms = _train_one_epoch(
+                    model, step_loss, optimizer, epoch_batches, table, sign_labels, groups,
+                    clip, clip_grad_norm, params, guard.at_epoch(epoch),
+                )  # fmt: skip
             history.lr.append(lr)
             _record(history.train, train_logs)
             for name, value in norms.items():
@@ -474,6 +487,70 @@ def _train_one_epoch(
     return means, {name: total / steps if steps else math.nan for name, total in norm_sums.items()}
 
 
+def _train_one_epoch_held(
+    step: CompiledStep,
+    epoch_batches: Iterable[tuple[list[Any], list[Any]]],
+    table: dict[str, Callable[..., float]],
+    sign_labels: bool,
+    groups: dict[str, list[Value]],
+    max_norm: float | None,
+    guard: _NonFiniteGuard,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """``_train_one_epoch`` with fit(compile=True)'s compiled step (``compile_step``):
+    the same checks, clipping and update, on the step's arrays instead of each Value.
+
+    Gradient norms are NumPy's (equal to ``math.hypot``'s to rounding); clipping
+    uses ``clip_grad_norm_``'s own norm and scale, so its numbers are eager's.
+    """
+    from .optim.optimizers import clip_coefficient
+
+    seen = 0
+    sums: dict[str, float] = {"loss": 0.0, **dict.fromkeys(table, 0.0)}
+    norm_sums = dict.fromkeys(groups, 0.0)
+    steps = 0
+    batch_list = list(epoch_batches)
+    layers: tuple[int, dict[str, np.ndarray]] | None = None
+    for batch, (Xb, yb) in enumerate(batch_list, start=1):
+        loss_value, outputs = step.forward_backward(Xb, yb)
+        if layers is None or layers[0] != step.holds:  # where each layer sits in the arrays
+            layers = (step.holds, {name: step.positions(ps) for name, ps in groups.items()})
+        if not math.isfinite(loss_value):
+            step.grads = np.zeros(step.grads.size)  # eager refuses before backward()
+            guard.refuse(batch, len(batch_list), f"the loss is {loss_value}")
+            continue
+        norms = {name: _norm(step.grads[where]) for name, where in layers[1].items()}
+        if not all(math.isfinite(v) for v in norms.values()):
+            guard.refuse(batch, len(batch_list), guard.describe_gradient())  # hands back
+            continue
+        if max_norm is not None:  # clip_grad_norm_ on the array
+            step.grads = step.grads * clip_coefficient(step.grads.tolist(), max_norm)
+        before = step.params.copy()
+        step.apply()
+        if not np.isfinite(step.params).all():
+            bad = {id(p) for p in step.nonfinite_parameters()}
+            step.params[:] = before
+            guard.refuse(batch, len(batch_list), guard.describe_step(bad))
+            continue
+        for name, value in norms.items():
+            norm_sums[name] += value
+        logs = {"loss": loss_value, **compute_metrics(table, outputs, yb, sign_labels)}
+        for key, value in logs.items():
+            sums[key] = sums.get(key, 0.0) + value * len(yb)
+        seen += len(yb)
+        steps += 1
+    means = {key: total / seen if seen else math.nan for key, total in sums.items()}
+    return means, {name: total / steps if steps else math.nan for name, total in norm_sums.items()}
+
+
+def _norm(grads: np.ndarray) -> float:
+    """The L2 norm of an array, scaled so that huge values give a huge norm, not inf."""
+    biggest = float(np.abs(grads).max()) if grads.size else 0.0
+    if biggest == 0.0 or not math.isfinite(biggest):
+        return biggest if biggest == biggest else math.nan
+    scaled = grads / biggest
+    return biggest * math.sqrt(float(np.dot(scaled, scaled)))
+
+
 NONFINITE_MODES = ("raise", "skip", "warn")
 
 
@@ -515,25 +592,31 @@ class _NonFiniteGuard:
             warnings.warn(f"fit: skipped {where}: {problem}", RuntimeWarning, stacklevel=4)
 
     def describe_gradient(self) -> str:
-        found = self._first(lambda p: p.grad)
+        found = self._first(lambda p: not math.isfinite(float(p.grad)))
         if found is None:  # every gradient is finite, their norm is beyond the float range
             return "the gradient norm overflows (gradients near 1e308)"
         name, p = found
         return f"the gradient of parameter {name} is {float(p.grad)}"
 
-    def describe_step(self) -> str:
-        found = self._first(lambda p: p.data)
+    def describe_step(self, bad: set[int] | None = None) -> str:
+        """The first parameter the step made non-finite (``bad``: their ids, when the
+        step ran on a compiled step's arrays, which hold the new values)."""
+        if bad is None:
+            found = self._first(lambda p: not math.isfinite(float(p.data)))
+        else:
+            found = self._first(lambda p: id(p) in bad)
         name, p = found if found is not None else ("(unknown)", self.params[0])
-        return f"the optimizer step would make parameter {name} {p.data}"
+        value = p.data if bad is None else "non-finite"
+        return f"the optimizer step would make parameter {name} {value}"
 
-    def _first(self, read: Callable[[Value], float]) -> tuple[str, Value] | None:
+    def _first(self, is_bad: Callable[[Value], bool]) -> tuple[str, Value] | None:
         named = (
             self.model.named_parameters()
             if hasattr(self.model, "named_parameters")
             else [(str(i), p) for i, p in enumerate(self.params)]
         )
         for name, p in named:
-            if not math.isfinite(float(read(p))):
+            if is_bad(p):
                 return repr(name), p
         return None
 
@@ -562,6 +645,30 @@ def _make_step_loss(model: TrainableModel, loss_fn: LossFunction, compiled: bool
     # int class labels travel as integer inputs (cross_entropy takes them under compile).
     traced = compile_fn(model_loss_and_outputs, has_aux=True)
     return lambda Xb, yb: traced(model, Xb, yb)
+
+
+def _make_held_step(
+    model: TrainableModel, loss_fn: LossFunction, optimizer: Optimizer, params: list[Value]
+) -> CompiledStep | None:
+    """fit(compile=True)'s training step: ``compile_step``, which holds the parameters
+    in arrays, when the optimizer steps arrays and updates every parameter of the
+    model (else None: fit replays a compiled loss and steps the Values)."""
+    if not callable(getattr(optimizer, "step_arrays", None)):
+        return None
+    updated = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if not all(id(p) in updated for p in params):
+        return None
+    from .compiler import compile_step
+
+    _refuse_frozen_randomness(model)
+
+    def model_loss_and_outputs(
+        model: TrainableModel, Xb: list[Any], yb: list[Any]
+    ) -> tuple[Value, list[Any]]:
+        outputs = _forward_batch(model, Xb)
+        return loss_fn(outputs, yb), outputs
+
+    return compile_step(model_loss_and_outputs, model, optimizer, has_aux=True)
 
 
 def _evaluate_compiled(

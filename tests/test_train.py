@@ -400,15 +400,21 @@ def assert_same_history(fast, eager):
 
 
 def count_traces(monkeypatch) -> list:
-    """The CompiledFunctions fit makes, recorded as fit creates them."""
+    """The CompiledFunctions fit makes (a compile_step's own included), as fit creates them."""
     compile_module = importlib.import_module("micrograd_plus.compiler")
-    made, real_compile = [], compile_module.compile
+    made, real_compile, real_step = [], compile_module.compile, compile_module.compile_step
 
     def recording_compile(fn, **options):
         made.append(real_compile(fn, **options))
         return made[-1]
 
+    def recording_step(*args, **options):
+        step = real_step(*args, **options)
+        made.append(step.function)
+        return step
+
     monkeypatch.setattr(compile_module, "compile", recording_compile)
+    monkeypatch.setattr(compile_module, "compile_step", recording_step)
     return made
 
 

@@ -16,6 +16,9 @@ and the NumPy groups fall back on them when they meet a non-finite number.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
 
 from ..ops import FORWARD, MATH, VJP
@@ -25,7 +28,7 @@ LINEAR = "linear"
 _LINEAR, _UNARY, _OTHER = 0, 1, 2
 
 
-def infinite_gradient(op: str, inputs) -> ZeroDivisionError:
+def infinite_gradient(op: str, inputs: Iterable[float]) -> ZeroDivisionError:
     """The error eager's backward raises when a rule divides by zero."""
     return ZeroDivisionError(f"the gradient of '{op}' is infinite at its inputs {list(inputs)}")
 
@@ -36,7 +39,7 @@ def float_forward(op: str, columns: list[list[float]]) -> list[float]:
     return [forward(*xs) for xs in zip(*columns)]
 
 
-def float_rule(op: str, g: float, out: float, inputs) -> tuple:
+def float_rule(op: str, g: float, out: float, inputs: Sequence[float]) -> tuple[float, ...]:
     """The op's rule on floats; an infinite gradient raises as in eager's backward."""
     try:
         return VJP[op](g, out, *inputs, MATH)
@@ -58,7 +61,23 @@ class FloatSegment:
     then the segment's own nodes in order.
     """
 
-    def __init__(self, lo: int, nodes: list[tuple], need: np.ndarray) -> None:
+    #: The segment's slots are ``lo .. hi - 1``.
+    lo: int
+    hi: int
+    ops: list[str]
+    #: The slots below ``lo`` the segment reads, in order.
+    outside: np.ndarray
+    n_outside: int
+    #: Per node: (kind, float forward or None, operand positions).
+    code: list[tuple[int, Any, Any]]
+    #: Per node a gradient flows through, outputs first: (position, op, its code).
+    backward_code: list[tuple[int, str, tuple[int, Any, Any]]]
+    grad_sources: list[int]
+    grad_targets: np.ndarray
+    #: Whether any gradient flows back through the segment.
+    flows: bool
+
+    def __init__(self, lo: int, nodes: list[tuple[str, Any]], need: np.ndarray) -> None:
         self.lo, self.hi = lo, lo + len(nodes)
         self.ops = [op for op, _ in nodes]
         outside = sorted({s for op, ins in nodes for s in _slots(op, ins) if s < lo})
@@ -78,6 +97,7 @@ class FloatSegment:
         self.flows = bool(self.backward_code)
 
     def forward(self, vals: np.ndarray) -> list[float]:
+        """Run the nodes on floats, write their values into ``vals``; returns the floats."""
         v = vals[self.outside].tolist()
         append = v.append
         for kind, fn, ins in self.code:
@@ -94,6 +114,7 @@ class FloatSegment:
         return v
 
     def backward(self, vals: np.ndarray, G: np.ndarray, v: list[float]) -> None:
+        """Add the segment's gradient contributions into ``G`` (``v``: forward's floats)."""
         grad = [0.0] * self.n_outside + G[self.lo : self.hi].tolist()
         for out, op, (kind, _, ins) in self.backward_code:
             g = grad[out]
@@ -109,11 +130,11 @@ class FloatSegment:
         G[self.grad_targets] += [grad[k] for k in self.grad_sources]
 
 
-def _slots(op: str, ins) -> list[int]:
+def _slots(op: str, ins: Any) -> list[int]:
     return [s for pair in ins for s in pair] if op == LINEAR else list(ins)
 
 
-def _instruction(op: str, ins, position: dict[int, int]) -> tuple:
+def _instruction(op: str, ins: Any, position: dict[int, int]) -> tuple[int, Any, Any]:
     """(kind, float forward, operand positions) for one node."""
     if op == LINEAR:
         return _LINEAR, None, [(position[a], position[b]) for a, b in ins]

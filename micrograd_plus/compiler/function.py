@@ -29,17 +29,17 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from .. import engine
 from ..engine import Value
-from .graph import Graph
-from .tape import NUMPY, Tape, describe
+from .graph import Graph, build, number
+from .tape import NUMPY, Tape
 
 __all__ = ["NUMPY", "CompiledFunction", "CompiledResult", "GuardError", "compile"]
 
@@ -58,15 +58,41 @@ class GuardError(RuntimeError):
     """A comparison on a traced Value came out differently than when it was traced."""
 
 
+class _Lease:
+    """A replay's arrays, held by its results; when the last result is gone, the tape
+    gets the value array back for its next call (``Tape.release``)."""
+
+    __slots__ = ("tape", "vals")
+    tape: Tape
+    vals: np.ndarray
+
+    def __init__(self, tape: Tape, vals: np.ndarray) -> None:
+        self.tape, self.vals = tape, vals
+
+    def __del__(self) -> None:
+        self.tape.release(self.vals)
+
+
 class CompiledResult:
     """The output of a compiled call: ``.data`` and ``.backward()``, like a Value."""
 
-    __slots__ = ("data", "_tape", "_vals", "_saved", "_root", "_grad_enabled")
+    __slots__ = ("data", "_tape", "_vals", "_saved", "_root", "_grad_enabled", "_lease")
+    #: The result's value, as ``Value.data``.
+    data: float
 
-    def __init__(self, tape: Tape, vals, saved, root: int, grad_enabled: bool) -> None:
+    def __init__(
+        self,
+        tape: Tape,
+        vals: np.ndarray,
+        saved: list[Any],
+        root: int,
+        grad_enabled: bool,
+        lease: _Lease | None = None,
+    ) -> None:
         self.data = float(vals[root])
         self._tape, self._vals, self._saved = tape, vals, saved
         self._root, self._grad_enabled = root, grad_enabled
+        self._lease = lease
 
     def backward(self, create_graph: bool = False) -> None:
         """Add d(self)/d(p) into ``p.grad`` for every Value p the function read."""
@@ -79,6 +105,7 @@ class CompiledResult:
             self._tape.backward(self._vals, self._saved, self._root)
 
     def item(self) -> float:
+        """The result as a float (``.data``), as ``torch.Tensor.item()``."""
         return self.data
 
     def __float__(self) -> float:
@@ -90,6 +117,11 @@ class CompiledResult:
 
 class CompiledFunction:
     """``fn`` traced once per argument structure and replayed on NumPy arrays."""
+
+    #: How many times ``fn`` was traced (for tests and curious users).
+    traces: int
+    #: Wall seconds the latest trace took (tracing, planning, laying out the tape).
+    last_trace_seconds: float
 
     def __init__(
         self,
@@ -156,8 +188,20 @@ class CompiledFunction:
             self._cache.clear()
             self._variants_traced.clear()
 
-    def __call__(self, *args: Any):
-        structure, flat, _ = _flatten_args(args)
+    def __call__(self, *args: Any) -> Any:
+        entry, vals, saved = self._replay(args)
+        return _results(entry, vals, saved)
+
+    def _replay(self, args: tuple, key_of_module: Any = None, live: Any = None) -> Any:
+        """(entry, vals, saved): the forward replay of the trace whose guards hold for
+        these arguments, tracing ``fn`` again when none does.
+
+        For ``compile_step``, which holds the parameters in an array:
+        ``key_of_module(m)`` keys a Module argument (see ``_flatten_args``), and
+        ``live(tape)`` gives the values of ``tape.live``; by default each Value's
+        ``.data`` is read.
+        """
+        structure, flat, _ = _flatten_args(args, key_of_module or module_key)
         with self._lock:
             traced = self._cache.get(structure)
             if traced is None:
@@ -169,14 +213,14 @@ class CompiledFunction:
         failed_site = None
         for entry in entries:
             try:
-                vals, saved = entry.tape.forward(flat)
+                vals, saved = entry.tape.forward(flat, None if live is None else live(entry.tape))
             except (ValueError, ZeroDivisionError, IndexError):
                 if not entry.sites:
                     raise
                 continue  # another branch may not compute what failed: trace again
             failed = entry.tape.failed_guard(vals)
             if failed is None:
-                return _results(entry, vals, saved)
+                return entry, vals, saved
             failed_site = entry.sites[failed]
             if self.on_guard_failure == "raise":
                 raise GuardError(
@@ -188,8 +232,8 @@ class CompiledFunction:
             self._count_retrace(structure, bool(entries), failed_site)
             traced.insert(0, entry)
             del traced[self.max_variants :]
-        vals, saved = entry.tape.forward(flat)
-        return _results(entry, vals, saved)
+        vals, saved = entry.tape.forward(flat, None if live is None else live(entry.tape))
+        return entry, vals, saved
 
     def _count_retrace(self, structure: tuple, is_variant: bool, site: str | None) -> None:
         """Warn, once per limit, when fn keeps being traced (as torch.compile's recompile
@@ -220,9 +264,10 @@ class CompiledFunction:
 
     def _trace(self, structure: tuple, flat: np.ndarray, args: tuple) -> _Entry:
         start = time.perf_counter()
-        traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
-        self.traces += 1
-        tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
+        with engine.gc_paused():  # millions of new nodes and no cycles: nothing to collect
+            traced = _trace_graph(self.fn, structure, flat, self.has_aux, args)
+            self.traces += 1
+            tape = Tape(traced.graph, traced.leaf_values, len(flat), traced.guards)
         small = len(traced.graph.ops) <= _IR_MAX_NODES
         self._last_ir = (
             (traced.graph, _input_kinds(structure), traced.guards)
@@ -257,15 +302,35 @@ class _Entry:
     aux: Any
 
 
+@overload
 def compile(
-    fn: Callable | None = None,
+    fn: Callable[..., Any],
+    *,
+    cache_size: int = ...,
+    on_guard_failure: str = ...,
+    has_aux: bool = ...,
+    max_variants: int = ...,
+    warn_after: int = ...,
+) -> CompiledFunction: ...
+@overload
+def compile(
+    fn: None = ...,
+    *,
+    cache_size: int = ...,
+    on_guard_failure: str = ...,
+    has_aux: bool = ...,
+    max_variants: int = ...,
+    warn_after: int = ...,
+) -> Callable[[Callable[..., Any]], CompiledFunction]: ...
+def compile(
+    fn: Callable[..., Any] | None = None,
     *,
     cache_size: int = 8,
     on_guard_failure: str = "retrace",
     has_aux: bool = False,
     max_variants: int = 8,
     warn_after: int = 8,
-):
+) -> CompiledFunction | Callable[[Callable[..., Any]], CompiledFunction]:
     """Trace ``fn`` once per argument structure; replay forward and backward with NumPy.
 
     ``fn`` takes numbers, (nested) lists of numbers, NumPy arrays or Modules
@@ -345,18 +410,25 @@ def compile(
     return CompiledFunction(fn, cache_size, on_guard_failure, has_aux, max_variants, warn_after)
 
 
+def aux_floats(entry: _Entry, vals: np.ndarray) -> Any:
+    """The aux structure of a replay (``has_aux``), with floats for its Values; None without."""
+    if entry.aux is None:
+        return None
+    return _fill_aux(entry.aux, vals[entry.tape.roots[entry.n_results :]].tolist())
+
+
 def _results(entry: _Entry, vals, saved):
     """The CompiledResult(s) of a replay; with has_aux, paired with the aux floats."""
     grad_enabled = engine.is_grad_enabled()
-    roots = entry.tape.roots
+    tape = entry.tape
+    roots, lease = tape.roots, _Lease(tape, vals)
     results = [
-        CompiledResult(entry.tape, vals, saved, r, grad_enabled) for r in roots[: entry.n_results]
+        CompiledResult(tape, vals, saved, r, grad_enabled, lease) for r in roots[: entry.n_results]
     ]
     result = results[0] if entry.single else results
     if entry.aux is None:
         return result
-    aux_floats = vals[roots[entry.n_results :]].tolist()
-    return result, _fill_aux(entry.aux, aux_floats)
+    return result, aux_floats(entry, vals)
 
 
 # --- tracing -----------------------------------------------------------------------------
@@ -404,13 +476,19 @@ def _trace_graph(
             if v.__class__ is Value and id(v) not in pinned_index:
                 pinned_index[id(v)] = len(pinned)
                 pinned.append(v)
-    graph, leaf_values = describe(roots, pinned, inputs)
-    position = {key: graph.pinned[i] for key, i in pinned_index.items()}
+    numbered = number(roots, pinned, inputs)
+    pinned_pos = numbered.top_pos[len(roots) :]
+    position = {key: pinned_pos[i] for key, i in pinned_index.items()}
     guards = [
         (symbol, position[id(a)], position[id(b)] if b.__class__ is Value else b, outcome)
         for symbol, a, b, outcome, _ in records
     ]
     sites = [site for *_, site in records]
+    # The traced Values are no longer needed: free them before the NumPy part.
+    del out, roots, pinned, records, args, values
+    if has_aux:
+        del aux_out, aux_values
+    graph, leaf_values = build(numbered)
     return _Traced(graph, leaf_values, guards, sites, single, n_results, aux)
 
 
@@ -490,7 +568,7 @@ def _user_line() -> str:
 _IR_MAX_NODES = 20_000
 
 
-def format_ir(graph, int_inputs: list[bool], guards=()) -> str:
+def format_ir(graph: Graph, int_inputs: list[bool], guards: Sequence[tuple[Any, ...]] = ()) -> str:
     """A traced graph as text: typed inputs, parameters, one line per node, guards, results."""
     from .graph import MINUS_ONE, ONE
 
@@ -541,18 +619,56 @@ def _linear_names() -> set[str]:
 _LARGEST_EXACT_INT = 2**53
 
 
-def _flatten_args(args: tuple) -> tuple[tuple, np.ndarray, None]:
+def module_key(module: Any) -> tuple[Any, ...]:
+    """A Module argument's part of the cache key: its parameter objects, so that a
+    changed set of parameters (a replaced neuron) traces again.
+
+    The one walk over the parameters a call makes: what each module holds, in order,
+    without ``parameters()``' de-duplication (a Value held twice is the same key
+    every time), so about one list extension per module.
+    """
+    walk = getattr(module, "_walk", None)
+    if callable(walk):
+        ids: list[int] = []
+        for _, sub in walk():
+            ids.extend(map(id, sub._own_parameter_values()))
+    else:  # a duck-typed model: parameters() is all it offers
+        ids = list(map(id, module.parameters()))
+    return ("module", _ParameterIds(tuple(ids)))
+
+
+class _ParameterIds:
+    """A Module's parameter ids, hashed once: a key of 100,000 ids is looked up in the
+    cache at every call, and a tuple would hash them all each time."""
+
+    __slots__ = ("ids", "_hash")
+
+    def __init__(self, ids: tuple[int, ...]) -> None:
+        self.ids, self._hash = ids, hash(ids)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _ParameterIds) and self._hash == other._hash and self.ids == other.ids
+        )
+
+
+def _flatten_args(args: tuple, key_of_module=module_key) -> tuple[tuple, np.ndarray, None]:
     """The arguments' structure (the cache key) and all their numbers, flattened.
 
     An argument that is an int, a (nested) list of ints or an integer array is
     an *integer input*: it reaches ``fn`` as ``TracedInt``s, never as float
     Values.  A NumPy array is read without conversion when it holds float64.
+    ``key_of_module(arg)`` keys a Module argument (``compile_step`` passes the
+    key it computed when it took hold of the parameters).
     """
     structure: list[tuple[Any, ...]] = []
     chunks: list[Any] = []
     for position, arg in enumerate(args):
         if _is_module(arg):  # read at every call: a new set of parameter objects retraces
-            structure.append(("module", tuple(map(id, arg.parameters()))))
+            structure.append(key_of_module(arg))
             continue
         array = arg if arg.__class__ is np.ndarray else None
         if array is None and not isinstance(arg, Value):
@@ -663,6 +779,8 @@ class TracedInt:
     """
 
     __slots__ = ("_trace_node", "value")
+    #: The int it stands for in this trace.
+    value: int
 
     def __init__(self, node: Value, value: int) -> None:
         self._trace_node = node
@@ -696,7 +814,7 @@ class TracedInt:
         return format(self._concrete(), spec)
 
     # comparisons: guarded, like comparisons on Values
-    def _compare(self, symbol: str, other):
+    def _compare(self, symbol: str, other: object) -> Any:
         if isinstance(other, TracedInt):
             _guard(symbol, self._trace_node, other._trace_node)
             return _OUTCOME[symbol](self.value, other.value)
@@ -708,26 +826,26 @@ class TracedInt:
             return _OUTCOME[symbol](self.value, other)
         return NotImplemented
 
-    def __lt__(self, other):
+    def __lt__(self, other: object) -> bool:
         return self._compare("<", other)
 
-    def __le__(self, other):
+    def __le__(self, other: object) -> bool:
         return self._compare("<=", other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: object) -> bool:
         return self._compare(">", other)
 
-    def __ge__(self, other):
+    def __ge__(self, other: object) -> bool:
         return self._compare(">=", other)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return self._compare("==", other)
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         return self._compare("!=", other)
 
     # arithmetic: ints stay traced ints, anything else becomes a Value
-    def _arith(self, other, op, reflected: bool = False):
+    def _arith(self, other: object, op: Callable[[Any, Any], Any], reflected: bool = False) -> Any:
         if isinstance(other, TracedInt) or (
             isinstance(other, numbers.Integral) and not isinstance(other, bool)
         ):
@@ -740,43 +858,43 @@ class TracedInt:
             return op(other, self._trace_node) if reflected else op(self._trace_node, other)
         return NotImplemented
 
-    def __add__(self, other):
+    def __add__(self, other: TracedInt | Value | float) -> TracedInt | Value:
         return self._arith(other, operator.add)
 
-    def __radd__(self, other):
+    def __radd__(self, other: TracedInt | Value | float) -> TracedInt | Value:
         return self._arith(other, operator.add, True)
 
-    def __sub__(self, other):
+    def __sub__(self, other: TracedInt | Value | float) -> TracedInt | Value:
         return self._arith(other, operator.sub)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: TracedInt | Value | float) -> TracedInt | Value:
         return self._arith(other, operator.sub, True)
 
-    def __mul__(self, other):
+    def __mul__(self, other: TracedInt | Value | float) -> TracedInt | Value:
         return self._arith(other, operator.mul)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: TracedInt | Value | float) -> TracedInt | Value:
         return self._arith(other, operator.mul, True)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | float) -> Value:
         return self._trace_node / other
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Value | float) -> Value:
         return other / self._trace_node
 
-    def __neg__(self):
+    def __neg__(self) -> TracedInt:
         return TracedInt(-self._trace_node, -self.value)
 
-    def __pos__(self):
+    def __pos__(self) -> TracedInt:
         return self
 
-    def __floordiv__(self, other):
+    def __floordiv__(self, other: int) -> int:
         return self._concrete() // other
 
-    def __mod__(self, other):
+    def __mod__(self, other: int) -> int:
         return self._concrete() % other
 
-    def __pow__(self, other):
+    def __pow__(self, other: int) -> int | float:
         return self._concrete() ** other
 
 

@@ -11,9 +11,12 @@ was written, which keeps the graph shallow (depth is what costs when replaying).
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterator
 
-from ..engine import Value, topological_order
+import numpy as np
+
+from ..engine import Value, sum_values
 from ..ops import PRIMITIVES
 
 
@@ -24,104 +27,295 @@ def linear_ops() -> dict[str, str]:
 
 ONE, MINUS_ONE = -1, -2  # positions standing for the constants 1.0 and -1.0
 
+#: What an n-ary node keeps in ``_b`` (its parents are the tuple in ``_a``): read off
+#: a node the engine makes, so the walk below can read ``_a``/``_b`` directly.
+_MANY = sum_values([Value(0.0), Value(0.0), Value(0.0)])._b
 
-@dataclass
+
 class Graph:
     """A traced graph as integers: node i is ``ops[i]`` of ``parents[i]`` (positions).
 
-    ``terms[i]`` lists the (a, b) position pairs of a linear node; ``inputs``
-    maps a leaf position to its index among the flattened arguments.
+    Stored as arrays (a few bytes per node, as a graph of millions of nodes
+    needs): ``par[par_off[i]:par_off[i + 1]]`` are node i's inputs, and a linear
+    node that stays a node has its (a, b) products in
+    ``term_a/term_b[term_off[i]:term_off[i + 1]]``.  ``parents[i]`` and
+    ``terms[i]`` read them as tuples, for code that looks at a few nodes.
+    ``inputs`` maps a leaf position to its index among the flattened arguments.
     """
 
-    ops: list[str]  # the table op of each node ("" for a leaf)
-    parents: list[tuple[int, ...]]  # the positions of each node's inputs
-    terms: dict[int, list[tuple[int, int]]]  # linear node -> its (a, b) products
-    inputs: dict[int, int]  # leaf position -> index among the flattened arguments
-    roots: list[int]  # the function's results (and aux), in order
-    pinned: list[int]  # nodes a guard compares, kept as nodes of their own
-    leaves: list[int] = field(default_factory=list)  # the constant leaves (not inputs)
+    def __init__(self, ops, par, par_off, linear, spliced, term_a, term_b, term_off, inputs,
+                 roots, pinned, leaves) -> None:  # fmt: skip
+        self.ops: list[str] = ops  # the table op of each node ("" for a leaf)
+        self.par, self.par_off = par, par_off
+        self.linear = linear  # bool per node: a linear node that stays a node
+        self.spliced = spliced  # bool per node: a linear node spliced into its consumer
+        self.term_a, self.term_b, self.term_off = term_a, term_b, term_off
+        self.inputs: dict[int, int] = inputs  # leaf position -> index among the arguments
+        self.roots: list[int] = roots  # the function's results (and aux), in order
+        self.pinned: list[int] = pinned  # nodes a guard compares, kept as nodes of their own
+        self.leaves: list[int] = leaves  # the constant leaves (not inputs)
+        self.parents = _Parents(self)
+        self.terms = _Terms(self)
+
+    @property
+    def n(self) -> int:
+        """The number of nodes."""
+        return len(self.ops)
+
+
+class _Parents:
+    """``graph.parents[i]``: the positions of node i's inputs, as a tuple."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.g = graph
+
+    def __getitem__(self, i: int) -> tuple[int, ...]:
+        g = self.g
+        return tuple(g.par[g.par_off[i] : g.par_off[i + 1]].tolist())
+
+    def __len__(self) -> int:
+        return self.g.n
+
+
+class _Terms:
+    """``graph.terms[i]``: the (a, b) products of linear node i; ``i in terms``."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.g = graph
+
+    def __contains__(self, i: int) -> bool:
+        return bool(self.g.linear[i])
+
+    def __getitem__(self, i: int) -> list[tuple[int, int]]:
+        g = self.g
+        if not g.linear[i]:
+            raise KeyError(i)
+        lo, hi = int(g.term_off[i]), int(g.term_off[i + 1])
+        return list(zip(g.term_a[lo:hi].tolist(), g.term_b[lo:hi].tolist()))
 
 
 def describe(roots: list[Value], pinned: list[Value], inputs: list[Value]):
     """Number the nodes reachable from roots and pinned, fuse linear chains.
 
     Returns the Graph plus the non-input leaf Values (in position order), which
-    is all the caller still needs from the traced objects.
+    is all the caller still needs from the traced objects.  ``number`` then
+    ``build``: a caller that can drop the traced Values in between (as compile
+    does) frees them before the NumPy part runs, which halves the peak memory.
     """
-    order: list[Value] = []
-    position: dict[int, int] = {}
-    for top in [*roots, *pinned]:
-        if id(top) not in position:
-            for node in topological_order(top):
-                if id(node) not in position:
-                    position[id(node)] = len(order)
-                    order.append(node)
-    ops = [node._op for node in order]
-    parents = [tuple(position[id(p)] for p in node._prev) for node in order]
-    uses = [0] * len(order)
-    for ps in parents:
-        for p in ps:
-            uses[p] += 1
-    for top in [*roots, *pinned]:
-        uses[position[id(top)]] += 1  # kept as a node of its own
-    input_index = {id(v): i for i, v in enumerate(inputs)}
+    return build(number(roots, pinned, inputs))
+
+
+class Numbered:
+    """The traced graph numbered (``number``): plain ints and arrays, and the leaves.
+
+    ``top_pos`` are the positions of the roots, then of the pinned Values.
+    """
+
+    def __init__(self, ops, nargs, par, leaf_pos, top_pos, n_roots, input_pos) -> None:
+        self.ops, self.nargs, self.par = ops, nargs, par
+        self.leaf_pos, self.top_pos, self.n_roots = leaf_pos, top_pos, n_roots
+        self.input_pos = input_pos
+
+
+def number(roots: list[Value], pinned: list[Value], inputs: list[Value]) -> Numbered:
+    """The one walk over the Values: every node's op and inputs as positions."""
+    ops, nargs, par, leaf_pos, top_pos = _number([*roots, *pinned])
+    input_pos = {}
+    for index, v in enumerate(inputs):
+        pos = leaf_pos.get(v)
+        if pos is not None:
+            input_pos[pos] = index
+    return Numbered(ops, nargs, par, leaf_pos, top_pos, len(roots), input_pos)
+
+
+def build(numbered: Numbered):
+    """The Graph of a numbered trace (NumPy: uses, linear fusion) and its leaf Values."""
+    ops, top_pos, input_pos = numbered.ops, numbered.top_pos, numbered.input_pos
+    n = len(ops)
+    nargs_np = np.array(numbered.nargs, dtype=np.int32)
+    par_np = np.array(numbered.par, dtype=np.int32)
+    numbered.nargs = numbered.par = None
+    par_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(nargs_np, out=par_off[1:])
+    uses = np.bincount(par_np, minlength=n)
+    np.add.at(uses, np.asarray(top_pos, dtype=np.intp), 1)  # kept as nodes of their own
+    linear, spliced, term_a, term_b, term_off = _fuse_linear(ops, nargs_np, par_np, par_off, uses)
+    leaf_pos = numbered.leaf_pos
+    leaves = [pos for pos in leaf_pos.values() if pos not in input_pos]
+    leaf_values = [v for v, pos in leaf_pos.items() if pos not in input_pos]
+    numbered.leaf_pos = {}  # the caller's list is then the leaves' only holder
     graph = Graph(
-        ops=ops,
-        parents=parents,
-        terms=_fuse_linear(ops, parents, uses),
-        inputs={i: input_index[id(v)] for i, v in enumerate(order) if id(v) in input_index},
-        roots=[position[id(r)] for r in roots],
-        pinned=[position[id(v)] for v in pinned],
-    )
-    graph.leaves = [i for i, op in enumerate(ops) if op == "" and i not in graph.inputs]
-    leaf_values = [order[i] for i in graph.leaves]
+        ops, par_np, par_off, linear, spliced, term_a, term_b, term_off,
+        inputs=dict(sorted(input_pos.items())),
+        roots=top_pos[: numbered.n_roots],
+        pinned=top_pos[numbered.n_roots :],
+        leaves=leaves,
+    )  # fmt: skip
     return graph, leaf_values
 
 
-def _fuse_linear(ops, parents, uses) -> dict[int, list[tuple[int, int]]]:
-    """Terms of every linear node that stays a node; the others are spliced in.
+def _number(tops: list[Value]):
+    """Number every node reachable from tops, inputs before outputs (an iterative DFS).
+
+    Returns each node's op, its number of inputs, the inputs' positions (all
+    nodes' concatenated), the leaves' positions (a dict in position order) and
+    the tops' positions.  While it runs, an inner node's position is kept in
+    its own ``grad`` slot (no dict of millions of entries); every grad is put
+    back before it returns.  A slot holding an int is only taken for a
+    position when ``order`` confirms it, so no user value is mistaken for one.
+    """
+    order: list[Value] = []  # every node, by position
+    ops: list[str] = []
+    nargs = array("i")
+    par = array("i")
+    leaf_pos: dict[Value, int] = {}
+    saved: list[tuple[Value, object]] = []  # inner nodes' grads that were not 0.0
+    append_node, append_op = order.append, ops.append
+    append_nargs, append_par = nargs.append, par.append
+
+    def position(p: Value) -> int:
+        return p.grad if p._a is not None else leaf_pos[p]
+
+    def seen(p: Value) -> bool:
+        if p._a is None:
+            return p in leaf_pos
+        g = p.grad
+        return g.__class__ is int and 0 <= g < len(order) and order[g] is p
+
+    def emit(node: Value) -> None:
+        g = node.grad
+        if g.__class__ is not float or g:
+            saved.append((node, g))
+        node.grad = len(order)
+        append_node(node)
+        append_op(node._op)
+        a, b = node._a, node._b
+        if b is _MANY:
+            for p in a:
+                append_par(p.grad if p._a is not None else leaf_pos[p])
+            append_nargs(len(a))
+        elif b is None:
+            append_par(a.grad if a._a is not None else leaf_pos[a])
+            append_nargs(1)
+        else:
+            append_par(a.grad if a._a is not None else leaf_pos[a])
+            append_par(b.grad if b._a is not None else leaf_pos[b])
+            append_nargs(2)
+
+    def emit_leaf(p: Value) -> None:
+        leaf_pos[p] = len(order)
+        append_node(p)
+        append_op("")
+        append_nargs(0)
+
+    try:
+        for top in tops:
+            if seen(top):
+                continue
+            if top._a is None:
+                emit_leaf(top)
+                continue
+            stack = [top]
+            push, pop = stack.append, stack.pop
+            many: list[tuple[Value, Iterator[Value]]] = []  # n-ary nodes: parents left
+            while stack:
+                node = stack[-1]
+                b = node._b
+                if b is _MANY:
+                    if not many or many[-1][0] is not node:
+                        many.append((node, iter(node._a)))
+                    for p in many[-1][1]:
+                        if p._a is None:
+                            if p not in leaf_pos:
+                                emit_leaf(p)
+                        elif not seen(p):
+                            push(p)
+                            break
+                    else:
+                        many.pop()
+                        emit(pop())
+                    continue
+                a = node._a
+                if a._a is None:
+                    if a not in leaf_pos:
+                        emit_leaf(a)
+                elif not seen(a):
+                    push(a)
+                    continue
+                if b is not None:
+                    if b._a is None:
+                        if b not in leaf_pos:
+                            emit_leaf(b)
+                    elif not seen(b):
+                        push(b)
+                        continue
+                emit(pop())
+        top_pos = [position(t) for t in tops]
+    finally:
+        for node in order:
+            if node._a is not None:
+                node.grad = 0.0
+        for node, g in saved:
+            node.grad = g
+    return ops, nargs, par, leaf_pos, top_pos
+
+
+_ADD, _SUB, _NEG, _MUL = 1, 2, 3, 4
+_KIND = {"add": _ADD, "sub": _SUB, "neg": _NEG, "mul": _MUL}
+
+
+def _fuse_linear(ops: list[str], nargs, par, par_off, uses):
+    """The linear nodes that stay nodes, and their terms; the others are spliced in.
 
     A linear node used once, by a sum-like node (``+``, ``sum``, the left side
     of ``-``), becomes part of its consumer: ``(a*b + c) + d`` is one node with
-    terms ``a*b, c*1, d*1``.  Parts are nested lists, flattened once at the
-    end, so that a long chain costs linear time.
+    terms ``a*b, c*1, d*1``.  All in NumPy: each spliced node points to its
+    consumer, pointer jumping finds the node it ends up in, and one sort puts
+    every term in its place.
+    Returns (linear, spliced: bools per node, term_a, term_b, term_off).
     """
-    parts: dict[int, list] = {}
+    n = len(ops)
+    names = sorted(set(ops))
     fusion = linear_ops()
-
-    def expand(p: int):
-        if ops[p] in fusion and uses[p] == 1:
-            return parts.pop(p)
-        return (p, ONE)
-
-    for i, op in enumerate(ops):
-        kind = fusion.get(op)
-        if kind is None:
-            continue
-        ps = parents[i]
-        if kind == "mul":
-            parts[i] = [(ps[0], ps[1])]
-        elif kind == "neg":
-            parts[i] = [(ps[0], MINUS_ONE)]
-        elif kind == "sub":
-            parts[i] = [expand(ps[0]), (ps[1], MINUS_ONE)]
-        else:  # "add"
-            parts[i] = [expand(p) for p in ps]
-    return {i: _flatten(p) for i, p in parts.items()}
-
-
-def _flatten(items: list) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    stack = [iter(items)]
-    while stack:
-        for item in stack[-1]:
-            if item.__class__ is list:
-                stack.append(iter(item))
-                break
-            out.append(item)
-        else:
-            stack.pop()
-    return out
+    kind_of_name = np.array([_KIND.get(fusion.get(name, ""), 0) for name in names], np.int8)
+    code = {name: i for i, name in enumerate(names)}
+    kind = kind_of_name[np.fromiter(map(code.__getitem__, ops), np.int16, n)] if n else (
+        np.zeros(0, np.int8))  # fmt: skip
+    consumer = np.repeat(np.arange(n, dtype=np.int64), nargs)  # per edge
+    arg = np.arange(len(par), dtype=np.int64) - par_off[consumer]  # the input's index
+    ck, pk = kind[consumer], kind[par]
+    splice = (pk > 0) & (uses[par] == 1) & ((ck == _ADD) | ((ck == _SUB) & (arg == 0)))
+    top = np.arange(n, dtype=np.int64)
+    top[par[splice]] = consumer[splice]
+    while True:  # pointer jumping: every spliced node to the node it ends up in
+        jumped = top[top]
+        if np.array_equal(jumped, top):
+            break
+        top = jumped
+    linear = (kind > 0) & (top == np.arange(n))
+    spliced = (kind > 0) & ~linear
+    # The terms: one per product (a * b) or negation (a * -1), one per input of a
+    # sum that is not spliced in (p * 1, or p * -1 on the right of a minus).  Within
+    # a node they are sorted by the input (edge) they come from: a spliced node's
+    # terms come before those of its consumer's own inputs (spliced nodes are
+    # numbered before their consumer), the same order for every copy of a
+    # subexpression, which is what lets a layer's nodes line up as a matrix.
+    prod = np.flatnonzero((kind == _MUL) | (kind == _NEG))
+    first = par_off[prod]
+    p_a = par[first].astype(np.int64)
+    second = par[np.minimum(first + 1, max(len(par) - 1, 0))] if len(par) else first
+    p_b = np.where(kind[prod] == _MUL, second, MINUS_ONE)
+    edge = np.flatnonzero(((ck == _ADD) | (ck == _SUB)) & ~splice)
+    e_a = par[edge].astype(np.int64)
+    e_b = np.where((ck[edge] == _SUB) & (arg[edge] == 1), MINUS_ONE, ONE)
+    t_top = np.concatenate([top[consumer[edge]], top[prod]])
+    t_key = np.concatenate([edge, first])
+    t_a = np.concatenate([e_a, p_a])
+    t_b = np.concatenate([e_b, p_b.astype(np.int64)])
+    order = np.argsort(t_top * (len(par) + 1) + t_key, kind="stable")
+    term_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(t_top, minlength=n), out=term_off[1:])
+    return linear, spliced, t_a[order], t_b[order], term_off
 
 
 def _refcount_of_listed(values: list) -> list[int]:

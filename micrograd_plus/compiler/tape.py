@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -25,12 +26,12 @@ import numpy as np
 from ..engine import AnomalyError, Value, is_anomaly_enabled
 from ..ops import PRIMITIVES
 from .floats import LINEAR, FloatSegment
-from .graph import MINUS_ONE, ONE, Graph, describe, linear_ops, referenced_elsewhere
-from .vectorised import NUMPY, MapGroup, MatmulGroup, RowsGroup
+from .graph import MINUS_ONE, ONE, Graph, describe, referenced_elsewhere
+from .vectorised import MINUS_ONE_SLOT, NUMPY, ONE_SLOT, MapGroup, MatmulGroup, RowsGroup
 
 __all__ = ["NUMPY", "Tape", "describe"]
 
-ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first two slots
+_DATA = attrgetter("_data")
 
 # Costs in units of one float op call (about 0.3 us), measured on deep chains of
 # several widths (benchmarks/bench_compile.py, narrow_table): a NumPy group costs
@@ -38,6 +39,7 @@ ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first 
 # float node costs its work, and switching from NumPy to floats costs one
 # segment's reads and writes.
 NUMPY_GROUP_COST = 24
+_POOL_SIZE = 2  # value arrays kept for reuse per tape (a result alive while the next call runs)
 FLOAT_SEGMENT_COST = 10
 
 _COMPARE = {
@@ -63,7 +65,29 @@ class Tape:
     (parameters), the baked constants, then each group's outputs, contiguous.
     """
 
-    def __init__(self, graph: Graph, leaf_values: list[Value], n_inputs: int, guards=()) -> None:
+    n_nodes: int
+    n_inputs: int
+    #: The leaves read again at each call (the parameters), in slot order.
+    live: list[Value]
+    live_lo: int
+    live_hi: int
+    const_hi: int
+    #: Slots in all: the length of the value array.
+    size: int
+    #: The value array before the inputs and parameters are written in.
+    template: np.ndarray
+    #: The slot of each root (the results, then the aux Values).
+    roots: list[int]
+    #: Per comparison symbol: (numpy comparison, a slots, b slots, outcomes, guard numbers).
+    guards: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+    def __init__(
+        self,
+        graph: Graph,
+        leaf_values: list[Value],
+        n_inputs: int,
+        guards: Sequence[tuple[str, int, Any, bool]] = (),
+    ) -> None:
         alive = referenced_elsewhere(leaf_values)
         n = self.n_nodes = len(graph.ops)
         self.n_inputs = n_inputs
@@ -80,7 +104,7 @@ class Tape:
                 values.append(x)
             return constants[key]
 
-        slot = [-1] * n
+        slot = np.full(n, -1, dtype=np.int64)
         for pos, index in graph.inputs.items():
             slot[pos] = 2 + index
         live_iter = iter(range(self.live_lo, self.live_hi))
@@ -88,89 +112,141 @@ class Tape:
             slot[pos] = next(live_iter) if a else constant_slot(v.data)
         guard_consts = [constant_slot(b) for _, _, b, _ in guards if b.__class__ is float]
         self.const_hi = self.live_hi + len(values) - 2
-        self._place_nodes(graph, slot, set(range(self.live_lo, self.live_hi)))
+        self._place_nodes(graph, slot)
         self.template = np.zeros(self.size)
         self.template[:2] = values[:2]
         self.template[self.live_hi : self.live_hi + len(values) - 2] = values[2:]
-        self.roots = [slot[r] for r in graph.roots]
+        self.roots = [int(slot[r]) for r in graph.roots]
         self._prepare_guards(guards, slot, iter(guard_consts))
+        # Arrays kept for the next calls (list.pop and append are atomic: threads may share).
+        self._vals_pool: list[np.ndarray] = []
+        self._grad_pool: list[np.ndarray] = []
 
-    def _place_nodes(self, graph: Graph, slot: list[int], live_slots: set[int]) -> None:
+    def _place_nodes(self, graph: Graph, slot: np.ndarray) -> None:
         """Give every node a slot and make the groups, shallowest first.
 
-        Consecutive narrow groups are gathered into one float segment.
+        Consecutive narrow groups are gathered into one float segment.  The
+        groups are first planned with the parameters in the order they were
+        met, then the parameters are laid out again so that each matrix product
+        reads its weights as one block (``_lay_out_parameters``), and only then
+        are the groups built.
         """
-        groups, grad_flow = _group_by_depth(graph, slot, live_slots)
+        groups, grad_flow = _group_by_depth(graph, slot, self.live_lo, self.live_hi)
         size = self.const_hi
-        total = size + sum(len(nodes) for nodes in groups.values())
+        total = size + sum(len(nodes) for _, nodes in groups)
         need = np.zeros(total, dtype=bool)  # does a parameter's gradient flow through a slot?
         need[self.live_lo : self.live_hi] = True
-        self.groups: list[Any] = []  # FloatSegments and NumPy groups, in order
+        plans: list[tuple] = []  # (group class, its arguments): FloatSegments and NumPy groups
         narrow: list[tuple] = []  # (op, operand slots) of the float segment being gathered
-        keys = sorted(groups)
-        works = [_work(groups[key], graph, key[1] == 0) for key in keys]
-        for key, on_floats in zip(keys, _cheapest_plan(works)):
-            nodes, is_linear = groups[key], key[1] == 0
+        n_terms = np.diff(graph.term_off)
+        works = [int(n_terms[nodes].sum()) if key[1] == 0 else len(nodes) for key, nodes in groups]
+        # slot_of[p] for an operand position p; -1 and -2 (ONE, MINUS_ONE) index the end
+        for (key, nodes), on_floats in zip(groups, _cheapest_plan(works)):
+            is_linear = key[1] == 0
             if on_floats:
-                for i in nodes:
+                for i in nodes.tolist():
                     slot[i] = size
                     size += 1
                     narrow.append(_float_node(i, graph, slot, is_linear))
             else:
                 if narrow:
-                    self.groups.append(FloatSegment(size - len(narrow), narrow, need))
+                    plans.append((FloatSegment, size - len(narrow), narrow))
                     narrow = []
                 if is_linear:
-                    size = self._place_linear(nodes, graph.terms, slot, live_slots, size, need)
+                    size = self._place_linear(nodes, graph, slot, size, plans)
                 else:
-                    size = self._place_map(key[2], nodes, graph.parents, slot, size, need)
-            for i in nodes:
-                need[slot[i]] = grad_flow[i]
+                    size = self._place_map(key[2], nodes, graph, slot, size, plans)
+            need[slot[nodes]] = grad_flow[nodes]
         if narrow:
-            self.groups.append(FloatSegment(size - len(narrow), narrow, need))
+            plans.append((FloatSegment, size - len(narrow), narrow))
         self.size = size
+        new_slot = self._lay_out_parameters(plans)
+        leaves = np.asarray(graph.leaves, dtype=np.intp)
+        if leaves.size:
+            slot[leaves] = new_slot[slot[leaves]]
+        self.groups: list[Any] = []
+        for plan in plans:
+            if plan[0] is FloatSegment:
+                _, lo, nodes = plan
+                moved = [_moved_float_node(op, ins, new_slot) for op, ins in nodes]
+                self.groups.append(FloatSegment(lo, moved, need))
+            elif plan[0] is MapGroup:
+                _, op, lo, operand_slots = plan
+                self.groups.append(MapGroup(op, lo, new_slot[operand_slots], need))
+            else:
+                cls, lo, a_slots, b_slots = plan
+                self.groups.append(cls(lo, new_slot[a_slots], new_slot[b_slots], need))
 
-    def _place_map(self, op: str, nodes, parents, slot, size: int, need) -> int:
+    def _lay_out_parameters(self, plans: list[tuple]) -> np.ndarray:
+        """Reorder the parameters' slots so that each matrix product's weights are one block.
+
+        Returns ``new_slot``: for every slot, where it moves (only parameter slots
+        move).  The weights of the first matrix product that reads them are laid
+        out row by row (neuron by neuron, a neuron's weights then its bias: the
+        order of ``parameters()`` in an MLP), so the replay reads them as a view;
+        parameters read by no product keep their order, after the others.
+        ``self.live`` is reordered to match.
+        """
+        lo, hi = self.live_lo, self.live_hi
+        new_slot = np.arange(self.size, dtype=np.intp)
+        if hi == lo:
+            return new_slot
+        moved = np.full(hi - lo, -1, dtype=np.intp)
+        next_slot = lo
+        for plan in plans:
+            if plan[0] is not MatmulGroup:
+                continue
+            block = np.asarray(plan[2], dtype=np.intp).ravel()
+            if block.size == 0 or block.min() < lo or block.max() >= hi:
+                continue
+            block = block - lo
+            if (moved[block] >= 0).any() or np.unique(block).size != block.size:
+                continue
+            moved[block] = np.arange(next_slot, next_slot + block.size)
+            next_slot += block.size
+        rest = np.flatnonzero(moved < 0)
+        moved[rest] = np.arange(next_slot, next_slot + rest.size)
+        new_slot[lo:hi] = moved
+        live: list[Value] = [None] * len(self.live)  # type: ignore[list-item]
+        for v, s in zip(self.live, moved.tolist()):
+            live[s - lo] = v
+        self.live = live
+        return new_slot
+
+    def _place_map(self, op: str, nodes: np.ndarray, graph: Graph, slot, size, plans) -> int:
         """Nodes of one non-linear op at one depth: one MapGroup, ordered by first operand."""
-        nodes.sort(key=lambda i: slot[parents[i][0]])
-        for k, i in enumerate(nodes):
-            slot[i] = size + k
-        arity = len(parents[nodes[0]])
-        operand_slots = [[slot[parents[i][j]] for i in nodes] for j in range(arity)]
-        self.groups.append(MapGroup(op, size, operand_slots, need))
+        first = graph.par_off[nodes]
+        nodes = nodes[np.argsort(slot[graph.par[first]], kind="stable")]
+        slot[nodes] = np.arange(size, size + len(nodes))
+        arity = int(graph.par_off[nodes[0] + 1] - graph.par_off[nodes[0]])
+        operands = graph.par[graph.par_off[nodes][None, :] + np.arange(arity)[:, None]]
+        plans.append((MapGroup, op, size, slot[operands]))
         return size + len(nodes)
 
-    def _place_linear(self, nodes, terms, slot, live_slots, size, need) -> int:
-        """Linear nodes of one depth: a matmul per grid of equal-length nodes, else rows."""
+    def _place_linear(self, nodes: np.ndarray, graph: Graph, slot, size, plans) -> int:
+        """Linear nodes of one depth: a matmul per grid of equal-length nodes, else rows.
 
-        def rank(s: int) -> int:  # weights on the "A" side of a product, data on "B"
-            return (
-                2 if s in live_slots else (1 if s < 2 or self.live_hi <= s < self.const_hi else 0)
-            )
-
-        by_length: dict[int, list[tuple[int, list[int], list[int]]]] = {}
-        for i in nodes:
-            a_row, b_row = [], []
-            for a, b in terms[i]:
-                sa, sb = _slot_of(a, slot), _slot_of(b, slot)
-                if rank(sb) > rank(sa):
-                    sa, sb = sb, sa
-                a_row.append(sa)
-                b_row.append(sb)
-            by_length.setdefault(len(a_row), []).append((i, a_row, b_row))
-        for rows in by_length.values():
-            grid = _as_grid(rows)
+        Each term's two slots are put weights first ("A": parameters, then
+        constants) and data second ("B"); nodes whose A rows and B rows pair up
+        exactly once form a grid, node (r, k) = A[k] . B[r], a matrix product.
+        """
+        lo, hi, const_hi = self.live_lo, self.live_hi, self.const_hi
+        counts = graph.term_off[nodes + 1] - graph.term_off[nodes]
+        for length in np.unique(counts).tolist():
+            rows = nodes[counts == length]
+            idx = graph.term_off[rows][:, None] + np.arange(length)
+            sa = _operand_slots(graph.term_a[idx], slot)
+            sb = _operand_slots(graph.term_b[idx], slot)
+            swap = _rank(sb, lo, hi, const_hi) > _rank(sa, lo, hi, const_hi)
+            sa, sb = np.where(swap, sb, sa), np.where(swap, sa, sb)
+            grid = _as_grid(sa, sb)
             if grid is not None:
-                a_rows, b_rows, cell = grid
-                for i, r, k in cell:
-                    slot[i] = size + r * len(a_rows) + k
-                self.groups.append(MatmulGroup(size, a_rows, b_rows, need))
+                a_rows, b_rows, r, k = grid
+                slot[rows] = size + r * len(a_rows) + k
+                plans.append((MatmulGroup, size, a_rows, b_rows))
             else:
-                for k, (i, _, _) in enumerate(rows):
-                    slot[i] = size + k
-                a_slots = [a for _, a, _ in rows]
-                b_slots = [b for _, _, b in rows]
-                self.groups.append(RowsGroup(size, a_slots, b_slots, need))
+                slot[rows] = np.arange(size, size + len(rows))
+                plans.append((RowsGroup, size, sa, sb))
             size += len(rows)
         return size
 
@@ -196,11 +272,21 @@ class Tape:
                 return int(numbers[changed].min())
         return None
 
-    def forward(self, inputs: np.ndarray) -> tuple[np.ndarray, list]:
-        """Every slot's value for these inputs and the parameters' current data."""
-        vals = self.template.copy()
+    def forward(self, inputs: np.ndarray, live: Any = None) -> tuple[np.ndarray, list[Any]]:
+        """Every slot's value for these inputs and the parameters' current data.
+
+        ``live``: the values of ``self.live`` in order, when the caller holds them in
+        an array (``compile_step``); by default each Value's ``.data`` is read.
+        The array comes from the tape's pool when a released one is there
+        (``release``): every slot past the constants is written before it is read,
+        so a reused array carries nothing over from the call that had it.
+        """
+        pool = self._vals_pool
+        vals = pool.pop() if pool else self.template.copy()
         vals[2 : self.live_lo] = inputs
-        vals[self.live_lo : self.live_hi] = [v.data for v in self.live]
+        if live is None:  # the slot itself, read in C (the .data property is a Python call)
+            live = np.fromiter(map(_DATA, self.live), np.float64, len(self.live))
+        vals[self.live_lo : self.live_hi] = live
         with np.errstate(all="ignore"):
             saved = [group.forward(vals) for group in self.groups]
         if is_anomaly_enabled():
@@ -218,9 +304,17 @@ class Tape:
                 "(a compiled replay; call the function without compile to see its inputs)"
             )
 
-    def backward(self, vals: np.ndarray, saved: list, root: int) -> None:
+    def backward(self, vals: np.ndarray, saved: list[Any], root: int) -> None:
         """Add d(root)/d(leaf) into ``.grad`` of every leaf read at each call."""
-        G = np.zeros(self.size)
+        grads = self.leaf_grads(vals, saved, root)
+        for v, g in zip(self.live, grads.tolist()):
+            v.grad += g
+
+    def leaf_grads(self, vals: np.ndarray, saved: list[Any], root: int) -> np.ndarray:
+        """d(root)/d(leaf) for every leaf of ``self.live``, in order, as a new array."""
+        pool = self._grad_pool
+        G = pool.pop() if pool else np.empty(self.size)
+        G.fill(0.0)
         G[root] = 1.0
         checked = is_anomaly_enabled()
         with np.errstate(all="ignore"):
@@ -232,8 +326,16 @@ class Tape:
                             f"NaN gradient in the backward of '{_op_name(group)}' "
                             "(a compiled replay)"
                         )
-        for v, g in zip(self.live, G[self.live_lo : self.live_hi].tolist()):
-            v.grad += g
+        grads = G[self.live_lo : self.live_hi].copy()
+        pool.append(G)
+        return grads
+
+    def release(self, vals: np.ndarray) -> None:
+        """Give back an array ``forward`` returned, once nothing will read it again
+        (its results are gone): the next forward reuses it instead of copying the
+        template, which at 10,000 samples is most of the cost of a small step."""
+        if len(self._vals_pool) < _POOL_SIZE and vals.shape == self.template.shape:
+            self._vals_pool.append(vals)
 
 
 def _op_name(group, slot: int | None = None) -> str:
@@ -244,52 +346,145 @@ def _op_name(group, slot: int | None = None) -> str:
     return getattr(group, "op", "+' or '*")  # a linear group: a sum of products
 
 
-def _as_grid(rows):
-    """If every (A row, B row) pair occurs exactly once, the rows form a matmul grid."""
-    a_index: dict[tuple, int] = {}
-    b_index: dict[tuple, int] = {}
-    keys = []
-    for _, a_row, b_row in rows:
-        ka, kb = tuple(a_row), tuple(b_row)
-        a_index.setdefault(ka, len(a_index))
-        b_index.setdefault(kb, len(b_index))
-        keys.append((a_index[ka], b_index[kb]))
-    if len(a_index) * len(b_index) != len(rows) or len(set(keys)) != len(rows):
+def _first_seen(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows in order of first appearance, and each row's index among them."""
+    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    rank = np.empty(len(first), dtype=np.intp)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rows[np.sort(first)], rank[inverse]
+
+
+def _as_grid(sa: np.ndarray, sb: np.ndarray):
+    """If every (A row, B row) pair occurs exactly once, the rows form a matmul grid:
+    (distinct A rows, distinct B rows, each node's B index r and A index k)."""
+    a_rows, k = _first_seen(sa)
+    b_rows, r = _first_seen(sb)
+    if len(a_rows) * len(b_rows) != len(sa):
         return None
-    cell = [(i, kb, ka) for (i, _, _), (ka, kb) in zip(rows, keys)]
-    return [list(k) for k in a_index], [list(k) for k in b_index], cell
+    if np.unique(r * len(a_rows) + k).size != len(sa):
+        return None
+    return a_rows, b_rows, r, k
 
 
-def _group_by_depth(graph: Graph, slot: list[int], live_slots: set[int]):
-    """Nodes keyed by (depth, 0, "lin") or (depth, 1, op, arity); whether a gradient flows.
+def _operand_slots(positions: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """Slots of term operands: ONE and MINUS_ONE become the slots of 1.0 and -1.0."""
+    out = slot[np.maximum(positions, 0)]
+    out[positions == ONE] = ONE_SLOT
+    out[positions == MINUS_ONE] = MINUS_ONE_SLOT
+    return out
 
-    A node's depth is one more than its deepest operand's, so the nodes of one
-    key never depend on each other and the keys' order is a valid order to run.
+
+def _rank(s: np.ndarray, lo: int, hi: int, const_hi: int) -> np.ndarray:
+    """2 for a parameter's slot, 1 for a constant's, 0 for data: weights go on A's side."""
+    return np.where((s >= lo) & (s < hi), 2, np.where((s < 2) | ((s >= hi) & (s < const_hi)), 1, 0))
+
+
+def _group_by_depth(graph: Graph, slot: np.ndarray, live_lo: int, live_hi: int):
+    """The groups, in a valid order to run: [((depth, 0, "lin") or (depth, 1, op, arity),
+    nodes)], and for every node whether a parameter's gradient flows through it.
+
+    A node's depth is one more than its deepest operand's (a linear node's
+    operands are its terms' factors), so the nodes of one key never depend on
+    each other.  One pass in position order (positions are a topological order).
     """
-    ops, parents, terms = graph.ops, graph.parents, graph.terms
-    depth = [0] * len(ops)
-    grad_flow = [False] * len(ops)  # does a parameter's gradient flow through the node?
-    for pos in graph.leaves:
-        grad_flow[pos] = slot[pos] in live_slots
-    groups: dict[tuple, list[int]] = {}
-    fusion = linear_ops()
-    for i, op in enumerate(ops):
-        if op == "" or (op in fusion and i not in terms):
-            continue  # a leaf, or spliced into its consumer
-        if i in terms:
-            flows = [p for t in terms[i] for p in t if p >= 0]
-            ins: Sequence[int] = flows
-            key: tuple = (0, "lin")
-        else:
-            const = PRIMITIVES[op].const_inputs
-            ins = parents[i]
-            flows = [p for j, p in enumerate(ins) if j not in const]
-        depth[i] = 1 + max((depth[p] for p in ins), default=0)
-        grad_flow[i] = any(grad_flow[p] for p in flows)
-        if i not in terms:
-            key = (1, op, len(parents[i]))
-        groups.setdefault((depth[i], *key), []).append(i)
+    n = graph.n
+    nargs = np.diff(graph.par_off)
+    placed = (nargs > 0) & ~graph.spliced
+    linear = graph.linear
+    grad_flow = np.zeros(n, dtype=bool)
+    leaves = np.asarray(graph.leaves, dtype=np.intp)
+    if leaves.size:
+        grad_flow[leaves] = (slot[leaves] >= live_lo) & (slot[leaves] < live_hi)
+    # Each placed node's operands (consumer, operand) and whether a gradient flows back.
+    nodes = np.flatnonzero(placed)
+    ops = graph.ops
+    const = {name: p.const_inputs for name, p in PRIMITIVES.items() if p.const_inputs}
+    nonlinear = placed & ~linear
+    consumer = np.repeat(np.arange(n), nargs)
+    keep = nonlinear[consumer]
+    p_c, p_p = consumer[keep], graph.par[keep].astype(np.int64)
+    p_flow = np.ones(len(p_c), dtype=bool)
+    if const:  # inputs that are constants (leaky_relu's slope, take's index) pass no gradient
+        arg = np.flatnonzero(keep) - graph.par_off[p_c]
+        for name in sorted(set(ops)):
+            if name in const:
+                is_op = np.fromiter((ops[c] == name for c in p_c.tolist()), bool, len(p_c))
+                for j in const[name]:
+                    p_flow[is_op & (arg == j)] = False
+    t_c = np.repeat(np.arange(n), np.diff(graph.term_off))
+    t_c, t_p = np.concatenate([t_c, t_c]), np.concatenate([graph.term_a, graph.term_b])
+    real = t_p >= 0
+    dep_c = np.concatenate([p_c, t_c[real]])
+    dep_p = np.concatenate([p_p, t_p[real]])
+    dep_flow = np.concatenate([p_flow, np.ones(int(real.sum()), dtype=bool)])
+    order = np.argsort(dep_c, kind="stable")
+    dep_c, dep_p, dep_flow = dep_c[order], dep_p[order], dep_flow[order]
+    depth_all, grad_flow = _depth_and_flow(n, nodes, dep_c, dep_p, dep_flow, grad_flow)
+    depth = depth_all[nodes]
+    names = sorted(set(ops))
+    code = {name: k for k, name in enumerate(names)}
+    op_code = np.fromiter((code[ops[i]] for i in nodes.tolist()), np.int64, len(nodes))
+    is_nonlinear = ~linear[nodes]
+    arity = np.where(is_nonlinear, nargs[nodes], 0)
+    op_code = np.where(is_nonlinear, op_code, -1)
+    order = np.lexsort((arity, op_code, is_nonlinear, depth))
+    nodes, depth, op_code = nodes[order], depth[order], op_code[order]
+    is_nonlinear, arity = is_nonlinear[order], arity[order]
+    key = np.stack([depth, is_nonlinear, op_code, arity])
+    starts = np.flatnonzero(np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0)])
+    ends = np.r_[starts[1:], len(nodes)]
+    groups = []
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        k: tuple = (int(depth[a]), 0, "lin")
+        if is_nonlinear[a]:
+            k = (int(depth[a]), 1, names[int(op_code[a])], int(arity[a]))
+        groups.append((k, nodes[a:b]))
     return groups, grad_flow
+
+
+def _depth_and_flow(n, nodes, dep_c, dep_p, dep_flow, leaf_flow, rounds: int = 64):
+    """Every node's depth (1 + its deepest operand's; leaves 0) and gradient flow.
+
+    ``dep_c``/``dep_p``: the (consumer, operand) pairs, sorted by consumer.
+    Whole-array rounds, each pushing depths one level up, until nothing changes
+    (a network is a few levels deep); a deeper graph (a long chain, which is
+    narrow and small) finishes with one pass in position order instead.
+    """
+    starts = np.flatnonzero(np.r_[True, dep_c[1:] != dep_c[:-1]]) if len(dep_c) else dep_c
+    heads = dep_c[starts]
+    base = np.zeros(n, dtype=np.int64)
+    base[nodes] = 1  # a node whose operands are all constants 1 and -1 is at depth 1
+    depth = base.copy()
+    flow = leaf_flow.copy()
+    flowing = dep_flow.astype(np.int8)
+    for _ in range(rounds):
+        new_depth = base.copy()
+        new_flow = leaf_flow.copy()
+        if len(dep_c):
+            new_depth[heads] = np.maximum.reduceat(depth[dep_p], starts) + 1
+            new_flow[heads] |= np.maximum.reduceat(flow[dep_p] * flowing, starts) > 0
+        if np.array_equal(new_depth, depth) and np.array_equal(new_flow, flow):
+            return depth, flow
+        depth, flow = new_depth, new_flow
+    depth_list, flow_list = depth.tolist(), flow.tolist()
+    bounds = np.r_[starts, len(dep_c)].tolist()
+    ps, fs = dep_p.tolist(), dep_flow.tolist()
+    segment = dict(zip(heads.tolist(), range(len(starts))))
+    for i in nodes.tolist():
+        k = segment.get(i)
+        if k is None:
+            depth_list[i] = 1
+            continue
+        d, f = 0, flow_list[i]
+        for j in range(bounds[k], bounds[k + 1]):
+            p = ps[j]
+            if depth_list[p] > d:
+                d = depth_list[p]
+            if fs[j] and flow_list[p]:
+                f = True
+        depth_list[i], flow_list[i] = d + 1, f
+    return np.array(depth_list, dtype=np.int64), np.array(flow_list, dtype=bool)
 
 
 def _cheapest_plan(works: list[int]) -> list[bool]:
@@ -317,23 +512,19 @@ def _cheapest_plan(works: list[int]) -> list[bool]:
     return plan[::-1]
 
 
-def _work(nodes: list[int], graph: Graph, is_linear: bool) -> int:
-    """Multiplications (linear nodes) or op calls (the others) a group makes."""
-    if is_linear:
-        return sum(len(graph.terms[i]) for i in nodes)
-    return len(nodes)
+def _moved_float_node(op: str, ins, new_slot: np.ndarray) -> tuple:
+    """A float node's (op, operand slots) after the parameters moved."""
+    if op == LINEAR:
+        return op, [(int(new_slot[a]), int(new_slot[b])) for a, b in ins]
+    return op, [int(new_slot[s]) for s in ins]
 
 
-def _slot_of(position: int, slot: list[int]) -> int:
-    if position == ONE:
-        return ONE_SLOT
-    if position == MINUS_ONE:
-        return MINUS_ONE_SLOT
-    return slot[position]
-
-
-def _float_node(i: int, graph: Graph, slot: list[int], is_linear: bool) -> tuple:
+def _float_node(i: int, graph: Graph, slot: np.ndarray, is_linear: bool) -> tuple:
     """(op, operand slots) of node i, as a FloatSegment runs it."""
+
+    def slot_of(p: int) -> int:
+        return ONE_SLOT if p == ONE else MINUS_ONE_SLOT if p == MINUS_ONE else int(slot[p])
+
     if is_linear:
-        return LINEAR, [(_slot_of(a, slot), _slot_of(b, slot)) for a, b in graph.terms[i]]
-    return graph.ops[i], [slot[p] for p in graph.parents[i]]
+        return LINEAR, [(slot_of(a), slot_of(b)) for a, b in graph.terms[i]]
+    return graph.ops[i], [int(slot[p]) for p in graph.parents[i]]

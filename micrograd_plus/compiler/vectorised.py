@@ -17,76 +17,168 @@ forwards, rules and flags all come from ``ops.PRIMITIVES``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..ops import NUMPY, PRIMITIVES
 from .floats import float_forward, float_rule
 
-__all__ = ["NUMPY", "MapGroup", "MatmulGroup", "RowsGroup"]
+__all__ = ["NUMPY", "ONE_SLOT", "MINUS_ONE_SLOT", "MapGroup", "MatmulGroup", "RowsGroup"]
+
+ONE_SLOT, MINUS_ONE_SLOT = 0, 1  # the constants 1.0 and -1.0 live in the first two slots
 
 
-def _all_finite(arrays) -> bool:
+def _all_finite(arrays: Iterable[Any]) -> bool:
     return all(bool(np.isfinite(a).all()) for a in arrays)
 
 
-def _is_range(flat: np.ndarray) -> bool:
-    return (
-        flat.size > 0
-        and int(flat[-1]) - int(flat[0]) == flat.size - 1
-        and (flat.size == 1 or bool((np.diff(flat) == 1).all()))
-    )
+def _layout(idx: np.ndarray) -> tuple[int, tuple[int, ...]] | None:
+    """(first slot, slot strides) if idx is an evenly spaced (1-d or 2-d) block of slots.
+
+    Such a block is read as a view of the tape's array instead of a copy: a
+    layer's weights laid out row by row, a batch of activations, a column of biases.
+    Only positive strides are accepted, so a block never names one slot twice.
+    """
+    if idx.size == 0 or idx.ndim > 2:
+        return None
+    base = int(idx.flat[0])
+    strides = []
+    expected = np.full(idx.shape, base, dtype=np.intp)
+    for d, n in enumerate(idx.shape):
+        if n == 1:
+            strides.append(1)
+            continue
+        step = int(idx[(0,) * d + (1,) + (0,) * (idx.ndim - d - 1)]) - base
+        if step <= 0:
+            return None
+        strides.append(step)
+        shape = [1] * idx.ndim
+        shape[d] = n
+        expected = expected + (step * np.arange(n, dtype=np.intp)).reshape(shape)
+    if not np.array_equal(idx, expected):
+        return None
+    if idx.ndim == 2 and idx.shape[0] > 1 and idx.shape[1] > 1:
+        (r, c), (s0, s1) = idx.shape, strides
+        if not (s1 * c <= s0 or s0 * r <= s1):
+            return None  # the rows overlap: some slot would be named twice
+    return base, tuple(strides)
 
 
-class Gather:
-    """``vals[idx]``, as a cheap slice when idx is a run of consecutive slots."""
+class Block:
+    """A fixed, shaped set of slots of a tape-sized array: read as a view where it can be.
 
-    def __init__(self, idx) -> None:
+    ``read(arr)`` is ``arr[idx]``; when the slots are evenly spaced (see ``_layout``)
+    it is a view (no copy), which also lets a scatter add into it in place.
+    """
+
+    shape: tuple[int, ...]
+    index: np.ndarray
+    size: int
+    #: 0: a gather, 1: a slice, 2: a reshaped slice, 3: a strided view.
+    kind: int
+    #: The slice ``lo:hi`` (kinds 1 and 2; ``lo`` for kind 3 as well).
+    lo: int
+    hi: int
+    #: The strided view's byte offset and strides (kind 3).
+    offset: int
+    strides: tuple[int, ...]
+
+    def __init__(self, idx: ArrayLike) -> None:
         idx = np.asarray(idx, dtype=np.intp)
-        self.shape = idx.shape
-        flat = idx.ravel()
-        self.index = slice(int(flat[0]), int(flat[0]) + flat.size) if _is_range(flat) else idx
+        self.shape, self.index = idx.shape, idx
+        self.size = idx.size
+        layout = _layout(idx)
+        self.kind = 0  # 0: gather, 1: a slice, 2: a reshaped slice, 3: a strided view
+        if layout is not None:
+            base, strides = layout
+            self.lo = base
+            contiguous = idx.ndim == 1 and strides[0] == 1
+            row_major = idx.ndim == 2 and strides == (idx.shape[1], 1)
+            if contiguous or idx.size == 1:
+                self.kind, self.hi = 1, base + idx.size
+            elif row_major:
+                self.kind, self.hi = 2, base + idx.size
+            else:
+                self.kind = 3
+                self.offset = base * 8
+                self.strides = tuple(8 * s for s in strides)
+
+    @property
+    def is_view(self) -> bool:
+        """Whether ``read`` gives a view (no copy) that a scatter can add into in place."""
+        return self.kind != 0
+
+    def read(self, arr: np.ndarray) -> np.ndarray:
+        """``arr[idx]`` in the block's shape, as a view when the slots allow."""
+        kind = self.kind
+        if kind == 1:
+            return arr[self.lo : self.hi].reshape(self.shape)
+        if kind == 2:
+            return arr[self.lo : self.hi].reshape(self.shape)
+        if kind == 3:
+            return np.ndarray(self.shape, buffer=arr, offset=self.offset, strides=self.strides)
+        return arr[self.index]
+
+
+class Gather(Block):
+    """``vals[idx]``, as a view when idx is a regular block of slots."""
 
     def __call__(self, vals: np.ndarray) -> np.ndarray:
-        if self.index.__class__ is slice:
-            return vals[self.index].reshape(self.shape)
-        return vals[self.index]
+        return self.read(vals)
 
 
 class Scatter:
     """``G[targets] += contribution``, counting repeated targets correctly.
 
-    Entries whose target needs no gradient are dropped; a repeated target uses
-    ``np.bincount`` over the distinct targets, a run of consecutive targets a slice.
+    Entries whose target needs no gradient are dropped; a regular block of
+    distinct targets is added into in place (a view), a repeated target uses
+    ``np.bincount`` over the distinct targets.
     """
 
-    def __init__(self, targets, wanted) -> None:
+    shape: tuple[int, ...]
+    #: The targets as a view-able block, when every target needs its gradient.
+    block: Block | None
+    #: The positions of the entries kept (None: all of them).
+    pick: np.ndarray | None
+
+    def __init__(self, targets: ArrayLike, wanted: ArrayLike) -> None:
         targets = np.asarray(targets, dtype=np.intp)
         self.shape = targets.shape
-        flat, wanted = targets.ravel(), np.asarray(wanted, dtype=bool).ravel()
+        wanted = np.asarray(wanted, dtype=bool)
+        self.block: Block | None = None
+        if wanted.all():
+            block = Block(targets)
+            if block.is_view:
+                self.block = block
+                return
+        flat, wanted = targets.ravel(), wanted.ravel()
         self.pick = None if wanted.all() else np.flatnonzero(wanted)
         if self.pick is not None:
             flat = flat[self.pick]
         self.inverse: Any = None
         self.index: Any  # a slice for a contiguous range, else an index array
-        if _is_range(flat):
-            self.index = slice(int(flat[0]), int(flat[0]) + flat.size)
+        distinct, inverse = np.unique(flat, return_inverse=True)
+        if distinct.size < flat.size:
+            self.index, self.inverse = distinct, inverse
         else:
-            distinct, inverse = np.unique(flat, return_inverse=True)
-            if distinct.size < flat.size:
-                self.index, self.inverse = distinct, inverse
-            else:
-                self.index = flat
+            self.index = flat
 
     @classmethod
-    def make(cls, targets, need: np.ndarray):
+    def make(cls, targets: ArrayLike, need: np.ndarray) -> Scatter | None:
         """A scatter for the targets that need a gradient, or None if none does."""
         targets = np.asarray(targets, dtype=np.intp)
         wanted = need[targets]
         return cls(targets, wanted) if wanted.any() else None
 
-    def add(self, G: np.ndarray, contribution) -> None:
+    def add(self, G: np.ndarray, contribution: ArrayLike) -> None:
+        """``G[targets] += contribution`` (broadcast to the targets' shape)."""
+        if self.block is not None:
+            view = self.block.read(G)
+            np.add(view, contribution, out=view)
+            return
         c: Any = np.asarray(contribution, dtype=np.float64)
         if c.shape != self.shape:
             c = np.broadcast_to(c, self.shape)
@@ -101,7 +193,18 @@ class Scatter:
 class _ProductGroup:
     """Shared by the two kinds of linear group: gather A and B, scatter their gradients."""
 
-    def __init__(self, lo, hi, a_slots, b_slots, need) -> None:
+    lo: int
+    hi: int
+    a: Gather
+    b: Gather
+    a_grad: Scatter | None
+    b_grad: Scatter | None
+    #: Whether any gradient flows back through the group.
+    flows: bool
+
+    def __init__(
+        self, lo: int, hi: int, a_slots: ArrayLike, b_slots: ArrayLike, need: np.ndarray
+    ) -> None:
         self.lo, self.hi = lo, hi
         self.a, self.b = Gather(a_slots), Gather(b_slots)
         self.a_grad = Scatter.make(a_slots, need)
@@ -114,38 +217,86 @@ class MatmulGroup(_ProductGroup):
 
     An MLP layer over a batch is such a grid (k: neuron, r: sample, A: the
     weights and bias, B: the sample's inputs and a 1), so it runs as one matmul.
+    A column of B that holds one slot in every row (the 1 that multiplies a
+    bias) is taken out of the product and added as a row vector: ``X @ W.T + b``,
+    not a matmul against a column of ones, so that A and B stay plain views.
     """
 
-    def __init__(self, lo, a_slots, b_slots, need) -> None:
-        self.K, self.R = len(a_slots), len(b_slots)
-        super().__init__(lo, lo + self.K * self.R, a_slots, b_slots, need)
+    K: int
+    R: int
+    flows: bool
+    #: The bias columns taken out of the product: (A's column, B's slot, scatter, needs grad).
+    bias: list[tuple[Gather, int, Scatter | None, bool]]
 
-    def forward(self, vals):
+    def __init__(self, lo: int, a_slots: ArrayLike, b_slots: ArrayLike, need: np.ndarray) -> None:
+        a_slots = np.asarray(a_slots, dtype=np.intp)
+        b_slots = np.asarray(b_slots, dtype=np.intp)
+        self.K, self.R = len(a_slots), len(b_slots)
+        self.bias = []
+        if self.R > 1 and b_slots.shape[1] > 1:
+            same = (b_slots == b_slots[0]).all(axis=0)
+            if same.any() and not same.all():
+                for col in np.flatnonzero(same):
+                    s = int(b_slots[0, col])
+                    column = a_slots[:, col]
+                    self.bias.append((Gather(column), s, Scatter.make(column, need), bool(need[s])))
+                a_slots, b_slots = a_slots[:, ~same], b_slots[:, ~same]
+        super().__init__(lo, lo + self.K * self.R, a_slots, b_slots, need)
+        self.flows = self.flows or any(sc is not None or ns for _, _, sc, ns in self.bias)
+
+    def forward(self, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All the grid's nodes in one matmul, written into ``vals``; returns (A, B)."""
         av, bv = self.a(vals), self.b(vals)
-        vals[self.lo : self.hi] = (bv @ av.T).ravel()
+        out = vals[self.lo : self.hi].reshape(self.R, self.K)
+        np.matmul(bv, av.T, out=out)
+        for column, s, _, _ in self.bias:
+            c = column(vals)
+            out += c if s == ONE_SLOT else vals[s] * c
         return av, bv
 
-    def backward(self, vals, G, saved) -> None:
+    def backward(
+        self, vals: np.ndarray, G: np.ndarray, saved: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """Add the grid's gradients into ``G``: two matmuls (and the bias columns' sums)."""
         av, bv = saved
         g = G[self.lo : self.hi].reshape(self.R, self.K)
         if self.a_grad is not None:
             self.a_grad.add(G, g.T @ bv)
-        if self.b_grad is not None:
-            self.b_grad.add(G, g @ av)
+        if self.b_grad is not None:  # one neuron: an outer product, cheaper broadcast
+            self.b_grad.add(G, g * av if self.K == 1 else g @ av)
+        if self.bias:
+            total = g.sum(axis=0)
+            for column, s, scatter, needs in self.bias:
+                if scatter is not None:
+                    scatter.add(G, total if s == ONE_SLOT else total * vals[s])
+                if needs:
+                    G[s] += float(total @ column(vals))
 
 
 class RowsGroup(_ProductGroup):
     """Linear nodes with the same number of terms: node s = sum_l A[s, l] * B[s, l]."""
 
-    def __init__(self, lo, a_slots, b_slots, need) -> None:
-        super().__init__(lo, lo + len(a_slots), a_slots, b_slots, need)
+    #: Each node has one term (a product, no sum).
+    single: bool
 
-    def forward(self, vals):
+    def __init__(self, lo: int, a_slots: ArrayLike, b_slots: ArrayLike, need: np.ndarray) -> None:
+        super().__init__(lo, lo + len(a_slots), a_slots, b_slots, need)  # type: ignore[arg-type]
+        self.single = self.a.shape[1] == 1
+
+    def forward(self, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every node's sum of products at once, written into ``vals``; returns (A, B)."""
         av, bv = self.a(vals), self.b(vals)
-        vals[self.lo : self.hi] = (av * bv).sum(axis=1)
+        out = vals[self.lo : self.hi]
+        if self.single:
+            np.multiply(av[:, 0], bv[:, 0], out=out)
+        else:
+            np.multiply(av, bv).sum(axis=1, out=out)
         return av, bv
 
-    def backward(self, vals, G, saved) -> None:
+    def backward(
+        self, vals: np.ndarray, G: np.ndarray, saved: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """Add the nodes' gradients into ``G`` (the upstream gradient times the other side)."""
         av, bv = saved
         g = G[self.lo : self.hi, None]
         if self.a_grad is not None:
@@ -157,7 +308,22 @@ class RowsGroup(_ProductGroup):
 class MapGroup:
     """Nodes of one non-linear op: one vectorised forward, the table's rule on arrays."""
 
-    def __init__(self, op, lo, operand_slots, need) -> None:
+    op: str
+    lo: int
+    hi: int
+    operands: list[Gather]
+    #: Per operand, where its gradient goes (None: a constant input, or none needed).
+    grads: list[Scatter | None]
+    flows: bool
+    #: Per node, whether a parameter's gradient flows through it (its rule runs).
+    wanted: list[bool]
+    numpy_forward: Callable[..., object] | None
+    vectorised: bool
+    writes_out: bool
+    check_forward: bool
+    check_rule: bool
+
+    def __init__(self, op: str, lo: int, operand_slots: Sequence[Any], need: np.ndarray) -> None:
         self.op, self.lo, self.hi = op, lo, lo + len(operand_slots[0])
         self.operands = [Gather(s) for s in operand_slots]
         const = PRIMITIVES[op].const_inputs
@@ -172,18 +338,26 @@ class MapGroup:
         prim = PRIMITIVES[op]
         self.numpy_forward = prim.numpy_forward
         self.vectorised = prim.numpy_forward is not None
+        self.writes_out = prim.numpy_out  # numpy_forward(*ins, out=...) writes in place
         self.check_forward = prim.forward_may_raise
         self.check_rule = prim.rule_may_raise
 
-    def forward(self, vals):
+    def forward(self, vals: np.ndarray) -> list[np.ndarray]:
+        """The op on every node at once (floats where NumPy would differ); returns the inputs."""
         ins = [gather(vals) for gather in self.operands]
-        out = self.numpy_forward(*ins) if self.vectorised else None
+        out: Any = None
+        if self.writes_out:
+            out = self.numpy_forward(*ins, out=vals[self.lo : self.hi])  # type: ignore[misc]
+        elif self.vectorised:
+            out = self.numpy_forward(*ins)  # type: ignore[misc]  # set when vectorised
         if out is None or (self.check_forward and not _all_finite([out])):
             out = float_forward(self.op, [a.tolist() for a in ins])
-        vals[self.lo : self.hi] = out
+        if not self.writes_out or out.__class__ is list:
+            vals[self.lo : self.hi] = out
         return ins
 
-    def backward(self, vals, G, ins) -> None:
+    def backward(self, vals: np.ndarray, G: np.ndarray, ins: list[np.ndarray]) -> None:
+        """The table's rule on arrays (floats where NumPy would differ), scattered into ``G``."""
         g, out = G[self.lo : self.hi], vals[self.lo : self.hi]
         grads: Any = PRIMITIVES[self.op].vjp(g, out, *ins, NUMPY) if self.vectorised else None
         if grads is None or (self.check_rule and not _all_finite(self._scattered(grads))):
@@ -192,10 +366,12 @@ class MapGroup:
             if scatter is not None:
                 scatter.add(G, grad)
 
-    def _scattered(self, grads):
+    def _scattered(self, grads: Sequence[Any]) -> list[Any]:
         return [grad for scatter, grad in zip(self.grads, grads) if scatter is not None]
 
-    def _float_backward(self, g, out, ins) -> list[np.ndarray]:
+    def _float_backward(
+        self, g: np.ndarray, out: np.ndarray, ins: list[np.ndarray]
+    ) -> list[np.ndarray]:
         """The float rule at every node a gradient flows through: eager's numbers and errors."""
         zeros = (0.0,) * len(ins)
         columns = zip(self.wanted, g.tolist(), out.tolist(), *[a.tolist() for a in ins])

@@ -21,6 +21,8 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
+import numpy as np
+
 from ..engine import Value
 
 ParamsT = Iterable[Value] | Iterable[dict[str, Any]]
@@ -40,7 +42,8 @@ class Optimizer:
         self.defaults: dict[str, Any] = dict(defaults)
         self._check_hyperparameters(self.defaults)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[int, dict[str, Any]] = {}  # id(param) -> that parameter's state
+        self._holder: Any = None  # a compiled step holding the state in arrays (compile_step)
+        self._state: dict[int, dict[str, Any]] = {}  # id(param) -> that parameter's state
         if isinstance(params, (Value, dict)) or not isinstance(params, Iterable):
             raise TypeError(
                 f"{type(self).__name__}: params must be an iterable of Values or of "
@@ -52,6 +55,24 @@ class Optimizer:
         groups: list[dict[str, Any]] = items if isinstance(items[0], dict) else [{"params": items}]
         for group in groups:
             self.add_param_group(group)
+
+    @property
+    def state(self) -> dict[int, dict[str, Any]]:
+        """id(param) -> that parameter's state (momentum buffers, moment estimates, step).
+
+        While a compiled step (``compile_step``) holds this optimizer, the state
+        lives in the step's arrays; reading it here first hands it back, so it is
+        never stale.
+        """
+        if self._holder is not None:
+            self._holder.sync()
+        return self._state
+
+    @state.setter
+    def state(self, state: dict[int, dict[str, Any]]) -> None:
+        if self._holder is not None:
+            self._holder.sync()
+        self._state = state
 
     # --- param groups -------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -96,11 +117,12 @@ class Optimizer:
         then written, so an error (naming the parameter and step) changes nothing.
         """
         loss = closure() if closure is not None else None
+        states = self.state
         staged = []
         index = 0
         for group in self.param_groups:
             for p in group["params"]:
-                state = dict(self.state.get(id(p), ()))
+                state = dict(states.get(id(p), ()))
                 shadow = _Staged(p.data)
                 try:
                     grad = float(p.grad)
@@ -117,11 +139,74 @@ class Optimizer:
                 index += 1
         for p, data, state in staged:
             p.data = data
-            self.state[id(p)] = state
+            states[id(p)] = state
         return loss
 
     def _update(self, p: Value, grad: float, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    # --- the same update on arrays (what compile_step runs) ---------------------------
+    def step_arrays(
+        self, params: list[np.ndarray], grads: list[np.ndarray], states: list[dict[str, Any]]
+    ) -> None:
+        """``step()`` on arrays: group i's parameters ``params[i]`` (updated in place),
+        gradients ``grads[i]`` and state ``states[i]`` (from ``state_arrays(i)``).
+
+        The update is ``_update`` itself, run on NumPy arrays instead of floats:
+        the same operations in the same order, each rounded the same way, so the
+        numbers are exactly ``step()``'s.  A compiled step calls it once per step
+        instead of one Python-level update per parameter.
+        """
+        for group, data, grad, state in zip(self.param_groups, params, grads, states):
+            grad = np.array(grad, dtype=np.float64)  # a copy: state may keep it (SGD's buffer)
+            if group.get("maximize", False):
+                grad = -grad
+            shadow = _Staged(data)
+            with np.errstate(all="ignore"):  # inf/nan as float arithmetic gives them, silently
+                self._update(cast(Value, shadow), grad, state, group)  # type: ignore[arg-type]
+            if shadow.data is not data:
+                data[...] = shadow.data
+
+    def state_arrays(self, group_index: int) -> dict[str, Any]:
+        """Param group ``group_index``'s state as one array per field (a count as one int
+        when every parameter has the same), the layout ``step_arrays`` updates."""
+        group = self.param_groups[group_index]
+        entries = [self._state.get(id(p)) or {} for p in group["params"]]
+        fields = [f for f in self._state_fields(group) if f in entries[0]]
+        for i, entry in enumerate(entries):
+            if set(entry) != set(fields):
+                raise ValueError(
+                    f"{type(self).__name__}: parameters of param group {group_index} have "
+                    f"different state fields ({sorted(entries[0])} for parameter 0, "
+                    f"{sorted(entry)} for parameter {i}), so they cannot be stepped as one "
+                    "array; step() works parameter by parameter"
+                )
+        arrays: dict[str, Any] = {}
+        kinds = self._state_fields(group)
+        for field in fields:
+            column = [entry[field] for entry in entries]
+            if kinds[field][0] == "count":
+                same = all(c == column[0] for c in column)
+                arrays[field] = int(column[0]) if same else np.array(column, dtype=np.int64)
+            else:
+                arrays[field] = np.array(column, dtype=np.float64)
+        return arrays
+
+    def load_state_arrays(self, group_index: int, arrays: dict[str, Any]) -> None:
+        """Write ``state_arrays``' layout back as each parameter's state (plain numbers)."""
+        params = self.param_groups[group_index]["params"]
+        if not arrays:
+            for p in params:
+                self._state.pop(id(p), None)
+            return
+        n = len(params)
+        columns = [
+            [v] * n if isinstance(v, int) else np.broadcast_to(v, (n,)).tolist()
+            for v in arrays.values()
+        ]
+        names = list(arrays)
+        for p, row in zip(params, zip(*columns)):
+            self._state[id(p)] = dict(zip(names, row))
 
     def _state_fields(self, group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
         """The per-parameter state an optimizer keeps: field -> (kind, required).
@@ -138,13 +223,14 @@ class Optimizer:
         Parameters are numbered in order across the groups, as PyTorch does.
         """
         state: dict[int, dict[str, Any]] = {}
+        states = self.state
         groups = []
         index = 0
         for group in self.param_groups:
             indices = []
             for p in group["params"]:
-                if self.state.get(id(p)):
-                    state[index] = dict(self.state[id(p)])
+                if states.get(id(p)):
+                    state[index] = dict(states[id(p)])
                 indices.append(index)
                 index += 1
             settings = {k: _jsonable(v) for k, v in group.items() if k != "params"}
@@ -321,11 +407,11 @@ class Adam(Optimizer):
         m = state["exp_avg"] = state["exp_avg"] + (1 - beta1) * (g - state["exp_avg"])
         v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
+            v = state["max_exp_avg_sq"] = _maximum(state.get("max_exp_avg_sq", 0.0), v)
         bias_correction1 = 1 - beta1 ** state["step"]
         bias_correction2 = 1 - beta2 ** state["step"]
         step_size = lr / bias_correction1
-        denom = math.sqrt(v) / bias_correction2**0.5 + eps
+        denom = _sqrt(v) / bias_correction2**0.5 + eps
         p.data -= step_size * (m / denom)
 
 
@@ -409,9 +495,9 @@ class RMSprop(Optimizer):
         if group["centered"]:
             mean = state.get("grad_avg", 0.0)
             mean = state["grad_avg"] = mean + (1 - alpha) * (g - mean)
-            avg = math.sqrt(max(square_avg - mean * mean, 0.0)) + eps
+            avg = _sqrt(_maximum(square_avg - mean * mean, 0.0)) + eps
         else:
-            avg = math.sqrt(square_avg) + eps
+            avg = _sqrt(square_avg) + eps
         if momentum > 0:
             buf = momentum * state.get("momentum_buffer", 0.0) + g / avg
             state["momentum_buffer"] = buf
@@ -462,7 +548,7 @@ class Adagrad(Optimizer):
             g = g + group["weight_decay"] * p.data
         decayed_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] = state["sum"] + g * g
-        std = math.sqrt(state["sum"]) + group["eps"]
+        std = _sqrt(state["sum"]) + group["eps"]
         p.data -= decayed_lr * (g / std)
 
 
@@ -503,6 +589,13 @@ def clip_grad_norm_(
     return total_norm
 
 
+def clip_coefficient(grads: list[float], max_norm: float) -> float:
+    """What ``clip_grad_norm_(params, max_norm)`` multiplies each gradient by, given
+    them all as floats: a compiled step clips its gradient array with it, so
+    clipping there gives eager's numbers."""
+    return min(max_norm / (_total_norm(grads, 2.0) + 1e-6), 1.0)
+
+
 def _total_norm(grads: list[float], norm_type: float) -> float:
     """The p-norm of the gradients; huge gradients give a huge norm, never an OverflowError."""
     if any(g != g for g in grads):
@@ -537,13 +630,25 @@ def clip_grad_value_(parameters: Value | Iterable[Value], clip_value: float) -> 
 # --- helpers -------------------------------------------------------------------------
 
 
+def _sqrt(x: Any) -> Any:
+    """math.sqrt on a float, np.sqrt on an array: both correctly rounded, so equal."""
+    return math.sqrt(x) if isinstance(x, float | int) else np.sqrt(x)
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    """max(a, b) on floats, np.maximum on arrays (the same numbers)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)
+    return max(a, b)
+
+
 class _Staged:
     """Stands in for a parameter during step(): ``_update`` writes here, step() commits."""
 
     __slots__ = ("data",)
 
-    def __init__(self, data: float) -> None:
-        self.data = data
+    def __init__(self, data: Any) -> None:
+        self.data: Any = data  # a float in step(), an array in step_arrays()
 
 
 def _checked_state(
