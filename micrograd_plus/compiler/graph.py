@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -43,19 +44,24 @@ class Graph:
     ``inputs`` maps a leaf position to its index among the flattened arguments.
     """
 
-    def __init__(self, ops, par, par_off, linear, spliced, term_a, term_b, term_off, inputs,
-                 roots, pinned, leaves) -> None:  # fmt: skip
+    def __init__(self, ops: list[str], par: np.ndarray, par_off: np.ndarray,
+                 linear: np.ndarray, spliced: np.ndarray, term_a: np.ndarray,
+                 term_b: np.ndarray, term_off: np.ndarray, inputs: dict[int, int],
+                 roots: list[int], pinned: list[int], leaves: list[int]) -> None:  # fmt: skip
         self.ops: list[str] = ops  # the table op of each node ("" for a leaf)
-        self.par, self.par_off = par, par_off
-        self.linear = linear  # bool per node: a linear node that stays a node
-        self.spliced = spliced  # bool per node: a linear node spliced into its consumer
-        self.term_a, self.term_b, self.term_off = term_a, term_b, term_off
+        self.par: np.ndarray = par
+        self.par_off: np.ndarray = par_off
+        self.linear: np.ndarray = linear  # bool per node: a linear node that stays a node
+        self.spliced: np.ndarray = spliced  # bool per node: spliced into its consumer
+        self.term_a: np.ndarray = term_a
+        self.term_b: np.ndarray = term_b
+        self.term_off: np.ndarray = term_off
         self.inputs: dict[int, int] = inputs  # leaf position -> index among the arguments
         self.roots: list[int] = roots  # the function's results (and aux), in order
         self.pinned: list[int] = pinned  # nodes a guard compares, kept as nodes of their own
         self.leaves: list[int] = leaves  # the constant leaves (not inputs)
-        self.parents = _Parents(self)
-        self.terms = _Terms(self)
+        self.parents: _Parents = _Parents(self)
+        self.terms: _Terms = _Terms(self)
 
     @property
     def n(self) -> int:
@@ -94,7 +100,9 @@ class _Terms:
         return list(zip(g.term_a[lo:hi].tolist(), g.term_b[lo:hi].tolist()))
 
 
-def describe(roots: list[Value], pinned: list[Value], inputs: list[Value]):
+def describe(
+    roots: list[Value], pinned: list[Value], inputs: list[Value]
+) -> tuple[Graph, list[Value]]:
     """Number the nodes reachable from roots and pinned, fuse linear chains.
 
     Returns the Graph plus the non-input leaf Values (in position order), which
@@ -111,16 +119,29 @@ class Numbered:
     ``top_pos`` are the positions of the roots, then of the pinned Values.
     """
 
-    def __init__(self, ops, nargs, par, leaf_pos, top_pos, n_roots, input_pos) -> None:
-        self.ops, self.nargs, self.par = ops, nargs, par
-        self.leaf_pos, self.top_pos, self.n_roots = leaf_pos, top_pos, n_roots
-        self.input_pos = input_pos
+    def __init__(
+        self,
+        ops: list[str],
+        nargs: Any,
+        par: Any,
+        leaf_pos: dict[Value, int],
+        top_pos: list[int],
+        n_roots: int,
+        input_pos: dict[int, int],
+    ) -> None:
+        self.ops: list[str] = ops
+        self.nargs: Any = nargs  # inputs per node (an int array; None once built)
+        self.par: Any = par  # the inputs' positions, node after node (None once built)
+        self.leaf_pos: dict[Value, int] = leaf_pos
+        self.top_pos: list[int] = top_pos
+        self.n_roots: int = n_roots
+        self.input_pos: dict[int, int] = input_pos
 
 
 def number(roots: list[Value], pinned: list[Value], inputs: list[Value]) -> Numbered:
     """The one walk over the Values: every node's op and inputs as positions."""
     ops, nargs, par, leaf_pos, top_pos = _number([*roots, *pinned])
-    input_pos = {}
+    input_pos: dict[int, int] = {}
     for index, v in enumerate(inputs):
         pos = leaf_pos.get(v)
         if pos is not None:
@@ -128,7 +149,7 @@ def number(roots: list[Value], pinned: list[Value], inputs: list[Value]) -> Numb
     return Numbered(ops, nargs, par, leaf_pos, top_pos, len(roots), input_pos)
 
 
-def build(numbered: Numbered):
+def build(numbered: Numbered) -> tuple[Graph, list[Value]]:
     """The Graph of a numbered trace (NumPy: uses, linear fusion) and its leaf Values."""
     ops, top_pos, input_pos = numbered.ops, numbered.top_pos, numbered.input_pos
     n = len(ops)
