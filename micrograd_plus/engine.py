@@ -412,7 +412,7 @@ def _operand(x: object) -> Value:
         return _leaf(_as_float(x))
     if isinstance(x, Value):
         return x
-    if _open_blocks and x.__class__ is not float and x.__class__ is not int:
+    if _open_blocks:  # floats and ints returned above
         source = _traced_source(x)
         if source is not None:
             return source

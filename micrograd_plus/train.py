@@ -23,8 +23,6 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-import numpy as np
-
 from .callbacks import EarlyStopping, Hooks
 from .data import batches, check_xy
 from .engine import Value, gc_paused, no_grad
@@ -44,6 +42,8 @@ from .metrics import (
 from .module import Model, TrainableModel
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .compiler.step import CompiledStep
     from .optim.lr_scheduler import LRScheduler
 
@@ -430,6 +430,37 @@ def _keep_finished_epochs(history: History) -> None:
         del series[done:]
 
 
+class _EpochTotals:
+    """What one epoch adds up over the batches it applied: loss, metrics, grad norms."""
+
+    def __init__(
+        self, table: dict[str, Callable[..., float]], groups: dict[str, Any], sign_labels: bool
+    ) -> None:
+        self.table, self.sign_labels = table, sign_labels
+        self.sums: dict[str, float] = {"loss": 0.0, **dict.fromkeys(table, 0.0)}
+        self.norm_sums = dict.fromkeys(groups, 0.0)
+        self.seen = self.steps = 0
+
+    def add(self, loss_value: float, outputs: Any, yb: list[Any], norms: dict[str, float]) -> None:
+        """Count one applied batch (weighted by its size; norms once per step)."""
+        for name, value in norms.items():
+            self.norm_sums[name] += value
+        metrics = compute_metrics(self.table, outputs, yb, self.sign_labels)
+        for key, value in {"loss": loss_value, **metrics}.items():
+            self.sums[key] = self.sums.get(key, 0.0) + value * len(yb)
+        self.seen += len(yb)
+        self.steps += 1
+
+    def means(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The epoch's mean loss/metrics and mean grad norms; NaN if no batch was applied."""
+        seen, steps = self.seen, self.steps
+        means = {key: total / seen if seen else math.nan for key, total in self.sums.items()}
+        norms = {
+            name: total / steps if steps else math.nan for name, total in self.norm_sums.items()
+        }
+        return means, norms
+
+
 def _train_one_epoch(
     model: TrainableModel,
     step_loss: _StepLoss,
@@ -448,10 +479,7 @@ def _train_one_epoch(
     A batch the guard refuses (non-finite loss, gradient or step) is not applied
     and not averaged in; an epoch with no batch applied records NaN.
     """
-    seen = 0
-    sums: dict[str, float] = {"loss": 0.0, **dict.fromkeys(table, 0.0)}
-    norm_sums = dict.fromkeys(groups, 0.0)
-    steps = 0
+    totals = _EpochTotals(table, groups, sign_labels)
     epoch_batches = list(epoch_batches)
     for batch, (Xb, yb) in enumerate(epoch_batches, start=1):
         optimizer.zero_grad()
@@ -476,15 +504,8 @@ def _train_one_epoch(
                 p.data = data
             guard.refuse(batch, len(epoch_batches), problem)
             continue
-        for name, value in norms.items():
-            norm_sums[name] += value
-        logs = {"loss": loss_value, **compute_metrics(table, outputs, yb, sign_labels)}
-        for key, value in logs.items():
-            sums[key] = sums.get(key, 0.0) + value * len(yb)
-        seen += len(yb)
-        steps += 1
-    means = {key: total / seen if seen else math.nan for key, total in sums.items()}
-    return means, {name: total / steps if steps else math.nan for name, total in norm_sums.items()}
+        totals.add(loss_value, outputs, yb, norms)
+    return totals.means()
 
 
 def _train_one_epoch_held(
@@ -502,12 +523,11 @@ def _train_one_epoch_held(
     Gradient norms are NumPy's (equal to ``math.hypot``'s to rounding); clipping
     uses ``clip_grad_norm_``'s own norm and scale, so its numbers are eager's.
     """
+    import numpy as np  # here: an eager fit loads no NumPy
+
     from .optim.optimizers import clip_coefficient
 
-    seen = 0
-    sums: dict[str, float] = {"loss": 0.0, **dict.fromkeys(table, 0.0)}
-    norm_sums = dict.fromkeys(groups, 0.0)
-    steps = 0
+    totals = _EpochTotals(table, groups, sign_labels)
     batch_list = list(epoch_batches)
     layers: tuple[int, dict[str, np.ndarray]] | None = None
     for batch, (Xb, yb) in enumerate(batch_list, start=1):
@@ -531,24 +551,17 @@ def _train_one_epoch_held(
             step.params[:] = before
             guard.refuse(batch, len(batch_list), guard.describe_step(bad))
             continue
-        for name, value in norms.items():
-            norm_sums[name] += value
-        logs = {"loss": loss_value, **compute_metrics(table, outputs, yb, sign_labels)}
-        for key, value in logs.items():
-            sums[key] = sums.get(key, 0.0) + value * len(yb)
-        seen += len(yb)
-        steps += 1
-    means = {key: total / seen if seen else math.nan for key, total in sums.items()}
-    return means, {name: total / steps if steps else math.nan for name, total in norm_sums.items()}
+        totals.add(loss_value, outputs, yb, norms)
+    return totals.means()
 
 
 def _norm(grads: np.ndarray) -> float:
     """The L2 norm of an array, scaled so that huge values give a huge norm, not inf."""
-    biggest = float(np.abs(grads).max()) if grads.size else 0.0
+    biggest = float(abs(grads).max()) if grads.size else 0.0
     if biggest == 0.0 or not math.isfinite(biggest):
         return biggest if biggest == biggest else math.nan
     scaled = grads / biggest
-    return biggest * math.sqrt(float(np.dot(scaled, scaled)))
+    return biggest * math.sqrt(float(scaled.dot(scaled)))
 
 
 NONFINITE_MODES = ("raise", "skip", "warn")

@@ -17,8 +17,9 @@ def assert_close(compiled, eager, what=""):
     assert compiled == pytest.approx(eager, rel=REL, abs=ABS), what
 
 
-def eager_grads(fn, params, *args):
-    """(value, grads) of fn evaluated eagerly, leaving the params' grads as they were."""
+def value_and_grads(fn, params, *args):
+    """(value, grads) of fn (eager or compiled) from a fresh backward, leaving the params'
+    grads as they were."""
     before = [p.grad for p in params]
     for p in params:
         p.grad = 0.0
@@ -30,21 +31,9 @@ def eager_grads(fn, params, *args):
     return out.data, grads
 
 
-def compiled_grads(fast, params, *args):
-    before = [p.grad for p in params]
-    for p in params:
-        p.grad = 0.0
-    out = fast(*args)
-    out.backward()
-    grads = [p.grad for p in params]
-    for p, g in zip(params, before):
-        p.grad = g
-    return out.data, grads
-
-
 def assert_matches_eager(fn, fast, params, *args):
-    value, grads = eager_grads(fn, params, *args)
-    c_value, c_grads = compiled_grads(fast, params, *args)
+    value, grads = value_and_grads(fn, params, *args)
+    c_value, c_grads = value_and_grads(fast, params, *args)
     assert_close(c_value, value, "value")
     for i, (c, e) in enumerate(zip(c_grads, grads)):
         assert_close(c, e, f"grad of parameter {i}")
@@ -83,7 +72,7 @@ def test_mlp_loss_and_grads_equal_eager_over_training_steps(activation):
     for _ in range(4):
         X, y = moons_like(12, rng)
         assert_matches_eager(loss, fast, params, X, y)
-        _, grads = compiled_grads(fast, params, X, y)
+        _, grads = value_and_grads(fast, params, X, y)
         for p, g in zip(params, grads):  # an optimizer step: new weights are read next call
             p.data -= 0.1 * g
     assert fast.traces == 1
@@ -620,8 +609,8 @@ def test_the_exponent_gradient_at_a_zero_base_is_eagers(replay):
 
     fast = compile(fn)
     fast([1.0, 2.0])
-    _, eager = eager_grads(fn, [w, e], [0.0, 3.0])
-    _, compiled = compiled_grads(fast, [w, e], [0.0, 3.0])
+    _, eager = value_and_grads(fn, [w, e], [0.0, 3.0])
+    _, compiled = value_and_grads(fast, [w, e], [0.0, 3.0])
     assert eager[1] == pytest.approx(9.0 * math.log(3.0))
     assert_close(compiled, eager)
 

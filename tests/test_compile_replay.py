@@ -11,32 +11,11 @@ from micrograd_plus.compiler import compile
 from micrograd_plus.compiler.vectorised import ONE_SLOT, MapGroup, MatmulGroup
 from micrograd_plus.engine import Value, sum_values
 
-REL, ABS = 1e-10, 1e-12
+from .test_compile import ABS, REL, assert_matches_eager, value_and_grads
 
 
 def close(a, b):
     return a == pytest.approx(b, rel=REL, abs=ABS)
-
-
-def value_and_grads(fn, params, *args):
-    """fn's value and d/dp for every p, from a fresh backward (grads restored after)."""
-    before = [p.grad for p in params]
-    for p in params:
-        p.grad = 0.0
-    out = fn(*args)
-    out.backward()
-    grads = [p.grad for p in params]
-    for p, g in zip(params, before):
-        p.grad = g
-    return out.data, grads
-
-
-def assert_matches_eager(fn, fast, params, *args):
-    value, grads = value_and_grads(fn, params, *args)
-    c_value, c_grads = value_and_grads(fast, params, *args)
-    assert close(c_value, value)
-    for i, (c, e) in enumerate(zip(c_grads, grads)):
-        assert close(c, e), f"grad of parameter {i}"
 
 
 def moons_batch(n, seed=0):

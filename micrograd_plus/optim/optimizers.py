@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable
-from typing import Any, cast
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, cast
 
 from ..engine import Value
+
+if TYPE_CHECKING:  # NumPy is loaded only by the array methods (compile_step's path)
+    import numpy as np
 
 ParamsT = Iterable[Value] | Iterable[dict[str, Any]]
 
@@ -158,12 +159,12 @@ class Optimizer:
         instead of one Python-level update per parameter.
         """
         for group, data, grad, state in zip(self.param_groups, params, grads, states):
-            grad = np.array(grad, dtype=np.float64)  # a copy: state may keep it (SGD's buffer)
+            grad = _np().array(grad, dtype=float)  # a copy: state may keep it (SGD's buffer)
             if group.get("maximize", False):
                 grad = -grad
             shadow = _Staged(data)
-            with np.errstate(all="ignore"):  # inf/nan as float arithmetic gives them, silently
-                self._update(cast(Value, shadow), grad, state, group)  # type: ignore[arg-type]
+            with _np().errstate(all="ignore"):  # inf/nan as float arithmetic gives, silently
+                self._update(cast(Value, shadow), grad, state, group)
             if shadow.data is not data:
                 data[...] = shadow.data
 
@@ -181,6 +182,7 @@ class Optimizer:
                     f"{sorted(entry)} for parameter {i}), so they cannot be stepped as one "
                     "array; step() works parameter by parameter"
                 )
+        np = _np()
         arrays: dict[str, Any] = {}
         kinds = self._state_fields(group)
         for field in fields:
@@ -199,6 +201,7 @@ class Optimizer:
             for p in params:
                 self._state.pop(id(p), None)
             return
+        np = _np()
         n = len(params)
         columns = [
             [v] * n if isinstance(v, int) else np.broadcast_to(v, (n,)).tolist()
@@ -583,7 +586,7 @@ def clip_grad_norm_(
             f"{total_norm}, so they cannot be clipped "
             "(pass error_if_nonfinite=False to scale anyway)"
         )
-    clip_coef = min(max_norm / (total_norm + 1e-6), 1.0)
+    clip_coef = _clip_coefficient(total_norm, max_norm)
     for p in params:
         p.grad = float(p.grad) * clip_coef
     return total_norm
@@ -593,7 +596,11 @@ def clip_coefficient(grads: list[float], max_norm: float) -> float:
     """What ``clip_grad_norm_(params, max_norm)`` multiplies each gradient by, given
     them all as floats: a compiled step clips its gradient array with it, so
     clipping there gives eager's numbers."""
-    return min(max_norm / (_total_norm(grads, 2.0) + 1e-6), 1.0)
+    return _clip_coefficient(_total_norm(grads, 2.0), max_norm)
+
+
+def _clip_coefficient(total_norm: float, max_norm: float) -> float:
+    return min(max_norm / (total_norm + 1e-6), 1.0)
 
 
 def _total_norm(grads: list[float], norm_type: float) -> float:
@@ -632,14 +639,21 @@ def clip_grad_value_(parameters: Value | Iterable[Value], clip_value: float) -> 
 
 def _sqrt(x: Any) -> Any:
     """math.sqrt on a float, np.sqrt on an array: both correctly rounded, so equal."""
-    return math.sqrt(x) if isinstance(x, float | int) else np.sqrt(x)
+    return math.sqrt(x) if isinstance(x, float | int) else _np().sqrt(x)
 
 
 def _maximum(a: Any, b: Any) -> Any:
     """max(a, b) on floats, np.maximum on arrays (the same numbers)."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.maximum(a, b)
-    return max(a, b)
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return max(a, b)
+    return _np().maximum(a, b)
+
+
+def _np() -> Any:
+    """NumPy, imported on first use: plain optimizers (step() on Values) never load it."""
+    import numpy
+
+    return numpy
 
 
 class _Staged:
