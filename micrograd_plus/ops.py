@@ -74,6 +74,13 @@ class Primitive:
     #: Whether ``numpy_forward`` takes ``out=`` (an array it writes the result into,
     #: as a ufunc does): compile's replay then writes straight into its buffer.
     numpy_out: bool = False
+    #: The rule on NumPy arrays, where ``vjp`` run on arrays would take several passes
+    #: and temporaries: ``numpy_vjp(g, out, *inputs, into=...)`` returns what ``vjp``
+    #: returns (without the backend argument).  ``into`` holds, per input, an array
+    #: to write that input's gradient into (overlapping none of the arguments), or
+    #: None; the replay passes its gradient array's slots there, so a gradient that
+    #: is a slot's only contribution is written once instead of added into zeros.
+    numpy_vjp: Callable[..., tuple[Any, ...]] | None = None
     #: How the op fuses into a sum of products (compile's linear nodes):
     #: "add" (every input a term), "sub" (a - b), "neg" (-a), "mul" (one product).
     linear: str = ""
@@ -190,6 +197,16 @@ def _np_relu(a: Any, out: Any = None) -> Any:
     return np.maximum(a, 0.0, out=out)  # 3x faster than np.where(a > 0, a, 0)
 
 
+def _np_relu_vjp(g: Any, out: Any, a: Any, into: Sequence[Any] = (None,)) -> tuple[Any]:
+    """relu's rule in two passes: relu(a) is exactly 0 where a <= 0 and NaN where a
+    is NaN, so ``out != 0`` is the rule's mask ``1 - nonpositive(a)``."""
+    import numpy as np
+
+    dest = into[0]
+    mask = np.not_equal(out, 0.0, out=dest) if dest is not None else np.not_equal(out, 0.0)
+    return (np.multiply(mask, g, out=dest),)
+
+
 def _np_leaky_relu(a: Any, s: Any) -> Any:
     import numpy as np
 
@@ -300,8 +317,8 @@ def primitive(
     """Register one op in the table (used below, and by extensions).
 
     ``fields`` are Primitive's other fields: how it is drawn (``operand_names``,
-    ``infix``) and what compile needs (``numpy_forward``, ``numpy_out``, ``forward_may_raise``,
-    ``rule_may_raise``, ``linear``)."""
+    ``infix``) and what compile needs (``numpy_forward``, ``numpy_out``, ``numpy_vjp``,
+    ``forward_may_raise``, ``rule_may_raise``, ``linear``)."""
     PRIMITIVES[name] = Primitive(
         name,
         arity,
@@ -374,7 +391,7 @@ primitive("softplus", 1, _softplus, lambda g, out, a, B: (g * B.sigmoid(a),),
 primitive("relu", 1, _relu, lambda g, out, a, B: (g * (1 - B.nonpositive(a)),),
           doc="max(a, 0)",
           symbol="relu", local_grads=("0 if a <= 0 else 1",),
-          numpy_forward=_np_relu, numpy_out=True, **SAFE)
+          numpy_forward=_np_relu, numpy_out=True, numpy_vjp=_np_relu_vjp, **SAFE)
 primitive("leaky_relu", 2, lambda a, s: a if a > 0.0 else a * s,
           lambda g, out, a, s, B: (g * (B.step(a) + s * (1 - B.step(a))), 0.0),
           const_inputs=(1,), doc="a if a > 0 else slope * a",

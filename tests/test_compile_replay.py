@@ -141,3 +141,81 @@ def test_a_failed_replay_leaves_the_next_call_correct():
     with pytest.raises(ValueError, match="log"):
         fast(bad)
     assert_matches_eager(fn, fast, [a], good)
+
+
+@pytest.fixture
+def poisoned_gradients(monkeypatch):
+    """Every backward gets a gradient array full of NaN instead of a reused one: a slot
+    the replay reads without having written or zeroed it shows up as a NaN gradient."""
+    from micrograd_plus.compiler.tape import Tape
+
+    leaf_grads = Tape.leaf_grads
+
+    def poisoned(self, vals, saved, root):
+        self._grad_pool[:] = [np.full(self.size, np.nan)]
+        return leaf_grads(self, vals, saved, root)
+
+    monkeypatch.setattr(Tape, "leaf_grads", poisoned)
+
+
+@pytest.mark.parametrize("group_cost", [None, 0, math.inf])  # as planned, all NumPy, all floats
+def test_gradients_assigned_in_place_leave_no_slot_unwritten(
+    poisoned_gradients, monkeypatch, group_cost
+):
+    """Slots whose first contribution is assigned skip the zeroing: every other slot
+    read is zeroed, whatever the array held (random graphs of every op, an MLP)."""
+    from micrograd_plus.compiler import tape as _tape
+
+    from .test_compile import random_graph
+
+    if group_cost is not None:
+        monkeypatch.setattr(_tape, "NUMPY_GROUP_COST", group_cost)
+    for seed in range(3):
+        params, fn, _ = random_graph(seed)
+        fast = compile(fn)
+        for xs, ys in (([0.3, -1.2, 2.0], [0.7, -0.1]), ([-0.4, 0.0, 1.5], [2.0, -0.3])):
+            assert_matches_eager(fn, fast, params, xs, ys)
+    model = nn.MLP(2, [8, 8, 1], seed=2)
+    loss = demo_loss(model)
+    fast = compile(loss)
+    for seed in range(3):  # different data at each call: nothing stale from the last one
+        assert_matches_eager(loss, fast, model.parameters(), *moons_batch(50, seed))
+
+
+def test_an_mlp_backward_assigns_most_gradients_and_zeroes_few_slots():
+    model = nn.MLP(2, [8, 8, 1], seed=2)
+    fast = compile(demo_loss(model))
+    fast(*moons_batch(200))
+    tape = fast.last_tape
+    zeroed = sum(hi - lo for lo, hi in tape._zero)
+    assert zeroed < 0.05 * tape.size  # not the whole array, as a += into zeros would need
+    layers = [
+        g
+        for g in tape.groups
+        if isinstance(g, MatmulGroup) and g.R == 200 and tape.live_lo <= g.a.lo < tape.live_hi
+    ]
+    # the weight gradients of the layers that run before the L2 term's (which adds into all)
+    assert [layer.a_grad.assign for layer in layers] == [False, True, True]
+    relus = [g for g in tape.groups if isinstance(g, MapGroup) and g.numpy_vjp is not None]
+    assert relus and all(g.grads[0].assign for g in relus)  # relu's rule writes into G
+
+
+def test_each_of_several_results_gets_its_own_gradient(poisoned_gradients):
+    """Backward from one result, then the other: the roots are zeroed, not assumed."""
+    w = Value(0.5)
+
+    def fn(xs):
+        h = [(w * x).relu() for x in xs]
+        first = sum_values(h)
+        return [first, first * sum_values([v * v for v in h])]
+
+    fast = compile(fn)
+    xs = [1.0, -2.0, 3.0, 0.5] * 4
+    for k in range(2):
+        for p in (w,):
+            p.grad = 0.0
+        fn(xs)[k].backward()
+        eager = w.grad
+        w.grad = 0.0
+        fast(xs)[k].backward()
+        assert close(w.grad, eager)

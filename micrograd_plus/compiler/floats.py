@@ -113,6 +113,10 @@ class FloatSegment:
         vals[self.lo : self.hi] = v[self.n_outside :]
         return v
 
+    def writes(self) -> list[np.ndarray]:
+        """The slots ``backward`` adds into (the tape plans its gradient array with it)."""
+        return [self.grad_targets]
+
     def backward(self, vals: np.ndarray, G: np.ndarray, v: list[float]) -> None:
         """Add the segment's gradient contributions into ``G`` (``v``: forward's floats)."""
         grad = [0.0] * self.n_outside + G[self.lo : self.hi].tolist()

@@ -27,7 +27,15 @@ from ..engine import AnomalyError, Value, is_anomaly_enabled
 from ..ops import PRIMITIVES
 from .floats import LINEAR, FloatSegment
 from .graph import MINUS_ONE, ONE, Graph, describe, referenced_elsewhere
-from .vectorised import MINUS_ONE_SLOT, NUMPY, ONE_SLOT, MapGroup, MatmulGroup, RowsGroup
+from .vectorised import (
+    MINUS_ONE_SLOT,
+    NUMPY,
+    ONE_SLOT,
+    MapGroup,
+    MatmulGroup,
+    RowsGroup,
+    Scatter,
+)
 
 __all__ = ["NUMPY", "Tape", "describe"]
 
@@ -117,6 +125,7 @@ class Tape:
         self.template[:2] = values[:2]
         self.template[self.live_hi : self.live_hi + len(values) - 2] = values[2:]
         self.roots = [int(slot[r]) for r in graph.roots]
+        self._plan_gradient_writes()
         self._prepare_guards(guards, slot, iter(guard_consts))
         # Arrays kept for the next calls (list.pop and append are atomic: threads may share).
         self._vals_pool: list[np.ndarray] = []
@@ -176,6 +185,42 @@ class Tape:
             else:
                 cls, lo, a_slots, b_slots = plan
                 self.groups.append(cls(lo, new_slot[a_slots], new_slot[b_slots], need))
+
+    def _plan_gradient_writes(self) -> None:
+        """Which slots of the gradient array each backward zeroes, and which scatters assign.
+
+        Walks the groups in the order ``leaf_grads`` runs them (outputs first),
+        tracking which slots already hold a contribution.  A scatter onto a block
+        (a view) none of whose slots holds one yet *assigns* (``Scatter.assign``):
+        its slots need no zero, and the group writes its gradient straight in.
+        Every other slot that is read or added into before anything wrote it is
+        zeroed at the start of each backward (``_zero``): for an MLP that is the
+        roots, the parameters read twice and a few slots, instead of the whole array.
+        """
+        written = np.zeros(self.size, dtype=bool)
+        zero = np.zeros(self.size, dtype=bool)
+        roots = np.asarray(self.roots, dtype=np.intp)
+        written[roots] = zero[roots] = True  # every root is zeroed, then the one called is 1
+        for group in reversed(self.groups):
+            if not group.flows:
+                continue
+            read = slice(group.lo, group.hi)  # the group's upstream gradient, g
+            zero[read] |= ~written[read]
+            written[read] = True
+            for write in group.writes():
+                if isinstance(write, Scatter):
+                    slots = write.slots
+                    if write.block is not None and not written[slots].any():
+                        write.assign = True
+                        written[slots] = True
+                        continue
+                else:
+                    slots = write
+                zero[slots] |= ~written[slots]
+                written[slots] = True
+        live = slice(self.live_lo, self.live_hi)  # read at the end: d(root)/d(parameter)
+        zero[live] |= ~written[live]
+        self._zero = _ranges(np.flatnonzero(zero))
 
     def _lay_out_parameters(self, plans: list[tuple]) -> np.ndarray:
         """Reorder the parameters' slots so that each matrix product's weights are one block.
@@ -314,9 +359,17 @@ class Tape:
         """d(root)/d(leaf) for every leaf of ``self.live``, in order, as a new array."""
         pool = self._grad_pool
         G = pool.pop() if pool else np.empty(self.size)
-        G.fill(0.0)
-        G[root] = 1.0
         checked = is_anomaly_enabled()
+        if checked:  # the NaN check reads all of G
+            G.fill(0.0)
+        else:  # the slots read or added into before written (the plan); the rest is assigned
+            zero = self._zero
+            if zero.__class__ is list:
+                for lo, hi in zero:
+                    G[lo:hi] = 0.0
+            else:
+                G[zero] = 0.0
+        G[root] = 1.0
         with np.errstate(all="ignore"):
             for group, state in zip(reversed(self.groups), reversed(saved)):
                 if group.flows:
@@ -336,6 +389,19 @@ class Tape:
         template, which at 10,000 samples is most of the cost of a small step."""
         if len(self._vals_pool) < _POOL_SIZE and vals.shape == self.template.shape:
             self._vals_pool.append(vals)
+
+
+def _ranges(slots: np.ndarray) -> list[tuple[int, int]] | np.ndarray:
+    """Sorted slots as a few (lo, hi) ranges to zero as slices, or the slots themselves
+    when they are scattered (one fancy-index write then beats many slices)."""
+    if slots.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(slots) != 1) + 1
+    if breaks.size >= 16:
+        return slots
+    starts = np.r_[slots[0], slots[breaks]].tolist()
+    ends = np.r_[slots[breaks - 1] + 1, slots[-1] + 1].tolist()
+    return list(zip(starts, ends))
 
 
 def _op_name(group, slot: int | None = None) -> str:

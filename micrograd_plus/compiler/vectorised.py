@@ -4,9 +4,13 @@ A group is a set of nodes of one depth and one kind, laid out in consecutive
 slots of the tape's array: a matrix product (``MatmulGroup``: an MLP layer
 over a batch), a batch of sums of products (``RowsGroup``), or one non-linear
 op applied elementwise (``MapGroup``: the table's derivative rule runs on
-arrays unchanged).  Each group has ``forward(vals)``, returning what its
-backward needs, and ``backward(vals, G, saved)``, which adds into the
-gradient array ``G`` only where a parameter's gradient can flow.
+arrays unchanged, or its ``numpy_vjp`` where it has one).  Each group has
+``forward(vals)``, returning what its backward needs, and
+``backward(vals, G, saved)``, which adds into the gradient array ``G`` only
+where a parameter's gradient can flow.  A scatter whose slots get their first
+contribution from it *assigns* (``Scatter.assign``, planned by the tape): the
+group then writes its gradient straight into ``G``, with no zeroing before and
+no addition after.
 
 NumPy never raises: it returns inf or nan where eager raises.  So wherever a
 float forward or rule *can* raise (the table entry says so), a non-finite NumPy
@@ -143,12 +147,16 @@ class Scatter:
     block: Block | None
     #: The positions of the entries kept (None: all of them).
     pick: np.ndarray | None
+    #: Set by the tape's plan (``Tape._plan_gradient_writes``): no slot of this block
+    #: has had a contribution yet when it runs, so it writes instead of adding.
+    assign: bool
 
     def __init__(self, targets: ArrayLike, wanted: ArrayLike) -> None:
         targets = np.asarray(targets, dtype=np.intp)
         self.shape = targets.shape
         wanted = np.asarray(wanted, dtype=bool)
         self.block: Block | None = None
+        self.assign = False
         if wanted.all():
             block = Block(targets)
             if block.is_view:
@@ -173,11 +181,27 @@ class Scatter:
         wanted = need[targets]
         return cls(targets, wanted) if wanted.any() else None
 
+    @property
+    def slots(self) -> np.ndarray:
+        """The slots ``add`` writes into (each once), for the tape's plan."""
+        if self.block is not None:
+            return self.block.index.ravel()
+        return np.asarray(self.index, dtype=np.intp)
+
+    def into(self, G: np.ndarray) -> np.ndarray | None:
+        """The view of ``G`` to write the contribution into (``out=``) when this scatter
+        assigns; None when it adds (then call ``add``)."""
+        return self.block.read(G) if self.assign else None  # type: ignore[union-attr]
+
     def add(self, G: np.ndarray, contribution: ArrayLike) -> None:
-        """``G[targets] += contribution`` (broadcast to the targets' shape)."""
+        """``G[targets] += contribution`` (broadcast to the targets' shape); ``=`` when
+        the scatter assigns."""
         if self.block is not None:
             view = self.block.read(G)
-            np.add(view, contribution, out=view)
+            if self.assign:
+                np.copyto(view, contribution)
+            else:
+                np.add(view, contribution, out=view)
             return
         c: Any = np.asarray(contribution, dtype=np.float64)
         if c.shape != self.shape:
@@ -211,6 +235,10 @@ class _ProductGroup:
         self.b_grad = Scatter.make(b_slots, need)
         self.flows = self.a_grad is not None or self.b_grad is not None
 
+    def writes(self) -> list[Scatter | np.ndarray]:
+        """What ``backward`` writes into ``G``, in order: scatters, or slots it adds into."""
+        return [s for s in (self.a_grad, self.b_grad) if s is not None]
+
 
 class MatmulGroup(_ProductGroup):
     """Linear nodes forming a grid: node (r, k) = sum_l A[k, l] * B[r, l].
@@ -243,6 +271,16 @@ class MatmulGroup(_ProductGroup):
                 a_slots, b_slots = a_slots[:, ~same], b_slots[:, ~same]
         super().__init__(lo, lo + self.K * self.R, a_slots, b_slots, need)
         self.flows = self.flows or any(sc is not None or ns for _, _, sc, ns in self.bias)
+        self._ones = np.ones(self.R)  # the bias gradient, sum over rows, as one BLAS call
+
+    def writes(self) -> list[Scatter | np.ndarray]:
+        writes = super().writes()
+        for _, s, scatter, needs in self.bias:
+            if scatter is not None:
+                writes.append(scatter)
+            if needs:
+                writes.append(np.array([s], dtype=np.intp))
+        return writes
 
     def forward(self, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All the grid's nodes in one matmul, written into ``vals``; returns (A, B)."""
@@ -261,11 +299,21 @@ class MatmulGroup(_ProductGroup):
         av, bv = saved
         g = G[self.lo : self.hi].reshape(self.R, self.K)
         if self.a_grad is not None:
-            self.a_grad.add(G, g.T @ bv)
-        if self.b_grad is not None:  # one neuron: an outer product, cheaper broadcast
-            self.b_grad.add(G, g * av if self.K == 1 else g @ av)
+            into = self.a_grad.into(G)
+            if into is None:
+                self.a_grad.add(G, g.T @ bv)
+            else:
+                np.matmul(g.T, bv, out=into)
+        if self.b_grad is not None:
+            into = self.b_grad.into(G)
+            if self.K == 1:  # one neuron: an outer product, cheaper broadcast
+                grad = np.multiply(g, av, out=into)
+            else:
+                grad = np.matmul(g, av, out=into)
+            if into is None:
+                self.b_grad.add(G, grad)
         if self.bias:
-            total = g.sum(axis=0)
+            total = self._ones @ g
             for column, s, scatter, needs in self.bias:
                 if scatter is not None:
                     scatter.add(G, total if s == ONE_SLOT else total * vals[s])
@@ -299,10 +347,12 @@ class RowsGroup(_ProductGroup):
         """Add the nodes' gradients into ``G`` (the upstream gradient times the other side)."""
         av, bv = saved
         g = G[self.lo : self.hi, None]
-        if self.a_grad is not None:
-            self.a_grad.add(G, g * bv)
-        if self.b_grad is not None:
-            self.b_grad.add(G, g * av)
+        for scatter, other in ((self.a_grad, bv), (self.b_grad, av)):
+            if scatter is not None:
+                into = scatter.into(G)
+                grad = np.multiply(g, other, out=into)
+                if into is None:
+                    scatter.add(G, grad)
 
 
 class MapGroup:
@@ -318,6 +368,8 @@ class MapGroup:
     #: Per node, whether a parameter's gradient flows through it (its rule runs).
     wanted: list[bool]
     numpy_forward: Callable[..., object] | None
+    #: The table's NumPy rule, which can write straight into ``G`` (None: its ``vjp``).
+    numpy_vjp: Callable[..., tuple[Any, ...]] | None
     vectorised: bool
     writes_out: bool
     check_forward: bool
@@ -336,6 +388,7 @@ class MapGroup:
                   if j not in const]  # fmt: skip
         self.wanted = np.logical_or.reduce(wanted).tolist() if wanted else []
         prim = PRIMITIVES[op]
+        self.numpy_vjp = prim.numpy_vjp
         self.numpy_forward = prim.numpy_forward
         self.vectorised = prim.numpy_forward is not None
         self.writes_out = prim.numpy_out  # numpy_forward(*ins, out=...) writes in place
@@ -359,12 +412,23 @@ class MapGroup:
     def backward(self, vals: np.ndarray, G: np.ndarray, ins: list[np.ndarray]) -> None:
         """The table's rule on arrays (floats where NumPy would differ), scattered into ``G``."""
         g, out = G[self.lo : self.hi], vals[self.lo : self.hi]
-        grads: Any = PRIMITIVES[self.op].vjp(g, out, *ins, NUMPY) if self.vectorised else None
+        grads: Any = None
+        written = False  # the rule wrote the assigned gradients into G itself
+        if self.numpy_vjp is not None and self.vectorised:
+            into = [None if s is None else s.into(G) for s in self.grads]
+            written = any(a is not None for a in into)
+            grads = self.numpy_vjp(g, out, *ins, into=into)
+        elif self.vectorised:
+            grads = PRIMITIVES[self.op].vjp(g, out, *ins, NUMPY)
         if grads is None or (self.check_rule and not _all_finite(self._scattered(grads))):
-            grads = self._float_backward(g, out, ins)
+            grads, written = self._float_backward(g, out, ins), False
         for scatter, grad in zip(self.grads, grads):
-            if scatter is not None:
+            if scatter is not None and not (written and scatter.assign):
                 scatter.add(G, grad)
+
+    def writes(self) -> list[Scatter | np.ndarray]:
+        """What ``backward`` writes into ``G``, in order (the tape plans with it)."""
+        return [s for s in self.grads if s is not None]
 
     def _scattered(self, grads: Sequence[Any]) -> list[Any]:
         return [grad for scatter, grad in zip(self.grads, grads) if scatter is not None]
