@@ -31,6 +31,7 @@ from .vectorised import (
     MINUS_ONE_SLOT,
     NUMPY,
     ONE_SLOT,
+    Gather,
     MapGroup,
     MatmulGroup,
     RowsGroup,
@@ -86,8 +87,9 @@ class Tape:
     template: np.ndarray
     #: The slot of each root (the results, then the aux Values).
     roots: list[int]
-    #: Per comparison symbol: (numpy comparison, a slots, b slots, outcomes, guard numbers).
-    guards: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    #: Per comparison symbol and outcome: (numpy comparison, a side, b side, the outcome,
+    #: guard numbers); a side is one slot (an int) or a ``Gather`` of slots.
+    guards: list[tuple[Any, Any, Any, bool, np.ndarray]]
 
     def __init__(
         self,
@@ -296,26 +298,35 @@ class Tape:
         return size
 
     def _prepare_guards(self, guards, slot, constant_slots) -> None:
-        """Group the recorded comparisons by symbol: one vectorised check each."""
-        by_symbol: dict[str, tuple[list, list, list, list]] = {}
+        """Group the recorded comparisons by symbol and outcome: one vectorised check each.
+
+        Each side is read as a slice where its slots are consecutive, and as one
+        number where every comparison of the group has the same one (``y * y >= 1``,
+        the hinge labels' check, compares a block of slots with the constant 1).
+        """
+        groups: dict[tuple[str, bool], tuple[list, list, list]] = {}
         for number, (symbol, a, b, outcome) in enumerate(guards):
-            entry = by_symbol.setdefault(symbol, ([], [], [], []))
+            entry = groups.setdefault((symbol, bool(outcome)), ([], [], []))
             entry[0].append(slot[a])
             entry[1].append(next(constant_slots) if b.__class__ is float else slot[b])
-            entry[2].append(outcome)
-            entry[3].append(number)
+            entry[2].append(number)
         self.guards = [
-            (_COMPARE[symbol], np.array(a), np.array(b), np.array(expected), np.array(numbers))
-            for symbol, (a, b, expected, numbers) in by_symbol.items()
+            (_COMPARE[symbol], _guard_side(a), _guard_side(b), outcome, np.array(numbers))
+            for (symbol, outcome), (a, b, numbers) in groups.items()
         ]
 
     def failed_guard(self, vals: np.ndarray) -> int | None:
         """The number of the first recorded comparison whose outcome changed, if any."""
-        for compare, a, b, expected, numbers in self.guards:
-            changed = compare(vals[a], vals[b]) != expected
-            if changed.any():
-                return int(numbers[changed].min())
-        return None
+        failed = None
+        for compare, a, b, outcome, numbers in self.guards:
+            held = compare(
+                vals[a] if a.__class__ is int else a(vals),
+                vals[b] if b.__class__ is int else b(vals),
+            )
+            if not held.all() if outcome else held.any():
+                first = int(numbers[held != outcome].min())
+                failed = first if failed is None else min(failed, first)
+        return failed
 
     def forward(self, inputs: np.ndarray, live: Any = None) -> tuple[np.ndarray, list[Any]]:
         """Every slot's value for these inputs and the parameters' current data.
@@ -389,6 +400,14 @@ class Tape:
         template, which at 10,000 samples is most of the cost of a small step."""
         if len(self._vals_pool) < _POOL_SIZE and vals.shape == self.template.shape:
             self._vals_pool.append(vals)
+
+
+def _guard_side(slots: list[int]) -> int | Gather:
+    """One side of a group of comparisons: its slot if it is the same in all, else a read."""
+    array = np.array(slots, dtype=np.intp)
+    if (array == array[0]).all():
+        return int(array[0])
+    return Gather(array)
 
 
 def _ranges(slots: np.ndarray) -> list[tuple[int, int]] | np.ndarray:
