@@ -114,13 +114,9 @@ class Module:
         """Every parameter once, in ``named_parameters()`` order (without building names:
         optimizers and ``zero_grad`` call this every step)."""
         found: list[Value] = []
-        seen: set[int] = set()
         for _, module in self._walk():
-            for p in module._own_parameter_values():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    found.append(p)
-        return found
+            found += module._own_parameter_values()
+        return list(dict.fromkeys(found))  # each once, first seen first (a Value hashes by id)
 
     def named_buffers(self) -> list[tuple[str, float]]:
         """Non-trainable state (BatchNorm's running statistics) with dotted names, as floats."""
