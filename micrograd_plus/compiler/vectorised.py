@@ -71,7 +71,43 @@ def _layout(idx: np.ndarray) -> tuple[int, tuple[int, ...]] | None:
     return base, tuple(strides)
 
 
-class Block:
+class _Views:
+    """The view of the array read last, kept: a replay reads the same few arrays (the
+    tape's pooled value and gradient arrays) call after call, and making a view costs
+    about a microsecond, a dozen times a step.  One tuple, swapped whole, so two
+    threads replaying at once never pair one array with another's view."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[Any, Any] = (None, None)
+
+    def _view(self, arr: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def view(self, arr: np.ndarray) -> np.ndarray:
+        last = self._last
+        if last[0] is arr:
+            return last[1]  # type: ignore[no-any-return]
+        view = self._view(arr)
+        self._last = (arr, view)
+        return view
+
+
+class Span(_Views):
+    """A group's own slots ``lo:hi`` in its shape (its outputs, or their gradients)."""
+
+    __slots__ = ("lo", "hi", "shape")
+
+    def __init__(self, lo: int, hi: int, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.lo, self.hi, self.shape = lo, hi, shape
+
+    def _view(self, arr: np.ndarray) -> np.ndarray:
+        return arr[self.lo : self.hi].reshape(self.shape)
+
+
+class Block(_Views):
     """A fixed, shaped set of slots of a tape-sized array: read as a view where it can be.
 
     ``read(arr)`` is ``arr[idx]``; when the slots are evenly spaced (see ``_layout``)
@@ -91,6 +127,7 @@ class Block:
     strides: tuple[int, ...]
 
     def __init__(self, idx: ArrayLike) -> None:
+        super().__init__()
         idx = np.asarray(idx, dtype=np.intp)
         self.shape, self.index = idx.shape, idx
         self.size = idx.size
@@ -116,15 +153,16 @@ class Block:
         return self.kind != 0
 
     def read(self, arr: np.ndarray) -> np.ndarray:
-        """``arr[idx]`` in the block's shape, as a view when the slots allow."""
-        kind = self.kind
-        if kind == 1:
-            return arr[self.lo : self.hi].reshape(self.shape)
-        if kind == 2:
-            return arr[self.lo : self.hi].reshape(self.shape)
-        if kind == 3:
+        """``arr[idx]`` in the block's shape, as a view when the slots allow (the same
+        view object again when ``arr`` is the array read last)."""
+        if self.kind == 0:
+            return arr[self.index]  # a copy: never kept, the values change
+        return self.view(arr)
+
+    def _view(self, arr: np.ndarray) -> np.ndarray:
+        if self.kind == 3:
             return np.ndarray(self.shape, buffer=arr, offset=self.offset, strides=self.strides)
-        return arr[self.index]
+        return arr[self.lo : self.hi].reshape(self.shape)
 
 
 class Gather(Block):
@@ -272,6 +310,9 @@ class MatmulGroup(_ProductGroup):
         super().__init__(lo, lo + self.K * self.R, a_slots, b_slots, need)
         self.flows = self.flows or any(sc is not None or ns for _, _, sc, ns in self.bias)
         self._ones = np.ones(self.R)  # the bias gradient, sum over rows, as one BLAS call
+        # the grid's slots, read in the value array (forward) and the gradient array (backward)
+        self.out = Span(self.lo, self.hi, (self.R, self.K))
+        self.out_grad = Span(self.lo, self.hi, (self.R, self.K))
 
     def writes(self) -> list[Scatter | np.ndarray]:
         writes = super().writes()
@@ -285,7 +326,7 @@ class MatmulGroup(_ProductGroup):
     def forward(self, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All the grid's nodes in one matmul, written into ``vals``; returns (A, B)."""
         av, bv = self.a(vals), self.b(vals)
-        out = vals[self.lo : self.hi].reshape(self.R, self.K)
+        out = self.out.view(vals)
         np.matmul(bv, av.T, out=out)
         for column, s, _, _ in self.bias:
             c = column(vals)
@@ -297,7 +338,7 @@ class MatmulGroup(_ProductGroup):
     ) -> None:
         """Add the grid's gradients into ``G``: two matmuls (and the bias columns' sums)."""
         av, bv = saved
-        g = G[self.lo : self.hi].reshape(self.R, self.K)
+        g = self.out_grad.view(G)
         if self.a_grad is not None:
             into = self.a_grad.into(G)
             if into is None:
