@@ -88,7 +88,7 @@ class _Views:
     def view(self, arr: np.ndarray) -> np.ndarray:
         last = self._last
         if last[0] is arr:
-            return last[1]  # type: ignore[no-any-return]
+            return last[1]
         view = self._view(arr)
         self._last = (arr, view)
         return view
