@@ -315,6 +315,7 @@ class MatmulGroup(_ProductGroup):
         self.out_grad = Span(self.lo, self.hi, (self.R, self.K))
 
     def writes(self) -> list[Scatter | np.ndarray]:
+        """What ``backward`` writes into ``G``, in order: A's, B's, then the bias columns'."""
         writes = super().writes()
         for _, s, scatter, needs in self.bias:
             if scatter is not None:
