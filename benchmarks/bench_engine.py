@@ -8,8 +8,8 @@ Two workloads:
 2. microgpt's training step (Karpathy, Feb 2026: a 1-layer GPT on names in pure
    Python): its model and Adam loop, run once on microgpt's own Value (below,
    as published) and once on ours, same seed.  The losses must agree; prints
-   ms per step with default GC and with GC off in both, in lockstep in this
-   process, then each Value alone in a fresh interpreter run as microgpt.py runs.
+   ms per step with default GC and with GC off in both, in alternating blocks in
+   this process, then each Value alone in a fresh interpreter run as microgpt.py runs.
 
     python benchmarks/bench_engine.py [--repeats 7] [--gpt-steps 12]
 """
@@ -401,7 +401,7 @@ def run_alone(name: str, steps: int) -> None:
 def fresh_interpreter_figures(steps: int, rounds: int = 2) -> dict[str, float]:
     """Each Value in its own fresh interpreter, default GC, run as microgpt.py runs.
 
-    The lockstep figures share one heap between the two models and free each graph
+    The block-wise figures share one heap between the two models and free each graph
     after its step: the conservative measure.  microgpt.py itself runs alone and, its
     loop being at module level, keeps the previous step's graph alive through the
     next forward, so every garbage collection there walks two graphs.  Runs alternate
