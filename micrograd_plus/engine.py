@@ -408,8 +408,17 @@ def _operand(x: object) -> Value:
         v._op = ""
         v._a = v._b = None
         return v
-    if x.__class__ is int:  # 2 * x, and the 0 that sum() starts from
-        return _leaf(_as_float(x))
+    if x.__class__ is int:  # 2 * x, and the 0 that sum() starts from: written out too
+        try:
+            data = float(x)
+        except OverflowError:
+            return _leaf(_as_float(x))  # its clear ValueError
+        v = _new(Value)
+        v._data = data
+        v.grad = 0.0
+        v._op = ""
+        v._a = v._b = None
+        return v
     if isinstance(x, Value):
         return x
     if _open_blocks:  # floats and ints returned above
@@ -698,58 +707,72 @@ def _pass_order(root: Value) -> tuple[list[Value], list[tuple[Value, Any]]]:
 
     A leaf has no rule to apply, so it need not be ordered, only have its earlier
     grad set aside (saved and zeroed when first met, so later meetings see 0.0).
-    The walk is recursive, which in Python is about a third faster than
-    ``topological_order``'s explicit stack; a graph deeper than Python's recursion
-    limit (a long chain) takes ``topological_order`` instead.
+    No visited set: a node met is marked by the grad it is given, ``mark``, a
+    float 0.0 made for this walk alone (``node.grad is mark`` means visited; the
+    pass then adds into it like any 0.0).  That and the leaves handled in line
+    make the walk a third faster than with a set.  The walk is recursive (in
+    Python faster than ``topological_order``'s explicit stack); a graph deeper
+    than Python's recursion limit (a long chain) takes ``topological_order``.
     """
     order: list[Value] = []
     append = order.append
     saved: list[tuple[Value, Any]] = []
     keep = saved.append
-    visited: set[Value] = set()
-    add = visited.add
+    mark = float("0")  # a new object: no grad left by an earlier pass is this one
 
-    def set_aside(node: Value) -> None:
+    def set_aside(node: Value) -> None:  # for the nodes of the deep-graph fallback
+        g = node.grad
+        if g is not mark and (g.__class__ is not float or g):
+            keep((node, g))
+            node.grad = 0.0
+
+    def visit(node: Value) -> None:  # node is not a leaf, nor marked
         g = node.grad
         if g.__class__ is not float or g:
             keep((node, g))
-            node.grad = 0.0
-
-    def visit(node: Value) -> None:  # node is not a leaf
-        add(node)
-        g = node.grad
-        if g.__class__ is not float or g:  # set_aside(node), written out: once per node
-            keep((node, g))
-            node.grad = 0.0
+        node.grad = mark
         a = node._a
         b = node._b
         if b is _MANY:
             for parent in a:
-                if parent._a is None:
-                    set_aside(parent)
-                elif parent not in visited:
+                if parent._a is None:  # a leaf: set its grad aside, written out
+                    g = parent.grad
+                    if g.__class__ is not float or g:
+                        keep((parent, g))
+                        parent.grad = 0.0
+                elif parent.grad is not mark:
                     visit(parent)
         else:
             if a._a is None:
-                set_aside(a)
-            elif a not in visited:
+                g = a.grad
+                if g.__class__ is not float or g:
+                    keep((a, g))
+                    a.grad = 0.0
+            elif a.grad is not mark:
                 visit(a)
             if b is not None:
                 if b._a is None:
-                    set_aside(b)
-                elif b not in visited:
+                    g = b.grad
+                    if g.__class__ is not float or g:
+                        keep((b, g))
+                        b.grad = 0.0
+                elif b.grad is not mark:
                     visit(b)
         append(node)  # after its parents: inputs before outputs
 
     try:
         visit(root)
     except RecursionError:
-        order = topological_order(root)  # leaves included; grads met so far are aside
+        order = topological_order(root)  # leaves included; the marked nodes are aside
         for node in order:
             set_aside(node)
+    except BaseException:  # interrupted: put back what was set aside
+        for node, g in saved:
+            node.grad = g
+        raise
     finally:
-        # visit calls itself through its closure: a reference cycle that would keep the
-        # visited set, hence the whole graph, alive until the collector runs.  Break it.
+        # visit calls itself through its closure: a reference cycle that would keep
+        # the order, hence the whole graph, alive until the collector runs.  Break it.
         visit = set_aside
     return order, saved
 

@@ -283,3 +283,28 @@ def test_backward_leaves_no_reference_cycles():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_grads_left_by_earlier_walks_never_read_as_visited():
+    # backward's walk marks a node visited by giving it a 0.0 made for that walk; a grad
+    # left by an earlier walk (an interior node of several graphs, a grad copied by
+    # hand) must not make a later walk skip that node's inputs.
+    x, w = Value(0.3), Value(-1.7)
+    h = (x * w).tanh()  # interior, shared by the three graphs below
+    y1 = h * h
+    y1.backward()
+    g1 = (x.grad, w.grad)
+    x.grad = w.grad = 0.0
+    y2 = h * 3.0 + x
+    y2.backward()
+    g2 = (x.grad, w.grad)
+    x.grad = w.grad = 0.0
+    h.grad = y2.grad  # a grad object from an earlier pass, copied onto another node
+    y3 = h * y2
+    y3.backward()
+    g3 = (x.grad, w.grad)
+    t, d = math.tanh(0.3 * -1.7), 1 - math.tanh(0.3 * -1.7) ** 2
+    assert g1 == pytest.approx((2 * t * d * -1.7, 2 * t * d * 0.3), rel=1e-12)
+    assert g2 == pytest.approx((3 * d * -1.7 + 1, 3 * d * 0.3), rel=1e-12)
+    # y3 = h * (3h + x) = 3h^2 + h x
+    assert g3 == pytest.approx(((6 * t + 0.3) * d * -1.7 + t, (6 * t + 0.3) * d * 0.3), rel=1e-12)
