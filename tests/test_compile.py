@@ -739,3 +739,41 @@ def test_has_aux_refuses_anything_but_a_pair_and_plain_compile_refuses_a_tuple()
         compile(lambda x: (x * x_times, [x]))(1.0)
     with pytest.raises(TypeError, match="has_aux must be True or False"):
         compile(lambda x: x, has_aux="yes")
+
+
+def test_both_numbering_walks_give_the_same_numbers_and_put_every_grad_back():
+    from micrograd_plus.compiler import graph
+    from micrograd_plus.nn import MLP
+
+    model = MLP(2, [4, 3, 1], seed=3)
+    X, y = moons_like(6, random.Random(3))
+    loss = hinge_l2_loss(model)(X, y)
+    shared = model.parameters()[0] * 2.0  # a second top sharing a leaf
+    for i, p in enumerate(model.parameters()):
+        p.grad = 0.5 * i  # earlier grads the walks must leave as they were
+    before = [p.grad for p in model.parameters()]
+    tops = [loss, shared, model.parameters()[1]]  # an inner node, a product, a leaf
+    walks = [graph._number_recursively(tops), graph._number_iteratively(tops)]
+    recursive, iterative = ([list(part) for part in walk[:3]] for walk in walks)
+    assert recursive == iterative
+    assert list(walks[0][3].values()) == list(walks[1][3].values())
+    assert walks[0][4] == walks[1][4]
+    assert [p.grad for p in model.parameters()] == before
+    assert loss.grad == 0.0 and shared.grad == 0.0
+
+
+def test_a_graph_deeper_than_the_recursion_limit_is_numbered_iteratively(monkeypatch):
+    import sys
+
+    from micrograd_plus.compiler import graph
+
+    walked = []
+    iteratively = graph._number_iteratively
+    monkeypatch.setattr(
+        graph, "_number_iteratively", lambda tops: walked.append(1) or iteratively(tops)
+    )
+    length = sys.getrecursionlimit() + 200
+    fn, params = deep_chain(length)
+    fast = compile(fn)
+    assert_matches_eager(fn, fast, params, 0.3)
+    assert walked and fast.last_tape.n_nodes > length

@@ -176,6 +176,99 @@ def build(numbered: Numbered) -> tuple[Graph, list[Value]]:
 
 
 def _number(tops: list[Value]):
+    """Number every node reachable from tops, inputs before outputs.
+
+    The recursive walk is the faster in Python (one call per node, its checks in
+    line); a graph deeper than the recursion limit takes the iterative one.
+    """
+    try:
+        return _number_recursively(tops)
+    except RecursionError:
+        return _number_iteratively(tops)
+
+
+def _number_recursively(tops: list[Value]):
+    """``_number_iteratively``'s result, by a recursive DFS (RecursionError on a graph
+    deeper than Python's recursion limit, every grad put back)."""
+    order: list[Value] = []
+    ops: list[str] = []
+    nargs = array("i")
+    par = array("i")
+    leaf_pos: dict[Value, int] = {}
+    saved: list[tuple[Value, object]] = []
+    append_node, append_op = order.append, ops.append
+    append_nargs, append_par = nargs.append, par.append
+
+    def visit(node: Value) -> None:  # an inner node not yet numbered
+        a, b = node._a, node._b
+        if b is _MANY:
+            for p in a:
+                if p._a is None:
+                    if p not in leaf_pos:
+                        leaf_pos[p] = len(order)
+                        append_node(p)
+                        append_op("")
+                        append_nargs(0)
+                else:
+                    g = p.grad
+                    if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not p:
+                        visit(p)
+            for p in a:
+                append_par(p.grad if p._a is not None else leaf_pos[p])
+            append_nargs(len(a))
+        else:
+            for p in (a,) if b is None else (a, b):
+                if p._a is None:
+                    if p not in leaf_pos:
+                        leaf_pos[p] = len(order)
+                        append_node(p)
+                        append_op("")
+                        append_nargs(0)
+                else:
+                    g = p.grad
+                    if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not p:
+                        visit(p)
+            append_par(a.grad if a._a is not None else leaf_pos[a])
+            if b is None:
+                append_nargs(1)
+            else:
+                append_par(b.grad if b._a is not None else leaf_pos[b])
+                append_nargs(2)
+        g = node.grad
+        if g.__class__ is not float or g:
+            saved.append((node, g))
+        node.grad = len(order)
+        append_node(node)
+        append_op(node._op)
+
+    try:
+        top_pos = []
+        for top in tops:
+            if top._a is None:
+                if top not in leaf_pos:
+                    leaf_pos[top] = len(order)
+                    append_node(top)
+                    append_op("")
+                    append_nargs(0)
+                top_pos.append(leaf_pos[top])
+                continue
+            g = top.grad
+            if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not top:
+                visit(top)
+            top_pos.append(top.grad)
+    finally:
+        for node in order:
+            if node._a is not None:
+                node.grad = 0.0
+        for node, g in saved:
+            node.grad = g
+        # visit refers to itself through its closure: a cycle that would keep the
+        # walk's lists, hence the graph, alive until the collector runs.  Break it.
+        visit = None  # type: ignore[assignment]
+    return ops, nargs, par, leaf_pos, top_pos
+
+
+def _number_iteratively(tops: list[Value]):
     """Number every node reachable from tops, inputs before outputs (an iterative DFS).
 
     Returns each node's op, its number of inputs, the inputs' positions (all
