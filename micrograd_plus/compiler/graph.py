@@ -216,23 +216,37 @@ def _number_recursively(tops: list[Value]):
             for p in a:
                 append_par(p.grad if p._a is not None else leaf_pos[p])
             append_nargs(len(a))
-        else:
-            for p in (a,) if b is None else (a, b):
-                if p._a is None:
-                    if p not in leaf_pos:
-                        leaf_pos[p] = len(order)
-                        append_node(p)
+        else:  # written out for one and two inputs: the commonest nodes by far
+            if a._a is None:
+                pos_a = leaf_pos.get(a)
+                if pos_a is None:
+                    pos_a = leaf_pos[a] = len(order)
+                    append_node(a)
+                    append_op("")
+                    append_nargs(0)
+            else:
+                g = a.grad
+                if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not a:
+                    visit(a)
+                pos_a = a.grad
+            if b is None:
+                append_par(pos_a)
+                append_nargs(1)
+            else:
+                if b._a is None:
+                    pos_b = leaf_pos.get(b)
+                    if pos_b is None:
+                        pos_b = leaf_pos[b] = len(order)
+                        append_node(b)
                         append_op("")
                         append_nargs(0)
                 else:
-                    g = p.grad
-                    if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not p:
-                        visit(p)
-            append_par(a.grad if a._a is not None else leaf_pos[a])
-            if b is None:
-                append_nargs(1)
-            else:
-                append_par(b.grad if b._a is not None else leaf_pos[b])
+                    g = b.grad
+                    if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not b:
+                        visit(b)
+                    pos_b = b.grad
+                append_par(pos_a)
+                append_par(pos_b)
                 append_nargs(2)
         g = node.grad
         if g.__class__ is not float or g:
