@@ -98,6 +98,9 @@ class Span(_Views):
     """A group's own slots ``lo:hi`` in its shape (its outputs, or their gradients)."""
 
     __slots__ = ("lo", "hi", "shape")
+    lo: int
+    hi: int
+    shape: tuple[int, ...]
 
     def __init__(self, lo: int, hi: int, shape: tuple[int, ...]) -> None:
         super().__init__()
@@ -291,6 +294,9 @@ class MatmulGroup(_ProductGroup):
     K: int
     R: int
     flows: bool
+    #: Views of the group's outputs and of their gradients.
+    out: Span
+    out_grad: Span
     #: The bias columns taken out of the product: (A's column, B's slot, scatter, needs grad).
     bias: list[tuple[Gather, int, Scatter | None, bool]]
 
