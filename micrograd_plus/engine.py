@@ -401,20 +401,14 @@ def _operand(x: object) -> Value:
     """A Value for the other side of an arithmetic op; NotImplemented if it is no number.
 
     While compile traces, an integer argument (a traced int) gives its node."""
+    if x.__class__ is int:  # 2 * x, and the 0 that sum() starts from: a float leaf below
+        try:
+            x = float(x)
+        except OverflowError:
+            return _leaf(_as_float(x))  # its clear ValueError
     if x.__class__ is float:  # the commonest constant (x + 1.0, 0.5 * x): a leaf, no checks
         v = _new(Value)
         v._data = x
-        v.grad = 0.0
-        v._op = ""
-        v._a = v._b = None
-        return v
-    if x.__class__ is int:  # 2 * x, and the 0 that sum() starts from: written out too
-        try:
-            data = float(x)
-        except OverflowError:
-            return _leaf(_as_float(x))  # its clear ValueError
-        v = _new(Value)
-        v._data = data
         v.grad = 0.0
         v._op = ""
         v._a = v._b = None
