@@ -199,16 +199,20 @@ def _number_recursively(tops: list[Value]):
     append_node, append_op = order.append, ops.append
     append_nargs, append_par = nargs.append, par.append
 
+    def number_leaf(p: Value) -> int:  # a leaf met for the first time: its position
+        pos = leaf_pos[p] = len(order)
+        append_node(p)
+        append_op("")
+        append_nargs(0)
+        return pos
+
     def visit(node: Value) -> None:  # an inner node not yet numbered
         a, b = node._a, node._b
         if b is _MANY:
             for p in a:
                 if p._a is None:
                     if p not in leaf_pos:
-                        leaf_pos[p] = len(order)
-                        append_node(p)
-                        append_op("")
-                        append_nargs(0)
+                        number_leaf(p)
                 else:
                     g = p.grad
                     if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not p:
@@ -220,10 +224,7 @@ def _number_recursively(tops: list[Value]):
             if a._a is None:
                 pos_a = leaf_pos.get(a)
                 if pos_a is None:
-                    pos_a = leaf_pos[a] = len(order)
-                    append_node(a)
-                    append_op("")
-                    append_nargs(0)
+                    pos_a = number_leaf(a)
             else:
                 g = a.grad
                 if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not a:
@@ -236,10 +237,7 @@ def _number_recursively(tops: list[Value]):
                 if b._a is None:
                     pos_b = leaf_pos.get(b)
                     if pos_b is None:
-                        pos_b = leaf_pos[b] = len(order)
-                        append_node(b)
-                        append_op("")
-                        append_nargs(0)
+                        pos_b = number_leaf(b)
                 else:
                     g = b.grad
                     if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not b:
@@ -259,12 +257,7 @@ def _number_recursively(tops: list[Value]):
         top_pos = []
         for top in tops:
             if top._a is None:
-                if top not in leaf_pos:
-                    leaf_pos[top] = len(order)
-                    append_node(top)
-                    append_op("")
-                    append_nargs(0)
-                top_pos.append(leaf_pos[top])
+                top_pos.append(leaf_pos[top] if top in leaf_pos else number_leaf(top))
                 continue
             g = top.grad
             if g.__class__ is not int or not 0 <= g < len(order) or order[g] is not top:
